@@ -1,0 +1,19 @@
+//! Recording security events. A failure to record is logged, not returned: the action
+//! it describes has already happened (a key was rotated, say), and refusing to hand
+//! its result over would only hurt the caller.
+
+use actix_web::HttpRequest;
+
+use crate::{domain::security_event::SecurityEvent, engine::Engine};
+
+/// The caller's address as seen by this node. Forwarded headers are not trusted: any
+/// client could write them.
+pub fn peer_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|addr| addr.ip().to_string())
+}
+
+pub async fn record(engine: &dyn Engine, event: SecurityEvent) {
+    if let Err(err) = engine.record_event(&event).await {
+        tracing::error!(kind = ?event.kind, error = %err, "security event not recorded");
+    }
+}

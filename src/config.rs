@@ -1,0 +1,248 @@
+//! Settings: read once at start-up from environment variables.
+//!
+//! `Settings::default()` is a working single node on the in-process store, so
+//! `cargo run` needs nothing set. Every `CHATAPI_*` variable must be one we know and
+//! must parse; anything else stops start-up with a message naming the variable, because
+//! a typo that silently falls back to a default is worse than a refusal to start.
+
+use std::{fmt, net::IpAddr, str::FromStr, time::Duration};
+
+/// A value that must never reach a log line: `Debug` prints a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The raw value, for the one place that needs it (connecting, comparing).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Everything a node needs to start. Field docs name the variable and default.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `CHATAPI_HOST`, default `127.0.0.1`: loopback unless deliberately exposed.
+    pub host: IpAddr,
+    /// `CHATAPI_PORT`, default 8000; 0 picks a free port (the tests use that).
+    pub port: u16,
+    /// `CHATAPI_WORKERS`, default the number of cores: HTTP worker threads.
+    pub workers: usize,
+    /// `REDIS_URL`, unset by default (in-process store). May hold a password.
+    pub redis_url: Option<Secret>,
+    /// `CHATAPI_REDIS_PREFIX`, default `chatapi:`: every Redis key starts with it, so
+    /// several deployments (or test runs) can share one Redis.
+    pub redis_prefix: String,
+    /// `CHATAPI_SCOPED_KEY_TTL` in seconds, default 604800 (7 days).
+    pub scoped_key_ttl: Duration,
+    /// `CHATAPI_ADMIN_TOKEN`, unset by default: when set, `POST /clients` requires it.
+    pub admin_token: Option<Secret>,
+    /// `CHATAPI_LOG`, default `info`: a tracing filter such as `info,chatapi=debug`.
+    pub log: String,
+}
+
+pub const DEFAULT_PORT: u16 = 8000;
+pub const DEFAULT_SCOPED_KEY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+pub const DEFAULT_REDIS_PREFIX: &str = "chatapi:";
+/// Shorter admin tokens are refused: the token guards the creation of tenants.
+pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
+
+/// The variables we read, for the message that names an unknown one.
+const KNOWN: &[&str] = &[
+    "CHATAPI_HOST",
+    "CHATAPI_PORT",
+    "CHATAPI_WORKERS",
+    "CHATAPI_REDIS_PREFIX",
+    "CHATAPI_SCOPED_KEY_TTL",
+    "CHATAPI_ADMIN_TOKEN",
+    "CHATAPI_LOG",
+    "REDIS_URL",
+];
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: DEFAULT_PORT,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            redis_url: None,
+            redis_prefix: DEFAULT_REDIS_PREFIX.to_owned(),
+            scoped_key_ttl: DEFAULT_SCOPED_KEY_TTL,
+            admin_token: None,
+            log: "info".to_owned(),
+        }
+    }
+}
+
+/// Why start-up refused the environment.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("unknown setting {name}; the known ones are {}", KNOWN.join(", "))]
+    Unknown { name: String },
+    #[error("{name} must be {expected}; got {shown}")]
+    Malformed {
+        name: String,
+        expected: &'static str,
+        /// The offending value, or a placeholder for secrets.
+        shown: String,
+    },
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Builds settings from `(name, value)` pairs over the defaults. An empty value
+    /// counts as unset, as it does for most container tooling.
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, SettingsError> {
+        let mut settings = Self::default();
+        for (name, value) in vars {
+            if value.is_empty() {
+                continue;
+            }
+            match name.as_str() {
+                "CHATAPI_HOST" => settings.host = parse(&name, &value, "an IP address")?,
+                "CHATAPI_PORT" => settings.port = parse(&name, &value, "a port (0-65535)")?,
+                "CHATAPI_WORKERS" => {
+                    settings.workers = parse(&name, &value, "a whole number ≥ 1")?;
+                    if settings.workers == 0 {
+                        return Err(malformed(&name, "a whole number ≥ 1", &value));
+                    }
+                }
+                "REDIS_URL" => {
+                    let known = ["redis://", "rediss://", "unix://", "redis+unix://"];
+                    if !known.iter().any(|scheme| value.starts_with(scheme)) {
+                        return Err(SettingsError::Malformed {
+                            name,
+                            expected: "a redis://, rediss:// or unix:// URL",
+                            shown: "[redacted]".to_owned(),
+                        });
+                    }
+                    settings.redis_url = Some(Secret(value));
+                }
+                "CHATAPI_REDIS_PREFIX" => settings.redis_prefix = value,
+                "CHATAPI_SCOPED_KEY_TTL" => {
+                    let seconds: u64 = parse(&name, &value, "a number of seconds ≥ 1")?;
+                    if seconds == 0 {
+                        return Err(malformed(&name, "a number of seconds ≥ 1", &value));
+                    }
+                    settings.scoped_key_ttl = Duration::from_secs(seconds);
+                }
+                "CHATAPI_ADMIN_TOKEN" => {
+                    if value.len() < MIN_ADMIN_TOKEN_LEN {
+                        return Err(SettingsError::Malformed {
+                            name,
+                            expected: "a token of at least 16 characters",
+                            shown: "[redacted]".to_owned(),
+                        });
+                    }
+                    settings.admin_token = Some(Secret(value));
+                }
+                "CHATAPI_LOG" => {
+                    if tracing_subscriber::EnvFilter::try_new(&value).is_err() {
+                        return Err(malformed(&name, "a tracing filter like info", &value));
+                    }
+                    settings.log = value;
+                }
+                _ if name.starts_with("CHATAPI_") => return Err(SettingsError::Unknown { name }),
+                _ => {}
+            }
+        }
+        Ok(settings)
+    }
+}
+
+fn parse<T: FromStr>(name: &str, value: &str, expected: &'static str) -> Result<T, SettingsError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| malformed(name, expected, value))
+}
+
+fn malformed(name: &str, expected: &'static str, value: &str) -> SettingsError {
+    SettingsError::Malformed {
+        name: name.to_owned(),
+        expected,
+        shown: format!("{value:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        Settings::from_vars(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn defaults_run_a_single_node_on_loopback() {
+        let settings = vars(&[("PATH", "/bin")]).unwrap();
+        assert_eq!(settings.host.to_string(), "127.0.0.1");
+        assert_eq!(settings.port, 8000);
+        assert!(settings.redis_url.is_none());
+        assert_eq!(settings.scoped_key_ttl, Duration::from_secs(604_800));
+        assert!(settings.admin_token.is_none());
+    }
+
+    #[test]
+    fn overrides_are_read() {
+        let settings = vars(&[
+            ("CHATAPI_PORT", "9000"),
+            ("CHATAPI_SCOPED_KEY_TTL", "60"),
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+            ("CHATAPI_HOST", "0.0.0.0"),
+        ])
+        .unwrap();
+        assert_eq!(settings.port, 9000);
+        assert_eq!(settings.scoped_key_ttl, Duration::from_secs(60));
+        assert_eq!(
+            settings.redis_url.unwrap().expose(),
+            "redis://127.0.0.1:6379"
+        );
+        assert_eq!(settings.host.to_string(), "0.0.0.0");
+    }
+
+    #[test]
+    fn unknown_setting_stops_start_up() {
+        let err = vars(&[("CHATAPI_PROT", "9000")]).unwrap_err();
+        assert!(err.to_string().contains("CHATAPI_PROT"), "{err}");
+    }
+
+    #[test]
+    fn malformed_values_stop_start_up() {
+        for (name, value) in [
+            ("CHATAPI_PORT", "80000"),
+            ("CHATAPI_SCOPED_KEY_TTL", "0"),
+            ("CHATAPI_SCOPED_KEY_TTL", "soon"),
+            ("CHATAPI_HOST", "not a host"),
+            ("CHATAPI_WORKERS", "0"),
+            ("REDIS_URL", "http://x"),
+            ("CHATAPI_ADMIN_TOKEN", "short"),
+        ] {
+            let err = vars(&[(name, value)]).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let err = vars(&[("CHATAPI_ADMIN_TOKEN", "hunter2")]).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"));
+        let settings = vars(&[("CHATAPI_ADMIN_TOKEN", "a-very-long-admin-token")]).unwrap();
+        assert!(!format!("{settings:?}").contains("a-very-long-admin-token"));
+    }
+}

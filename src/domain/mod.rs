@@ -1,0 +1,10 @@
+//! Validated values and records. Parsing happens once, at the edge; everything inward
+//! takes these types, never raw strings. No I/O here.
+
+pub mod client;
+pub mod ids;
+pub mod keys;
+pub mod page;
+pub mod security_event;
+pub mod user;
+pub mod validation;

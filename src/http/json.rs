@@ -1,0 +1,173 @@
+//! The JSON body extractor every route uses. It exists so that each way a body can be
+//! wrong gets the documented answer: a wrong content type or broken JSON is 400
+//! `INVALID_JSON`, a body over 64 KiB is 413 `PAYLOAD_TOO_LARGE`, and JSON of the wrong
+//! shape is 422 `VALIDATION_ERROR` naming the field (via `serde_path_to_error`).
+
+use actix_web::{dev::Payload, http::header, web::BytesMut, FromRequest, HttpRequest};
+use futures_util::{future::LocalBoxFuture, StreamExt};
+use serde::de::DeserializeOwned;
+
+use crate::{
+    domain::validation::FieldError,
+    error::{ApiError, ErrorCode},
+};
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON request body of type `T`.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let checked = check_headers(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            checked?;
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| {
+                    ApiError::with_detail(
+                        ErrorCode::InvalidJson,
+                        "The request body could not be read",
+                    )
+                })?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse(&body).map(Json)
+        })
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::with_detail(
+        ErrorCode::PayloadTooLarge,
+        format!("The request body is larger than {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+/// A missing content type is accepted (many simple clients omit it); any other than
+/// JSON is refused, as is a declared length over the limit.
+fn check_headers(req: &HttpRequest) -> Result<(), ApiError> {
+    if let Some(value) = req.headers().get(header::CONTENT_TYPE) {
+        let essence = value
+            .to_str()
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if essence != "application/json" && !essence.ends_with("+json") {
+            return Err(ApiError::with_detail(
+                ErrorCode::InvalidJson,
+                "Content-Type must be application/json",
+            ));
+        }
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    Ok(())
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let inner = err.inner();
+        if !inner.is_data() {
+            return ApiError::with_detail(
+                ErrorCode::InvalidJson,
+                format!("The request body is not valid JSON: {inner}"),
+            );
+        }
+        ApiError::validation(vec![field_error(&err.path().to_string(), inner)])
+    })?;
+    deserializer.end().map_err(|err| {
+        ApiError::with_detail(
+            ErrorCode::InvalidJson,
+            format!("The request body is not valid JSON: {err}"),
+        )
+    })?;
+    Ok(value)
+}
+
+/// Names the field of a shape error. serde reports a missing or unknown field at the
+/// path of the object holding it, with the field's name in backticks in the message.
+fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
+    let message = err.to_string();
+    let message = message.split(" at line ").next().unwrap_or_default();
+    let named = |lead: &str| {
+        let rest = message.strip_prefix(lead)?;
+        let name = rest.split('`').next()?;
+        Some(if path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        })
+    };
+    if let Some(field) = named("missing field `") {
+        return FieldError::new(field, "is required");
+    }
+    if let Some(field) = named("unknown field `") {
+        return FieldError::new(field, "is not a known field");
+    }
+    let field = if path == "." { "body" } else { path };
+    FieldError::new(field, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        age: Option<u8>,
+    }
+
+    fn refusal(body: &str) -> (ErrorCode, String) {
+        let err = parse::<Body>(body.as_bytes()).unwrap_err();
+        let field = err
+            .body()
+            .errors
+            .map(|e| e[0].field.clone())
+            .unwrap_or_default();
+        (err.code(), field)
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        assert_eq!(refusal("{}"), (ErrorCode::ValidationError, "email".into()));
+        assert_eq!(
+            refusal(r#"{"email":"a","x":1}"#),
+            (ErrorCode::ValidationError, "x".into())
+        );
+        assert_eq!(
+            refusal(r#"{"email":"a","age":"old"}"#),
+            (ErrorCode::ValidationError, "age".into())
+        );
+        assert_eq!(refusal("[]"), (ErrorCode::ValidationError, "body".into()));
+    }
+
+    #[test]
+    fn broken_json_is_invalid_json() {
+        for body in ["", "{", r#"{"email":"a"} trailing"#, "nul"] {
+            assert_eq!(refusal(body).0, ErrorCode::InvalidJson, "{body}");
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The `chatapi` binary: read settings, start logging, run one node until stopped.
+
+use std::io::IsTerminal;
+
+use chatapi::{config::Settings, startup::Application, telemetry};
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let ansi = std::io::stdout().is_terminal();
+    telemetry::init(telemetry::subscriber(&settings.log, std::io::stdout, ansi))?;
+    let application = Application::build(settings).await?;
+    application.run_until_stopped().await?;
+    Ok(())
+}
