@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -15,6 +15,10 @@ pub const KEY_SECRET_LEN: usize = 40;
 /// How many secret characters may be shown (security events): enough to tell keys
 /// apart in an audit, far too few to guess the rest.
 const SHOWN_SECRET_CHARS: usize = 4;
+
+/// How long a key's record outlives its revocation or expiry, so that a late use of
+/// the key is answered "revoked" or "expired" and recorded against its tenant.
+pub const RECORD_RETENTION: Duration = Duration::days(7);
 
 /// The two kinds of key, told apart by their prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -113,9 +113,11 @@ pub struct User {
 }
 
 impl User {
-    /// Orders a client's users by creation, ties broken by id; also the list cursor.
+    /// Orders a client's users by creation (to the nanosecond, zero-padded so text
+    /// order is time order), ties broken by id; also the list cursor.
     pub fn order_key(&self) -> String {
-        format!("{:015}:{}", self.created_at.timestamp_millis(), self.id)
+        let nanos = self.created_at.timestamp_nanos_opt().unwrap_or(i64::MAX);
+        format!("{nanos:020}:{}", self.id)
     }
 }
 

@@ -11,11 +11,11 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{EngineError, Revocation, Rotation, Store, Update};
+use super::{EngineError, Rotation, Store, Update};
 use crate::domain::{
     client::Client,
     ids::{ClientId, UserId},
-    keys::{KeyDigest, KeyOwner, KeyRecord},
+    keys::{KeyDigest, KeyOwner, KeyRecord, RECORD_RETENTION},
     page::{Page, PageRequest},
     security_event::{EventFilter, SecurityEvent, RETENTION},
     user::{User, UserFilter},
@@ -63,11 +63,12 @@ impl MemoryEngine {
 }
 
 impl State {
-    /// Revokes whatever key `live` held for an owner, keeping a tombstone.
-    fn revoke(&mut self, digest: KeyDigest, revocation: Revocation) {
+    /// Marks a key revoked, keeping its record as a tombstone for a while.
+    fn revoke(&mut self, digest: KeyDigest, revoked_at: DateTime<Utc>) {
         if let Some(record) = self.keys.get_mut(&digest) {
-            record.revoked_at = Some(revocation.at);
-            self.tombstones.push_back((revocation.keep_until, digest));
+            record.revoked_at = Some(revoked_at);
+            self.tombstones
+                .push_back((revoked_at + RECORD_RETENTION, digest));
         }
     }
 
@@ -127,10 +128,10 @@ impl Store for MemoryEngine {
     async fn rotate_key(
         &self,
         new_key: &KeyRecord,
-        revocation: Revocation,
+        revoked_at: DateTime<Utc>,
     ) -> Result<Rotation, EngineError> {
         let mut state = self.state()?;
-        state.purge(revocation.at);
+        state.purge(revoked_at);
         let active = match new_key.owner {
             KeyOwner::Client(client) => state.clients.get(&client).map(|c| c.is_active),
             KeyOwner::User { user, .. } => state.users.get(&user).map(|u| u.is_active),
@@ -145,7 +146,7 @@ impl Store for MemoryEngine {
             KeyOwner::User { user, .. } => state.live_user.insert(user, new_key.digest),
         };
         if let Some(previous) = previous {
-            state.revoke(previous, revocation);
+            state.revoke(previous, revoked_at);
         }
         state.keys.insert(new_key.digest, new_key.clone());
         Ok(Rotation::Rotated)
@@ -155,7 +156,7 @@ impl Store for MemoryEngine {
         &self,
         user: UserId,
         only: Option<&KeyDigest>,
-        revocation: Revocation,
+        revoked_at: DateTime<Utc>,
     ) -> Result<bool, EngineError> {
         let mut state = self.state()?;
         let Some(&live) = state.live_user.get(&user) else {
@@ -165,7 +166,7 @@ impl Store for MemoryEngine {
             return Ok(false);
         }
         state.live_user.remove(&user);
-        state.revoke(live, revocation);
+        state.revoke(live, revoked_at);
         Ok(true)
     }
 
@@ -240,7 +241,7 @@ impl Store for MemoryEngine {
         &self,
         before: &User,
         after: &User,
-        revocation: Revocation,
+        revoked_at: DateTime<Utc>,
     ) -> Result<Update, EngineError> {
         let mut state = self.state()?;
         if state.users.get(&before.id) != Some(before) {
@@ -258,13 +259,17 @@ impl Store for MemoryEngine {
         state.users.insert(after.id, after.clone());
         if !after.is_active {
             if let Some(live) = state.live_user.remove(&after.id) {
-                state.revoke(live, revocation);
+                state.revoke(live, revoked_at);
             }
         }
         Ok(Update::Applied)
     }
 
-    async fn delete_user(&self, user: &User, revocation: Revocation) -> Result<bool, EngineError> {
+    async fn delete_user(
+        &self,
+        user: &User,
+        revoked_at: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
         let mut state = self.state()?;
         if state.users.remove(&user.id).is_none() {
             return Ok(false);
@@ -275,7 +280,7 @@ impl Store for MemoryEngine {
             .remove(&(user.client_id, user.username.key()));
         state.user_order.remove(&(user.client_id, user.order_key()));
         if let Some(live) = state.live_user.remove(&user.id) {
-            state.revoke(live, revocation);
+            state.revoke(live, revoked_at);
         }
         Ok(true)
     }

@@ -63,15 +63,10 @@ pub enum Update {
     Stale,
 }
 
-/// When a revocation happens and how long its tombstone is kept.
-#[derive(Debug, Clone, Copy)]
-pub struct Revocation {
-    pub at: DateTime<Utc>,
-    /// Until then the revoked key's record stays, so a late use of it is attributed.
-    pub keep_until: DateTime<Utc>,
-}
-
 /// Everything stored, CRUD-ordered per record kind. Both back ends mirror this order.
+/// A revoked key keeps its record, marked `revoked_at`, for
+/// [`RECORD_RETENTION`](crate::domain::keys::RECORD_RETENTION)
+/// (and an expired one as long after its expiry), so a late use is attributed.
 #[async_trait]
 pub trait Store: Send + Sync {
     /// One round trip; `GET /ready` uses it.
@@ -98,7 +93,7 @@ pub trait Store: Send + Sync {
     async fn rotate_key(
         &self,
         new_key: &KeyRecord,
-        revocation: Revocation,
+        revoked_at: DateTime<Utc>,
     ) -> Result<Rotation, EngineError>;
     /// Revokes the user's live key; with `only` set, only if that key is the live one.
     /// Returns whether a key was revoked.
@@ -106,7 +101,7 @@ pub trait Store: Send + Sync {
         &self,
         user: UserId,
         only: Option<&KeyDigest>,
-        revocation: Revocation,
+        revoked_at: DateTime<Utc>,
     ) -> Result<bool, EngineError>;
 
     // --- users ---------------------------------------------------------------
@@ -133,10 +128,14 @@ pub trait Store: Send + Sync {
         &self,
         before: &User,
         after: &User,
-        revocation: Revocation,
+        revoked_at: DateTime<Utc>,
     ) -> Result<Update, EngineError>;
     /// Deletes the user and revokes its key; returns whether it existed.
-    async fn delete_user(&self, user: &User, revocation: Revocation) -> Result<bool, EngineError>;
+    async fn delete_user(
+        &self,
+        user: &User,
+        revoked_at: DateTime<Utc>,
+    ) -> Result<bool, EngineError>;
 
     // --- security events -----------------------------------------------------
 

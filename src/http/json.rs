@@ -83,49 +83,38 @@ fn check_headers(req: &HttpRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Parses in two steps so the two kinds of fault stay apart: text that is not JSON at
+/// all (400), then JSON of the wrong shape (422), whichever comes first in the text.
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let inner = err.inner();
-        if !inner.is_data() {
-            return ApiError::with_detail(
-                ErrorCode::InvalidJson,
-                format!("The request body is not valid JSON: {inner}"),
-            );
-        }
-        ApiError::validation(vec![field_error(&err.path().to_string(), inner)])
-    })?;
-    deserializer.end().map_err(|err| {
+    let json: serde_json::Value = serde_json::from_slice(body).map_err(|err| {
         ApiError::with_detail(
             ErrorCode::InvalidJson,
             format!("The request body is not valid JSON: {err}"),
         )
     })?;
-    Ok(value)
+    serde_path_to_error::deserialize(json).map_err(|err| {
+        ApiError::validation(vec![field_error(&err.path().to_string(), err.inner())])
+    })
 }
 
-/// Names the field of a shape error. serde reports a missing or unknown field at the
-/// path of the object holding it, with the field's name in backticks in the message.
+/// Names the field of a shape error. serde reports a missing field at the path of the
+/// object that lacks it, with the field's name in backticks in the message; every other
+/// error (an unknown field included) at the path of the field itself.
 fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
     let message = err.to_string();
     let message = message.split(" at line ").next().unwrap_or_default();
-    let named = |lead: &str| {
-        let rest = message.strip_prefix(lead)?;
-        let name = rest.split('`').next()?;
-        Some(if path == "." {
-            name.to_owned()
-        } else {
-            format!("{path}.{name}")
-        })
-    };
-    if let Some(field) = named("missing field `") {
-        return FieldError::new(field, "is required");
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (missing, path) {
+        (Some(name), ".") => FieldError::new(name, "is required"),
+        (Some(name), parent) => FieldError::new(format!("{parent}.{name}"), "is required"),
+        (None, ".") => FieldError::new("body", message),
+        (None, _) if message.starts_with("unknown field") => {
+            FieldError::new(path, "is not a known field")
+        }
+        (None, _) => FieldError::new(path, message),
     }
-    if let Some(field) = named("unknown field `") {
-        return FieldError::new(field, "is not a known field");
-    }
-    let field = if path == "." { "body" } else { path };
-    FieldError::new(field, message)
 }
 
 #[cfg(test)]

@@ -1,16 +1,12 @@
 //! What every handler shares.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
-use crate::{
-    config::Settings,
-    domain::keys::KeyDigest,
-    engine::{Revocation, SharedEngine},
-};
+use crate::{config::Settings, domain::keys::KeyDigest, engine::SharedEngine};
 
 pub struct AppState {
     pub engine: SharedEngine,
-    /// Lifetime of a scoped key; also how long a revoked key's tombstone is kept.
+    /// Lifetime of a scoped key.
     pub scoped_key_ttl: Duration,
     /// Digest of `CHATAPI_ADMIN_TOKEN`, compared in constant time; `None` leaves
     /// client registration open (development).
@@ -26,14 +22,6 @@ impl AppState {
                 .admin_token
                 .as_ref()
                 .map(|token| KeyDigest::of(token.expose())),
-        }
-    }
-
-    /// A revocation happening at `at`, its tombstone kept for one key lifetime.
-    pub fn revocation(&self, at: DateTime<Utc>) -> Revocation {
-        Revocation {
-            at,
-            keep_until: at + self.scoped_key_ttl,
         }
     }
 }

@@ -11,16 +11,16 @@ use std::{collections::HashMap, future::Future, time::Duration};
 
 use anyhow::anyhow;
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
 use redis::{streams::StreamRangeReply, AsyncCommands, RedisError, RedisResult};
 
 use self::{keys::Keys, records::*, scripts::Scripts};
-use super::{EngineError, Revocation, Rotation, Store, Update};
+use super::{EngineError, Rotation, Store, Update};
 use crate::domain::{
     client::Client,
     ids::{ClientId, UserId},
-    keys::{KeyDigest, KeyOwner, KeyRecord},
+    keys::{KeyDigest, KeyOwner, KeyRecord, RECORD_RETENTION},
     page::{Page, PageRequest},
     security_event::{EventFilter, SecurityEvent, RETENTION},
     user::{User, UserFilter},
@@ -75,11 +75,13 @@ impl RedisEngine {
     }
 
     /// The revocation arguments every revoking script takes first (see revoke.lua).
-    fn revocation_args(&self, revocation: Revocation) -> [String; 3] {
+    fn revocation_args(&self, revoked_at: DateTime<Utc>) -> [String; 3] {
         [
             self.keys.key_record_prefix(),
-            revocation.at.to_rfc3339(),
-            revocation.keep_until.timestamp_millis().to_string(),
+            revoked_at.to_rfc3339(),
+            (revoked_at + RECORD_RETENTION)
+                .timestamp_millis()
+                .to_string(),
         ]
     }
 
@@ -126,16 +128,13 @@ fn unexpected(script: &str, reply: &str) -> EngineError {
     EngineError::Corrupt(anyhow!("{script} answered {reply:?}"))
 }
 
-/// Unix milliseconds until which a scoped key's record is kept: it must outlive its
-/// expiry so a late use reads "expired", not "unknown".
-fn key_purge_ms(record: &KeyRecord, revocation: Revocation) -> String {
+/// Unix milliseconds until which a scoped key's record is kept: it outlives the key's
+/// expiry so a late use reads "expired", not "unknown". Empty for master keys, which
+/// are kept until revoked.
+fn key_purge_ms(record: &KeyRecord) -> String {
     record
         .expires_at
-        .map(|at| {
-            (at + (revocation.keep_until - revocation.at))
-                .timestamp_millis()
-                .to_string()
-        })
+        .map(|at| (at + RECORD_RETENTION).timestamp_millis().to_string())
         .unwrap_or_default()
 }
 
@@ -187,7 +186,7 @@ impl Store for RedisEngine {
     async fn rotate_key(
         &self,
         new_key: &KeyRecord,
-        revocation: Revocation,
+        revoked_at: DateTime<Utc>,
     ) -> Result<Rotation, EngineError> {
         let (owner, pointer) = match new_key.owner {
             KeyOwner::Client(client) => (self.keys.client(client), self.keys.client_key(client)),
@@ -198,9 +197,9 @@ impl Store for RedisEngine {
             .key(owner)
             .key(pointer)
             .key(self.keys.key_record(&new_key.digest))
-            .arg(&self.revocation_args(revocation))
+            .arg(&self.revocation_args(revoked_at))
             .arg(new_key.digest.to_hex())
-            .arg(key_purge_ms(new_key, revocation));
+            .arg(key_purge_ms(new_key));
         for (field, value) in key_fields(new_key) {
             invocation.arg(field).arg(value);
         }
@@ -218,14 +217,14 @@ impl Store for RedisEngine {
         &self,
         user: UserId,
         only: Option<&KeyDigest>,
-        revocation: Revocation,
+        revoked_at: DateTime<Utc>,
     ) -> Result<bool, EngineError> {
         let mut conn = self.conn().await?;
         let revoked: i64 = timed(
             self.scripts
                 .revoke_user_key
                 .key(self.keys.user_key(user))
-                .arg(&self.revocation_args(revocation))
+                .arg(&self.revocation_args(revoked_at))
                 .arg(only.map(KeyDigest::to_hex).unwrap_or_default())
                 .invoke_async(&mut conn),
         )
@@ -249,11 +248,7 @@ impl Store for RedisEngine {
             .arg(to_json(user)?)
             .arg(user.order_key())
             .arg(key.digest.to_hex())
-            .arg(
-                key.expires_at
-                    .map(|at| at.timestamp_millis())
-                    .unwrap_or_default(),
-            );
+            .arg(key_purge_ms(key));
         for (field, value) in key_fields(key) {
             invocation.arg(field).arg(value);
         }
@@ -334,7 +329,7 @@ impl Store for RedisEngine {
         &self,
         before: &User,
         after: &User,
-        revocation: Revocation,
+        revoked_at: DateTime<Utc>,
     ) -> Result<Update, EngineError> {
         let mut conn = self.conn().await?;
         let reply: String = timed(
@@ -344,7 +339,7 @@ impl Store for RedisEngine {
                 .key(self.keys.username(before.client_id, &before.username.key()))
                 .key(self.keys.username(after.client_id, &after.username.key()))
                 .key(self.keys.user_key(before.id))
-                .arg(&self.revocation_args(revocation))
+                .arg(&self.revocation_args(revoked_at))
                 .arg(to_json(before)?)
                 .arg(to_json(after)?)
                 .arg(after.id.to_string())
@@ -360,7 +355,11 @@ impl Store for RedisEngine {
         }
     }
 
-    async fn delete_user(&self, user: &User, revocation: Revocation) -> Result<bool, EngineError> {
+    async fn delete_user(
+        &self,
+        user: &User,
+        revoked_at: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
         let mut conn = self.conn().await?;
         let deleted: i64 = timed(
             self.scripts
@@ -370,7 +369,7 @@ impl Store for RedisEngine {
                 .key(self.keys.username(user.client_id, &user.username.key()))
                 .key(self.keys.user_order(user.client_id))
                 .key(self.keys.user_key(user.id))
-                .arg(&self.revocation_args(revocation))
+                .arg(&self.revocation_args(revoked_at))
                 .arg(user.order_key())
                 .invoke_async(&mut conn),
         )

@@ -34,11 +34,7 @@ pub async fn rotate_key(
 ) -> Result<web::Json<Rotated>, ApiError> {
     let now = Utc::now();
     let key = issue(KeyOwner::Client(caller.client.id), now, None);
-    match state
-        .engine
-        .rotate_key(&key.record, state.revocation(now))
-        .await?
-    {
+    match state.engine.rotate_key(&key.record, now).await? {
         Rotation::Rotated => {}
         Rotation::OwnerGone => return Err(ErrorCode::InvalidCredentials.into()),
         Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),

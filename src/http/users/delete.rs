@@ -22,11 +22,7 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user = client_user(&state, caller.client.id, &id).await?;
-    if !state
-        .engine
-        .delete_user(&user, state.revocation(Utc::now()))
-        .await?
-    {
+    if !state.engine.delete_user(&user, Utc::now()).await? {
         return Err(ErrorCode::UserNotFound.into());
     }
     let event = SecurityEvent::new(user.client_id, SecurityEventKind::KeyRevoked, peer_ip(&req))

@@ -58,11 +58,7 @@ pub async fn login(
         user: user.id,
     };
     let key = issue(owner, now, Some(state.scoped_key_ttl));
-    match state
-        .engine
-        .rotate_key(&key.record, state.revocation(now))
-        .await?
-    {
+    match state.engine.rotate_key(&key.record, now).await? {
         Rotation::Rotated => {}
         Rotation::OwnerGone => return Err(ErrorCode::UserNotFound.into()),
         Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),

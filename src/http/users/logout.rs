@@ -19,11 +19,11 @@ pub async fn logout(
     caller: UserCaller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let revocation = state.revocation(Utc::now());
+    let revoked_at = Utc::now();
     let user = caller.user.id;
     if state
         .engine
-        .revoke_user_key(user, Some(&caller.key), revocation)
+        .revoke_user_key(user, Some(&caller.key), revoked_at)
         .await?
     {
         let event = SecurityEvent::new(

@@ -124,11 +124,7 @@ impl UserChanges {
         for _ in 0..UPDATE_ATTEMPTS {
             let now = Utc::now();
             let after = self.apply(&before, now);
-            match state
-                .engine
-                .update_user(&before, &after, state.revocation(now))
-                .await?
-            {
+            match state.engine.update_user(&before, &after, now).await? {
                 Update::Applied => return Ok((before, after)),
                 Update::Stale => match state.engine.get_user(before.id).await? {
                     Some(fresh) => before = fresh,

@@ -22,10 +22,10 @@ pub async fn revoke(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user = client_user(&state, caller.client.id, &id).await?;
-    let revocation = state.revocation(Utc::now());
+    let revoked_at = Utc::now();
     if state
         .engine
-        .revoke_user_key(user.id, None, revocation)
+        .revoke_user_key(user.id, None, revoked_at)
         .await?
     {
         let event =

@@ -1,0 +1,154 @@
+//! Every refusal, from any route, in the documented body.
+
+use reqwest::Method;
+
+use crate::helpers::{spawn_app, EngineKind};
+
+both_engines!(
+    malformed_json_is_400_invalid_json,
+    a_wrong_content_type_is_400,
+    unknown_routes_and_methods_are_404,
+    bodies_over_64_kib_are_413,
+    unknown_fields_and_wrong_types_name_the_field,
+    every_response_carries_a_request_id,
+    health_and_ready_answer,
+);
+
+async fn malformed_json_is_400_invalid_json(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    for body in ["{", "", "{\"email\": }", "[1,2", "{} {}"] {
+        let response = app
+            .http
+            .post(format!("{}/users", app.base))
+            .bearer_auth(&app.master_key)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{body:?}");
+        let json: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(json["error_code"], "INVALID_JSON");
+        assert_eq!(json["status_code"], 400);
+    }
+}
+
+async fn a_wrong_content_type_is_400(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    let response = app
+        .http
+        .post(format!("{}/users", app.base))
+        .bearer_auth(&app.master_key)
+        .header("Content-Type", "text/plain")
+        .body(r#"{"email":"a@b.co","username":"abc"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let json: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(json["error_code"], "INVALID_JSON");
+    // With no content type at all, JSON is assumed.
+    let response = app
+        .http
+        .post(format!("{}/users", app.base))
+        .bearer_auth(&app.master_key)
+        .body(r#"{"email":"a@b.co","username":"abc"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+}
+
+async fn unknown_routes_and_methods_are_404(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    app.request(Method::GET, "/nowhere", None, None)
+        .await
+        .assert_error(404, "NOT_FOUND");
+    app.request(Method::DELETE, "/health", None, None)
+        .await
+        .assert_error(404, "NOT_FOUND");
+    let outside = app
+        .http
+        .get(app.base.replace("/api/v1", "/elsewhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), 404);
+    let json: serde_json::Value = outside.json().await.unwrap();
+    assert_eq!(json["error_code"], "NOT_FOUND");
+}
+
+async fn bodies_over_64_kib_are_413(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    let huge =
+        serde_json::json!({"email": "a@b.co", "username": "abc", "full_name": "x".repeat(70_000)});
+    app.post("/users", &app.master_key, huge)
+        .await
+        .assert_error(413, "PAYLOAD_TOO_LARGE");
+    // Chunked, so no Content-Length announces it: the limit still holds.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..20).map(|_| Ok(vec![b' '; 8192])).collect();
+    let response = app
+        .http
+        .post(format!("{}/users", app.base))
+        .bearer_auth(&app.master_key)
+        .header("Content-Type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(
+        app.get("/users", &app.master_key).await.body["data"],
+        serde_json::json!([])
+    );
+}
+
+async fn unknown_fields_and_wrong_types_name_the_field(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    let typo = app
+        .post(
+            "/users",
+            &app.master_key,
+            serde_json::json!({"email": "a@b.co", "username": "abc", "fullname": "x"}),
+        )
+        .await;
+    typo.assert_error(422, "VALIDATION_ERROR");
+    assert_eq!(typo.error_fields(), ["fullname"]);
+    let wrong_type = app
+        .post(
+            "/users",
+            &app.master_key,
+            serde_json::json!({"email": 5, "username": "abc"}),
+        )
+        .await;
+    wrong_type.assert_error(422, "VALIDATION_ERROR");
+    assert_eq!(wrong_type.error_fields(), ["email"]);
+}
+
+async fn every_response_carries_a_request_id(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    let ok = app.get("/users", &app.master_key).await;
+    let refused = app.get("/users", "junk").await;
+    let ids: Vec<_> = [ok, refused]
+        .iter()
+        .map(|reply| reply.headers["x-request-id"].to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        ids.iter().all(|id| uuid::Uuid::parse_str(id).is_ok()),
+        "{ids:?}"
+    );
+    assert_ne!(ids[0], ids[1]);
+}
+
+async fn health_and_ready_answer(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    let health = app.request(Method::GET, "/health", None, None).await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body["status"], "ok");
+    let ready = app.request(Method::GET, "/ready", None, None).await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.body["status"], "ready");
+}

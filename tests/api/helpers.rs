@@ -1,0 +1,347 @@
+//! The test harness: [`spawn_app`] starts a node (and, for Redis, a private
+//! `redis-server`), and [`TestApp`] speaks the API with a real HTTP client.
+
+use std::{
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    process::{Child, Command, Stdio},
+    sync::{LazyLock, Mutex},
+    time::{Duration, Instant},
+};
+
+use chatapi::{config::Settings, startup::Application, telemetry};
+use reqwest::{header::HeaderMap, Method};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// Runs each named `async fn name(engine: EngineKind)` of the calling module once per
+/// engine, as `memory::name` and `redis::name`.
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::helpers::EngineKind::Memory).await
+                }
+            )*
+        }
+        mod redis {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::helpers::EngineKind::Redis).await
+                }
+            )*
+        }
+    };
+}
+
+/// Every deadline in the suite; generous because CI machines are small.
+pub const DEADLINE: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    Memory,
+    Redis,
+}
+
+/// Everything any node of this test binary logged. The log test reads it; setting
+/// `TEST_LOG` also prints it.
+pub static LOGS: LazyLock<Mutex<Vec<u8>>> = LazyLock::new(|| {
+    let subscriber = telemetry::subscriber("debug", || CapturedLog, false);
+    telemetry::init(subscriber).expect("install the test subscriber");
+    Mutex::new(Vec::new())
+});
+
+struct CapturedLog;
+
+impl Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if std::env::var_os("TEST_LOG").is_some() {
+            std::io::stdout().write_all(buf)?;
+        }
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A private `redis-server` with the project's `redis.conf`, killed on drop.
+pub struct RedisServer {
+    port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    pub fn start() -> Self {
+        let mut server = Self {
+            port: free_port(),
+            dir: tempfile::tempdir().unwrap(),
+            child: None,
+        };
+        server.restart();
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server as a crash would: no shutdown save. Acknowledged writes must
+    /// survive through the AOF.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Starts the server (again) on the same port and data directory.
+    pub fn restart(&mut self) {
+        let conf = concat!(env!("CARGO_MANIFEST_DIR"), "/redis.conf");
+        let child = Command::new("redis-server")
+            .arg(conf)
+            .args(["--port", &self.port.to_string()])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args(["--save", "", "--daemonize", "no", "--bind", "127.0.0.1"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (the README's test command installs it)");
+        self.child = Some(child);
+        let started = Instant::now();
+        while !self.answers_ping() {
+            assert!(started.elapsed() < DEADLINE, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn answers_ping(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let mut reply = [0u8; 5];
+        stream.write_all(b"PING\r\n").is_ok()
+            && stream.read_exact(&mut reply).is_ok()
+            && &reply == b"+PONG"
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The answer to one request.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// Asserts the documented error body with this status and code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(self.body["error_code"], code, "{self:?}");
+        assert_eq!(self.body["status_code"], status, "{self:?}");
+        assert!(self.body["detail"].is_string(), "{self:?}");
+    }
+
+    /// The fields named in a 422's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+/// A running node and a client registered on it.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub master_key: String,
+    pub client_id: String,
+    /// Kept alive for the test; `None` on the memory engine.
+    pub redis: Option<RedisServer>,
+}
+
+pub async fn spawn_app(engine: EngineKind) -> TestApp {
+    spawn_app_with(engine, |_| {}).await
+}
+
+/// Starts a node with settings adjusted by `customize`, and registers one client.
+pub async fn spawn_app_with(engine: EngineKind, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    LazyLock::force(&LOGS);
+    let redis = (engine == EngineKind::Redis).then(RedisServer::start);
+    let mut settings = Settings {
+        port: 0,
+        workers: 1,
+        redis_url: redis
+            .as_ref()
+            .map(|r| chatapi::config::Secret::new(r.url())),
+        redis_prefix: format!("test:{}:", Uuid::new_v4()),
+        ..Settings::default()
+    };
+    customize(&mut settings);
+    let admin = settings.admin_token.clone();
+    let application = Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}/api/v1", application.port());
+    actix_web::rt::spawn(application.run_until_stopped());
+    let mut app = TestApp {
+        base,
+        http: reqwest::Client::new(),
+        master_key: String::new(),
+        client_id: String::new(),
+        redis,
+    };
+    let registration = app
+        .request(
+            Method::POST,
+            "/clients",
+            admin.as_ref().map(|a| a.expose()),
+            Some(json!({"name": "Test App"})),
+        )
+        .await;
+    assert_eq!(registration.status, 201, "{registration:?}");
+    app.master_key = registration.body["master_api_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.client_id = registration.body["id"].as_str().unwrap().to_owned();
+    app
+}
+
+impl TestApp {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Reply {
+        self.request(Method::GET, path, Some(key), None).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> Reply {
+        self.request(Method::POST, path, Some(key), Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, key: &str, body: Value) -> Reply {
+        self.request(Method::PATCH, path, Some(key), Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, key: &str) -> Reply {
+        self.request(Method::DELETE, path, Some(key), None).await
+    }
+
+    /// Registers another client; returns (id, master key).
+    pub async fn register_client(&self, name: &str) -> (String, String) {
+        let reply = self
+            .request(
+                Method::POST,
+                "/clients",
+                None,
+                Some(json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{reply:?}");
+        (
+            reply.body["id"].as_str().unwrap().to_owned(),
+            reply.body["master_api_key"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Creates a user with the app's master key; returns the 201 body.
+    pub async fn create_user(&self, email: &str, username: &str) -> Value {
+        let reply = self
+            .post(
+                "/users",
+                &self.master_key,
+                json!({"email": email, "username": username}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{reply:?}");
+        reply.body
+    }
+
+    /// A fresh user with a unique name; returns (id, scoped key, email).
+    pub async fn new_user(&self) -> (String, String, String) {
+        let name = format!("u{}", &Uuid::new_v4().simple().to_string()[..12]);
+        let email = format!("{name}@example.com");
+        let body = self.create_user(&email, &name).await;
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["scoped_api_key"].as_str().unwrap().to_owned(),
+            email,
+        )
+    }
+
+    /// Logs a user in with the app's master key; returns the new scoped key.
+    pub async fn login(&self, email: &str) -> String {
+        let reply = self
+            .post("/users/login", &self.master_key, json!({ "email": email }))
+            .await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.body["scoped_api_key"].as_str().unwrap().to_owned()
+    }
+
+    /// Polls `check` until it holds, failing the test at the deadline.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let started = Instant::now();
+        while !check().await {
+            assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The integration suite: one binary. Every test starts a real node in-process on a
+//! free port; Redis tests also start their own `redis-server` (our `redis.conf`, a
+//! temp dir, a free port). Most tests run once per engine through [`both_engines!`].
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+#[macro_use]
+mod helpers;
+
+mod auth;
+mod clients;
+mod concurrency;
+mod engine_contract;
+mod errors;
+mod logs;
+mod outage;
+mod security_events;
+mod users;
