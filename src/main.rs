@@ -1,11 +1,21 @@
 //! The `chatapi` binary: read settings, start logging, run one node until stopped.
 
-use std::io::IsTerminal;
+use std::{io::IsTerminal, process::ExitCode};
 
 use chatapi::{config::Settings, startup::Application, telemetry};
 
 #[actix_web::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("chatapi: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     let ansi = std::io::stdout().is_terminal();
     telemetry::init(telemetry::subscriber(&settings.log, std::io::stdout, ansi))?;
