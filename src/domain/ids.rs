@@ -40,3 +40,11 @@ uuid_id!(
     /// A user of one client application.
     UserId
 );
+uuid_id!(
+    /// A chat room of one client.
+    RoomId
+);
+uuid_id!(
+    /// A message in one room.
+    MessageId
+);

@@ -4,7 +4,9 @@
 pub mod client;
 pub mod ids;
 pub mod keys;
+pub mod message;
 pub mod page;
+pub mod room;
 pub mod security_event;
 pub mod user;
 pub mod validation;

@@ -28,3 +28,10 @@ impl<T> Page<T> {
         }
     }
 }
+
+/// A sort key that orders records by time (to the nanosecond, zero-padded so text
+/// order is time order), ties broken by id. Lists use it as their cursor.
+pub fn order_key(at: chrono::DateTime<chrono::Utc>, id: impl std::fmt::Display) -> String {
+    let nanos = at.timestamp_nanos_opt().unwrap_or(i64::MAX);
+    format!("{nanos:020}:{id}")
+}

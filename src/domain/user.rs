@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     ids::{ClientId, UserId},
+    page::order_key,
     validation::chars_within,
 };
 
@@ -113,11 +114,9 @@ pub struct User {
 }
 
 impl User {
-    /// Orders a client's users by creation (to the nanosecond, zero-padded so text
-    /// order is time order), ties broken by id; also the list cursor.
+    /// Orders a client's users by creation; also the list cursor.
     pub fn order_key(&self) -> String {
-        let nanos = self.created_at.timestamp_nanos_opt().unwrap_or(i64::MAX);
-        format!("{nanos:020}:{}", self.id)
+        order_key(self.created_at, self.id)
     }
 }
 

@@ -3,7 +3,7 @@
 //! the lock is held, so a `std` mutex is the right (cheaper) lock.
 
 use std::{
-    collections::{BTreeMap, HashMap, VecDeque},
+    collections::{BTreeMap, BTreeSet, HashMap, VecDeque},
     ops::Bound,
     sync::{Mutex, MutexGuard},
 };
@@ -11,12 +11,14 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{EngineError, Rotation, Store, Update};
+use super::{AddMember, EngineError, Rotation, Store, Update};
 use crate::domain::{
     client::Client,
-    ids::{ClientId, UserId},
+    ids::{ClientId, MessageId, RoomId, UserId},
     keys::{KeyDigest, KeyOwner, KeyRecord, RECORD_RETENTION},
+    message::{Appended, HistoryRange, Message, IDEMPOTENCY_WINDOW},
     page::{Page, PageRequest},
+    room::{Member, Membership, Room, RoomStats},
     security_event::{EventFilter, SecurityEvent, RETENTION},
     user::{User, UserFilter},
 };
@@ -46,6 +48,54 @@ struct State {
     /// Each client's events, oldest first, numbered; the number is the cursor.
     events: HashMap<ClientId, VecDeque<(u64, SecurityEvent)>>,
     next_event: u64,
+    rooms: HashMap<RoomId, RoomState>,
+    /// Each client's rooms by [`Room::order_key`], for paging.
+    room_order: BTreeMap<(ClientId, String), RoomId>,
+    /// Each user's rooms, ordered by id (the cursor of `list_user_rooms`).
+    user_rooms: HashMap<UserId, BTreeSet<RoomId>>,
+    /// The direct room of each pair of users (smaller id first).
+    direct_pairs: HashMap<(UserId, UserId), RoomId>,
+    /// Where each message lives: room and `seq`.
+    message_index: HashMap<MessageId, (RoomId, u64)>,
+}
+
+/// One room with everything stored under it.
+struct RoomState {
+    room: Room,
+    members: HashMap<UserId, Member>,
+    /// Members by [`Membership::order_key`], for paging.
+    member_order: BTreeMap<String, UserId>,
+    /// Message `seq` n is at index n - 1: seqs have no gaps.
+    messages: Vec<Message>,
+    last_message_at: Option<DateTime<Utc>>,
+    /// `client_msg_id` → (`seq`, when sent), for idempotent resends.
+    client_msg_ids: HashMap<String, (u64, DateTime<Utc>)>,
+}
+
+impl RoomState {
+    fn new(room: Room) -> Self {
+        Self {
+            room,
+            members: HashMap::new(),
+            member_order: BTreeMap::new(),
+            messages: Vec::new(),
+            last_message_at: None,
+            client_msg_ids: HashMap::new(),
+        }
+    }
+
+    fn stats(&self) -> RoomStats {
+        RoomStats {
+            member_count: self.members.len() as u64,
+            last_seq: self.messages.len() as u64,
+            last_message_at: self.last_message_at,
+        }
+    }
+
+    fn message(&self, seq: u64) -> Option<&Message> {
+        let index = usize::try_from(seq).ok()?.checked_sub(1)?;
+        self.messages.get(index)
+    }
 }
 
 impl MemoryEngine {
@@ -63,6 +113,40 @@ impl MemoryEngine {
 }
 
 impl State {
+    /// Adds a membership to a room that exists; the caller checked the rules.
+    fn insert_member(&mut self, membership: &Membership) {
+        let Some(state) = self.rooms.get_mut(&membership.room_id) else {
+            return;
+        };
+        let member = Member {
+            membership: membership.clone(),
+            last_read_seq: 0,
+        };
+        state
+            .member_order
+            .insert(membership.order_key(), membership.user_id);
+        state.members.insert(membership.user_id, member);
+        self.user_rooms
+            .entry(membership.user_id)
+            .or_default()
+            .insert(membership.room_id);
+    }
+
+    /// Removes a membership; returns whether there was one.
+    fn remove_member(&mut self, room: RoomId, user: UserId) -> bool {
+        let Some(state) = self.rooms.get_mut(&room) else {
+            return false;
+        };
+        let Some(member) = state.members.remove(&user) else {
+            return false;
+        };
+        state.member_order.remove(&member.membership.order_key());
+        if let Some(rooms) = self.user_rooms.get_mut(&user) {
+            rooms.remove(&room);
+        }
+        true
+    }
+
     /// Marks a key revoked, keeping its record as a tombstone for a while.
     fn revoke(&mut self, digest: KeyDigest, revoked_at: DateTime<Utc>) {
         if let Some(record) = self.keys.get_mut(&digest) {
@@ -282,7 +366,290 @@ impl Store for MemoryEngine {
         if let Some(live) = state.live_user.remove(&user.id) {
             state.revoke(live, revoked_at);
         }
+        for room in state.user_rooms.remove(&user.id).unwrap_or_default() {
+            state.remove_member(room, user.id);
+        }
         Ok(true)
+    }
+
+    // --- rooms ---------------------------------------------------------------
+
+    async fn create_room(&self, room: &Room, members: &[Membership]) -> Result<(), EngineError> {
+        let mut state = self.state()?;
+        state.rooms.insert(room.id, RoomState::new(room.clone()));
+        state
+            .room_order
+            .insert((room.client_id, room.order_key()), room.id);
+        for membership in members {
+            state.insert_member(membership);
+        }
+        Ok(())
+    }
+
+    async fn create_direct_room(
+        &self,
+        room: &Room,
+        pair: &[Membership; 2],
+    ) -> Result<RoomId, EngineError> {
+        let mut state = self.state()?;
+        let [a, b] = pair;
+        let key = (a.user_id.min(b.user_id), a.user_id.max(b.user_id));
+        if let Some(&existing) = state.direct_pairs.get(&key) {
+            if state.rooms.contains_key(&existing) {
+                return Ok(existing);
+            }
+        }
+        state.direct_pairs.insert(key, room.id);
+        state.rooms.insert(room.id, RoomState::new(room.clone()));
+        state
+            .room_order
+            .insert((room.client_id, room.order_key()), room.id);
+        for membership in pair {
+            state.insert_member(membership);
+        }
+        Ok(room.id)
+    }
+
+    async fn get_room(&self, id: RoomId) -> Result<Option<(Room, RoomStats)>, EngineError> {
+        let state = self.state()?;
+        Ok(state.rooms.get(&id).map(|r| (r.room.clone(), r.stats())))
+    }
+
+    async fn list_rooms(
+        &self,
+        client: ClientId,
+        page: &PageRequest,
+    ) -> Result<Page<(Room, RoomStats)>, EngineError> {
+        let state = self.state()?;
+        let start = match &page.cursor {
+            Some(cursor) => Bound::Excluded((client, cursor.clone())),
+            None => Bound::Included((client, String::new())),
+        };
+        let rooms = state
+            .room_order
+            .range((start, Bound::Unbounded))
+            .take_while(|((owner, _), _)| *owner == client)
+            .filter_map(|(_, id)| state.rooms.get(id))
+            .map(|r| (r.room.clone(), r.stats()));
+        Ok(paginate(rooms, page.limit, |(room, _)| room.order_key()))
+    }
+
+    async fn update_room(&self, room: &Room) -> Result<(), EngineError> {
+        if let Some(state) = self.state()?.rooms.get_mut(&room.id) {
+            state.room = room.clone();
+        }
+        Ok(())
+    }
+
+    async fn delete_room(&self, room: &Room) -> Result<Vec<UserId>, EngineError> {
+        let mut state = self.state()?;
+        let Some(removed) = state.rooms.remove(&room.id) else {
+            return Ok(Vec::new());
+        };
+        state.room_order.remove(&(room.client_id, room.order_key()));
+        state.direct_pairs.retain(|_, id| *id != room.id);
+        for message in &removed.messages {
+            state.message_index.remove(&message.id);
+        }
+        let members: Vec<UserId> = removed.members.keys().copied().collect();
+        for user in &members {
+            if let Some(rooms) = state.user_rooms.get_mut(user) {
+                rooms.remove(&room.id);
+            }
+        }
+        Ok(members)
+    }
+
+    // --- members -------------------------------------------------------------
+
+    async fn add_member(
+        &self,
+        membership: &Membership,
+        max_members: u32,
+    ) -> Result<AddMember, EngineError> {
+        let mut state = self.state()?;
+        let Some(room) = state.rooms.get(&membership.room_id) else {
+            return Ok(AddMember::RoomGone);
+        };
+        if room.members.contains_key(&membership.user_id) {
+            return Ok(AddMember::AlreadyMember);
+        }
+        if room.members.len() as u64 >= u64::from(max_members) {
+            return Ok(AddMember::Full);
+        }
+        state.insert_member(membership);
+        Ok(AddMember::Added)
+    }
+
+    async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, EngineError> {
+        Ok(self.state()?.remove_member(room, user))
+    }
+
+    async fn get_member(&self, room: RoomId, user: UserId) -> Result<Option<Member>, EngineError> {
+        let state = self.state()?;
+        Ok(state
+            .rooms
+            .get(&room)
+            .and_then(|r| r.members.get(&user))
+            .cloned())
+    }
+
+    async fn list_members(
+        &self,
+        room: RoomId,
+        page: &PageRequest,
+    ) -> Result<Page<Member>, EngineError> {
+        let state = self.state()?;
+        let Some(room) = state.rooms.get(&room) else {
+            return Ok(Page {
+                data: Vec::new(),
+                next_cursor: None,
+            });
+        };
+        let start = match &page.cursor {
+            Some(cursor) => Bound::Excluded(cursor.clone()),
+            None => Bound::Unbounded,
+        };
+        let members = room
+            .member_order
+            .range((start, Bound::Unbounded))
+            .filter_map(|(_, user)| room.members.get(user).cloned());
+        Ok(paginate(members, page.limit, |m| m.membership.order_key()))
+    }
+
+    async fn list_user_rooms(
+        &self,
+        user: UserId,
+        page: &PageRequest,
+    ) -> Result<Page<(Room, RoomStats, Member)>, EngineError> {
+        let state = self.state()?;
+        let after = page.cursor.as_deref().and_then(RoomId::parse);
+        let rooms = state
+            .user_rooms
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .filter(|id| after.is_none_or(|after| **id > after))
+            .filter_map(|id| {
+                let room = state.rooms.get(id)?;
+                let member = room.members.get(&user)?;
+                Some((room.room.clone(), room.stats(), member.clone()))
+            });
+        Ok(paginate(rooms, page.limit, |(room, _, _)| {
+            room.id.to_string()
+        }))
+    }
+
+    async fn mark_read(
+        &self,
+        room: RoomId,
+        user: UserId,
+        seq: u64,
+    ) -> Result<Option<u64>, EngineError> {
+        let mut state = self.state()?;
+        let member = state
+            .rooms
+            .get_mut(&room)
+            .and_then(|r| r.members.get_mut(&user));
+        Ok(member.map(|member| {
+            member.last_read_seq = member.last_read_seq.max(seq);
+            member.last_read_seq
+        }))
+    }
+
+    // --- messages ------------------------------------------------------------
+
+    async fn append_message(&self, message: &Message) -> Result<Appended, EngineError> {
+        let mut state = self.state()?;
+        let Some(room) = state.rooms.get_mut(&message.room_id) else {
+            return Err(EngineError::Corrupt(anyhow::anyhow!(
+                "append to a missing room"
+            )));
+        };
+        if let Some(cmid) = &message.client_msg_id {
+            let horizon = message.created_at - IDEMPOTENCY_WINDOW;
+            room.client_msg_ids.retain(|_, (_, at)| *at >= horizon);
+            if let Some(original) = room
+                .client_msg_ids
+                .get(cmid)
+                .and_then(|(seq, _)| room.message(*seq))
+            {
+                return Ok(Appended::Duplicate(original.clone()));
+            }
+        }
+        let mut stored = message.clone();
+        stored.seq = room.messages.len() as u64 + 1;
+        if let Some(cmid) = &stored.client_msg_id {
+            room.client_msg_ids
+                .insert(cmid.clone(), (stored.seq, stored.created_at));
+        }
+        room.last_message_at = Some(stored.created_at);
+        room.messages.push(stored.clone());
+        state
+            .message_index
+            .insert(stored.id, (stored.room_id, stored.seq));
+        Ok(Appended::New(stored))
+    }
+
+    async fn get_message(&self, id: MessageId) -> Result<Option<Message>, EngineError> {
+        let state = self.state()?;
+        let found = state
+            .message_index
+            .get(&id)
+            .and_then(|(room, seq)| state.rooms.get(room)?.message(*seq));
+        Ok(found.cloned())
+    }
+
+    async fn list_messages(
+        &self,
+        room: RoomId,
+        range: HistoryRange,
+        limit: usize,
+    ) -> Result<Vec<Message>, EngineError> {
+        let state = self.state()?;
+        let Some(room) = state.rooms.get(&room) else {
+            return Ok(Vec::new());
+        };
+        let messages = &room.messages;
+        Ok(match range {
+            HistoryRange::After(after) => {
+                let start = usize::try_from(after)
+                    .unwrap_or(usize::MAX)
+                    .min(messages.len());
+                messages.iter().skip(start).take(limit).cloned().collect()
+            }
+            HistoryRange::Before(before) => {
+                let end = usize::try_from(before.saturating_sub(1))
+                    .unwrap_or(usize::MAX)
+                    .min(messages.len());
+                messages
+                    .iter()
+                    .take(end)
+                    .rev()
+                    .take(limit)
+                    .cloned()
+                    .collect()
+            }
+        })
+    }
+
+    async fn update_message(
+        &self,
+        before: &Message,
+        after: &Message,
+    ) -> Result<Update, EngineError> {
+        let mut state = self.state()?;
+        let slot = state.rooms.get_mut(&before.room_id).and_then(|room| {
+            let index = usize::try_from(before.seq).ok()?.checked_sub(1)?;
+            room.messages.get_mut(index)
+        });
+        match slot {
+            Some(stored) if stored == before => {
+                *stored = after.clone();
+                Ok(Update::Applied)
+            }
+            _ => Ok(Update::Stale),
+        }
     }
 
     // --- security events -----------------------------------------------------
@@ -330,4 +697,16 @@ impl Store for MemoryEngine {
         let next_cursor = more.then(|| last.map(|n| n.to_string())).flatten();
         Ok(Page { data, next_cursor })
     }
+}
+
+/// Takes at most `limit` items; when more follow, the cursor is the last item's key.
+fn paginate<T>(
+    items: impl Iterator<Item = T>,
+    limit: usize,
+    key: impl Fn(&T) -> String,
+) -> Page<T> {
+    let mut items = items.peekable();
+    let data: Vec<T> = items.by_ref().take(limit).collect();
+    let next_cursor = items.peek().and(data.last()).map(key);
+    Page { data, next_cursor }
 }

@@ -7,10 +7,11 @@
 //! - a user or client has at most one live key, and replacing it revokes the old one
 //!   in the same step, so there is no instant where both or neither work;
 //! - emails and usernames are unique per client, compared case-insensitively;
-//! - a deactivated or deleted user holds no live key.
+//! - a deactivated or deleted user holds no live key, and a deleted one no membership;
+//! - a room's messages are numbered 1, 2, 3… with no gap, each number given once.
 //!
-//! Rooms, messages, presence and pub/sub join this seam in later steps, as the
-//! `Broker` and `Presence` traits beside `Store`.
+//! Presence and pub/sub join this seam in a later step, as the `Broker` and `Presence`
+//! traits beside `Store`.
 
 pub mod memory;
 pub mod redis;
@@ -22,9 +23,11 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     client::Client,
-    ids::{ClientId, UserId},
+    ids::{ClientId, MessageId, RoomId, UserId},
     keys::{KeyDigest, KeyRecord},
+    message::{Appended, HistoryRange, Message},
     page::{Page, PageRequest},
+    room::{Member, Membership, Room, RoomStats},
     security_event::{EventFilter, SecurityEvent},
     user::{User, UserFilter},
 };
@@ -53,6 +56,17 @@ pub enum Rotation {
     OwnerGone,
     /// The owner is deactivated; no key was issued.
     OwnerDisabled,
+}
+
+/// The outcome of adding a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddMember {
+    Added,
+    AlreadyMember,
+    /// The room holds `max_members` already.
+    Full,
+    /// The room no longer exists.
+    RoomGone,
 }
 
 /// The outcome of a compare-and-set update.
@@ -130,12 +144,91 @@ pub trait Store: Send + Sync {
         after: &User,
         revoked_at: DateTime<Utc>,
     ) -> Result<Update, EngineError>;
-    /// Deletes the user and revokes its key; returns whether it existed.
+    /// Deletes the user, revokes its key and removes its memberships; returns
+    /// whether it existed.
     async fn delete_user(
         &self,
         user: &User,
         revoked_at: DateTime<Utc>,
     ) -> Result<bool, EngineError>;
+
+    // --- rooms ---------------------------------------------------------------
+
+    /// Stores a new room with its first members (the creator as owner, and any others).
+    async fn create_room(&self, room: &Room, members: &[Membership]) -> Result<(), EngineError>;
+    /// Stores a direct room for the two members unless the pair has one already;
+    /// returns the pair's room id either way.
+    async fn create_direct_room(
+        &self,
+        room: &Room,
+        pair: &[Membership; 2],
+    ) -> Result<RoomId, EngineError>;
+    async fn get_room(&self, id: RoomId) -> Result<Option<(Room, RoomStats)>, EngineError>;
+    /// The client's rooms in creation order.
+    async fn list_rooms(
+        &self,
+        client: ClientId,
+        page: &PageRequest,
+    ) -> Result<Page<(Room, RoomStats)>, EngineError>;
+    /// Overwrites the room's editable fields.
+    async fn update_room(&self, room: &Room) -> Result<(), EngineError>;
+    /// Deletes the room, its memberships and its history; returns the members it had.
+    async fn delete_room(&self, room: &Room) -> Result<Vec<UserId>, EngineError>;
+
+    // --- members -------------------------------------------------------------
+
+    /// Adds a member unless already one or the room holds `max_members`.
+    async fn add_member(
+        &self,
+        membership: &Membership,
+        max_members: u32,
+    ) -> Result<AddMember, EngineError>;
+    /// Removes a member; returns whether it was one.
+    async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, EngineError>;
+    async fn get_member(&self, room: RoomId, user: UserId) -> Result<Option<Member>, EngineError>;
+    /// The room's members in joining order.
+    async fn list_members(
+        &self,
+        room: RoomId,
+        page: &PageRequest,
+    ) -> Result<Page<Member>, EngineError>;
+    /// The rooms a user belongs to, with its membership in each.
+    async fn list_user_rooms(
+        &self,
+        user: UserId,
+        page: &PageRequest,
+    ) -> Result<Page<(Room, RoomStats, Member)>, EngineError>;
+    /// Moves the member's read position forward to `seq` (never back); returns the
+    /// position after the call, or `None` if the user is not a member.
+    async fn mark_read(
+        &self,
+        room: RoomId,
+        user: UserId,
+        seq: u64,
+    ) -> Result<Option<u64>, EngineError>;
+
+    // --- messages ------------------------------------------------------------
+
+    /// Appends a message, assigning the room's next `seq` in the same atomic step
+    /// (`message.seq` is ignored). With a `client_msg_id` seen in this room within
+    /// [`IDEMPOTENCY_WINDOW`](crate::domain::message::IDEMPOTENCY_WINDOW), nothing is
+    /// stored and the original is returned.
+    async fn append_message(&self, message: &Message) -> Result<Appended, EngineError>;
+    async fn get_message(&self, id: MessageId) -> Result<Option<Message>, EngineError>;
+    /// At most `limit` messages of the room in `range`.
+    async fn list_messages(
+        &self,
+        room: RoomId,
+        range: HistoryRange,
+        limit: usize,
+    ) -> Result<Vec<Message>, EngineError>;
+    /// Replaces `before` with `after` (edit, delete, reactions) if the stored message
+    /// still equals `before`.
+    async fn update_message(
+        &self,
+        before: &Message,
+        after: &Message,
+    ) -> Result<Update, EngineError>;
 
     // --- security events -----------------------------------------------------
 

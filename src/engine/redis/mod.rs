@@ -16,12 +16,14 @@ use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
 use redis::{streams::StreamRangeReply, AsyncCommands, RedisError, RedisResult};
 
 use self::{keys::Keys, records::*, scripts::Scripts};
-use super::{EngineError, Rotation, Store, Update};
+use super::{AddMember, EngineError, Rotation, Store, Update};
 use crate::domain::{
     client::Client,
-    ids::{ClientId, UserId},
+    ids::{ClientId, MessageId, RoomId, UserId},
     keys::{KeyDigest, KeyOwner, KeyRecord, RECORD_RETENTION},
+    message::{Appended, HistoryRange, Message},
     page::{Page, PageRequest},
+    room::{Member, Membership, Room, RoomStats},
     security_event::{EventFilter, SecurityEvent, RETENTION},
     user::{User, UserFilter},
 };
@@ -375,6 +377,114 @@ impl Store for RedisEngine {
         )
         .await?;
         Ok(deleted == 1)
+    }
+
+    // --- rooms ---------------------------------------------------------------
+
+    async fn create_room(&self, _room: &Room, _members: &[Membership]) -> Result<(), EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn create_direct_room(
+        &self,
+        _room: &Room,
+        _pair: &[Membership; 2],
+    ) -> Result<RoomId, EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn get_room(&self, _id: RoomId) -> Result<Option<(Room, RoomStats)>, EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn list_rooms(
+        &self,
+        _client: ClientId,
+        _page: &PageRequest,
+    ) -> Result<Page<(Room, RoomStats)>, EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn update_room(&self, _room: &Room) -> Result<(), EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn delete_room(&self, _room: &Room) -> Result<Vec<UserId>, EngineError> {
+        todo!("redis rooms")
+    }
+
+    // --- members -------------------------------------------------------------
+
+    async fn add_member(
+        &self,
+        _membership: &Membership,
+        _max_members: u32,
+    ) -> Result<AddMember, EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn remove_member(&self, _room: RoomId, _user: UserId) -> Result<bool, EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn get_member(
+        &self,
+        _room: RoomId,
+        _user: UserId,
+    ) -> Result<Option<Member>, EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn list_members(
+        &self,
+        _room: RoomId,
+        _page: &PageRequest,
+    ) -> Result<Page<Member>, EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn list_user_rooms(
+        &self,
+        _user: UserId,
+        _page: &PageRequest,
+    ) -> Result<Page<(Room, RoomStats, Member)>, EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn mark_read(
+        &self,
+        _room: RoomId,
+        _user: UserId,
+        _seq: u64,
+    ) -> Result<Option<u64>, EngineError> {
+        todo!("redis rooms")
+    }
+
+    // --- messages ------------------------------------------------------------
+
+    async fn append_message(&self, _message: &Message) -> Result<Appended, EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn get_message(&self, _id: MessageId) -> Result<Option<Message>, EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn list_messages(
+        &self,
+        _room: RoomId,
+        _range: HistoryRange,
+        _limit: usize,
+    ) -> Result<Vec<Message>, EngineError> {
+        todo!("redis rooms")
+    }
+
+    async fn update_message(
+        &self,
+        _before: &Message,
+        _after: &Message,
+    ) -> Result<Update, EngineError> {
+        todo!("redis rooms")
     }
 
     // --- security events -----------------------------------------------------
