@@ -16,7 +16,12 @@
 //! - [`engine`]: the storage seam, [`engine::Store`], with two back ends: `memory`
 //!   (embedded default) and `redis` (shared by many nodes).
 //! - [`http`]: the REST routes, one file per verb, and the route table in one place.
+//! - [`actors`]: the real-time core: the registry, one actor per room (orders and fans
+//!   out its events) and one per WebSocket session.
+//! - [`ws`]: the WebSocket wire protocol and upgrade route.
+//! - [`views`]: the JSON shapes of rooms, members and messages, shared by REST and WS.
 
+pub mod actors;
 pub mod auth;
 pub mod config;
 pub mod domain;
@@ -25,3 +30,5 @@ pub mod error;
 pub mod http;
 pub mod startup;
 pub mod telemetry;
+pub mod views;
+pub mod ws;

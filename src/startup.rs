@@ -3,10 +3,12 @@
 
 use std::{net::TcpListener, sync::Arc};
 
+use actix::Actor;
 use actix_web::{dev::Server, middleware::from_fn, web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
 use crate::{
+    actors::registry::Registry,
     config::Settings,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
     http::{self, request_id, state::AppState},
@@ -35,7 +37,8 @@ impl Application {
         }
         let listener = TcpListener::bind((settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState::new(engine, &settings));
+        let registry = Registry::new(engine.clone()).start();
+        let state = web::Data::new(AppState::new(engine, registry, &settings));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(request_id::echo))

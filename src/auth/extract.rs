@@ -3,7 +3,7 @@
 //! security event when the key can be tied to a client.
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;
 
 use super::audit::{self, peer_ip};
@@ -19,24 +19,73 @@ use crate::{
 };
 
 /// A request made with a live master key.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct MasterCaller {
     pub client: Client,
 }
 
 /// A request made with a user's live scoped key.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UserCaller {
     pub client: Client,
     pub user: User,
     /// Digest of the key used, so logout revokes exactly this key.
     pub key: KeyDigest,
+    /// When that key expires: a WebSocket opened with it closes then.
+    pub key_expires_at: Option<DateTime<Utc>>,
 }
 
-/// Whoever a valid key belongs to.
-enum Caller {
+/// Whoever a valid key belongs to: routes open to both kinds take this.
+// One caller is built per request and moved, never stored in bulk: boxing the larger
+// variant would only add an allocation per request.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Caller {
     Master(MasterCaller),
     User(UserCaller),
+}
+
+impl Caller {
+    pub fn client(&self) -> &Client {
+        match self {
+            Caller::Master(caller) => &caller.client,
+            Caller::User(caller) => &caller.client,
+        }
+    }
+
+    /// The user, for a scoped key.
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Caller::Master(_) => None,
+            Caller::User(caller) => Some(&caller.user),
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = Request::of(req);
+        Box::pin(async move { request.authenticate().await })
+    }
+}
+
+/// Authenticates a key presented outside an HTTP header: the first frame of a
+/// WebSocket. The same rules, and the same security events, as the extractors.
+pub async fn authenticate(
+    state: web::Data<AppState>,
+    token: String,
+    ip: Option<String>,
+) -> Result<Caller, ApiError> {
+    let request = Request {
+        state: Some(state),
+        token: Some(token),
+        ip,
+        route: "/api/v1/ws".to_owned(),
+    };
+    request.authenticate().await
 }
 
 /// The bearer token of a request, if it sent one.
@@ -157,6 +206,7 @@ impl Request {
                     client,
                     user,
                     key: digest,
+                    key_expires_at: record.expires_at,
                 }))
             }
             Some(user) if !user.is_active => {

@@ -48,3 +48,7 @@ uuid_id!(
     /// A message in one room.
     MessageId
 );
+uuid_id!(
+    /// One WebSocket connection.
+    SessionId
+);

@@ -4,8 +4,11 @@
 pub mod clients;
 pub mod health;
 pub mod json;
+pub mod messages;
+pub mod page;
 pub mod paging;
 pub mod request_id;
+pub mod rooms;
 pub mod security_events;
 pub mod state;
 pub mod users;

@@ -1,11 +1,16 @@
 //! What every handler shares.
 
+use actix::Addr;
 use chrono::Duration;
 
-use crate::{config::Settings, domain::keys::KeyDigest, engine::SharedEngine};
+use crate::{
+    actors::registry::Registry, config::Settings, domain::keys::KeyDigest, engine::SharedEngine,
+};
 
 pub struct AppState {
     pub engine: SharedEngine,
+    /// The node's registry: rooms and sessions.
+    pub registry: Addr<Registry>,
     /// Lifetime of a scoped key.
     pub scoped_key_ttl: Duration,
     /// Digest of `CHATAPI_ADMIN_TOKEN`, compared in constant time; `None` leaves
@@ -14,9 +19,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(engine: SharedEngine, settings: &Settings) -> Self {
+    pub fn new(engine: SharedEngine, registry: Addr<Registry>, settings: &Settings) -> Self {
         Self {
             engine,
+            registry,
             scoped_key_ttl: Duration::from_std(settings.scoped_key_ttl).unwrap_or(Duration::MAX),
             admin_token: settings
                 .admin_token

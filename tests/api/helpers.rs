@@ -345,3 +345,33 @@ impl TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// Creates a room with `key` (a scoped key makes its user the owner); returns its id.
+    pub async fn create_room(&self, key: &str, body: Value) -> String {
+        let reply = self.post("/rooms", key, body).await;
+        assert_eq!(reply.status, 201, "{reply:?}");
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Joins a public room as the key's user.
+    pub async fn join(&self, key: &str, room: &str) {
+        let reply = self
+            .post("/rooms/join", key, json!({ "room_id": room }))
+            .await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+    }
+
+    /// Sends a text message; returns the stored message.
+    pub async fn send(&self, key: &str, room: &str, content: &str) -> Value {
+        let reply = self
+            .post(
+                "/messages",
+                key,
+                json!({"room_id": room, "content": content}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{reply:?}");
+        reply.body
+    }
+}

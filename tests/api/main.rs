@@ -13,5 +13,7 @@ mod engine_contract;
 mod errors;
 mod logs;
 mod outage;
+mod rooms;
 mod security_events;
 mod users;
+mod ws_client;

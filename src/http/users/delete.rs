@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
-use super::client_user;
+use super::{client_user, close_sessions};
 use crate::{
     auth::{
         audit::{self, peer_ip},
@@ -25,6 +25,7 @@ pub async fn delete(
     if !state.engine.delete_user(&user, Utc::now()).await? {
         return Err(ErrorCode::UserNotFound.into());
     }
+    close_sessions(&state, user.id, None);
     let event = SecurityEvent::new(user.client_id, SecurityEventKind::KeyRevoked, peer_ip(&req))
         .user(user.id)
         .reason("user_deleted");

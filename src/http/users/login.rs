@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::UserBody;
+use super::{close_sessions, UserBody};
 use crate::{
     auth::{
         audit::{self, peer_ip},
@@ -63,6 +63,7 @@ pub async fn login(
         Rotation::OwnerGone => return Err(ErrorCode::UserNotFound.into()),
         Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),
     }
+    close_sessions(&state, user.id, Some(key.record.digest));
     let event = SecurityEvent::new(user.client_id, SecurityEventKind::UserLogin, peer_ip(&req))
         .user(user.id)
         .reason("key_rotated");

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
+use super::close_sessions;
 use crate::{
     auth::{
         audit::{self, peer_ip},
@@ -26,6 +27,7 @@ pub async fn logout(
         .revoke_user_key(user, Some(&caller.key), revoked_at)
         .await?
     {
+        close_sessions(&state, user, None);
         let event = SecurityEvent::new(
             caller.client.id,
             SecurityEventKind::KeyRevoked,

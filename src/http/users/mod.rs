@@ -15,14 +15,17 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::{
+    actors::messages::CloseUserSessions,
     domain::{
         ids::{ClientId, UserId},
+        keys::KeyDigest,
         user::{parse_full_name, parse_metadata, Metadata, User, Username},
         validation::Validator,
     },
     engine::Update,
     error::{ApiError, ErrorCode},
     http::state::AppState,
+    ws::protocol::close,
 };
 
 /// A user as the API shows it; never with a key.
@@ -51,6 +54,15 @@ impl From<User> for UserBody {
             updated_at: user.updated_at,
         }
     }
+}
+
+/// Closes the user's WebSockets with 4003 (key revoked), but those opened with `keep`.
+pub fn close_sessions(state: &AppState, user_id: UserId, keep: Option<KeyDigest>) {
+    state.registry.do_send(CloseUserSessions {
+        user_id,
+        keep,
+        code: close::KEY_REVOKED,
+    });
 }
 
 /// Loads a user of `client` by its id as written in the path; another client's user

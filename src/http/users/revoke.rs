@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
-use super::client_user;
+use super::{client_user, close_sessions};
 use crate::{
     auth::{
         audit::{self, peer_ip},
@@ -28,6 +28,7 @@ pub async fn revoke(
         .revoke_user_key(user.id, None, revoked_at)
         .await?
     {
+        close_sessions(&state, user.id, None);
         let event =
             SecurityEvent::new(user.client_id, SecurityEventKind::KeyRevoked, peer_ip(&req))
                 .user(user.id)

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
-use super::{client_user, UserBody, UserChanges};
+use super::{client_user, close_sessions, UserBody, UserChanges};
 use crate::{
     auth::{
         audit::{self, peer_ip},
@@ -37,6 +37,7 @@ pub async fn update(
     let user = client_user(&state, caller.client.id, &id).await?;
     let (before, after) = changes.save(&state, user).await?;
     if before.is_active && !after.is_active {
+        close_sessions(&state, after.id, None);
         let event = SecurityEvent::new(
             after.client_id,
             SecurityEventKind::KeyRevoked,

@@ -1,0 +1,208 @@
+//! The registry: one per node. It owns the room actors (started on first use, started
+//! again if one stops) and the table of sessions by user and by room, which is what a
+//! restarted room actor is rebuilt from, and what closes a user's sockets on revocation.
+
+use std::collections::{HashMap, HashSet};
+
+use actix::{Actor, Addr, AsyncContext, Context, Handler, ResponseFuture};
+use futures_util::future::join_all;
+
+use super::{
+    messages::{
+        CloseUserSessions, Connect, Disconnect, MembershipChanged, RoomStopped, SessionClosed,
+        SessionLink, Subscribe, ToRoom, Unsubscribe,
+    },
+    room::{Reply, RoomActor},
+};
+use crate::{
+    domain::{
+        ids::{RoomId, SessionId, UserId},
+        keys::KeyDigest,
+    },
+    engine::SharedEngine,
+    error::{ApiError, ErrorCode},
+};
+
+pub struct Registry {
+    engine: SharedEngine,
+    rooms: HashMap<RoomId, Addr<RoomActor>>,
+    sessions: HashMap<SessionId, SessionEntry>,
+    by_user: HashMap<UserId, HashSet<SessionId>>,
+}
+
+struct SessionEntry {
+    link: SessionLink,
+    key: KeyDigest,
+    /// The rooms this session is subscribed to.
+    rooms: HashSet<RoomId>,
+}
+
+impl Registry {
+    pub fn new(engine: SharedEngine) -> Self {
+        Self {
+            engine,
+            rooms: HashMap::new(),
+            sessions: HashMap::new(),
+            by_user: HashMap::new(),
+        }
+    }
+
+    /// The room's actor, started (with the sessions subscribed to it) if it is not
+    /// running: this is both the lazy start and the restart after a stop.
+    fn room(&mut self, room_id: RoomId, ctx: &mut Context<Self>) -> Addr<RoomActor> {
+        if let Some(addr) = self.rooms.get(&room_id).filter(|addr| addr.connected()) {
+            return addr.clone();
+        }
+        let subscribers = self
+            .sessions
+            .values()
+            .filter(|entry| entry.rooms.contains(&room_id))
+            .map(|entry| entry.link.clone())
+            .collect();
+        let addr = RoomActor::new(room_id, self.engine.clone(), ctx.address(), subscribers).start();
+        self.rooms.insert(room_id, addr.clone());
+        addr
+    }
+}
+
+impl Actor for Registry {
+    type Context = Context<Self>;
+}
+
+impl Handler<ToRoom> for Registry {
+    type Result = ResponseFuture<Result<Reply, ApiError>>;
+
+    fn handle(&mut self, msg: ToRoom, ctx: &mut Context<Self>) -> Self::Result {
+        let room = self.room(msg.room_id, ctx);
+        Box::pin(async move {
+            room.send(msg.execute).await.map_err(|_| {
+                ApiError::with_detail(
+                    ErrorCode::ServiceUnavailable,
+                    "The room is restarting; retry",
+                )
+            })?
+        })
+    }
+}
+
+impl Handler<Connect> for Registry {
+    type Result = ResponseFuture<Vec<(RoomId, u64)>>;
+
+    fn handle(&mut self, msg: Connect, ctx: &mut Context<Self>) -> Self::Result {
+        let session_id = msg.link.session_id;
+        let rooms: Vec<(RoomId, Addr<RoomActor>)> = msg
+            .rooms
+            .iter()
+            .map(|&id| (id, self.room(id, ctx)))
+            .collect();
+        self.by_user
+            .entry(msg.link.user_id)
+            .or_default()
+            .insert(session_id);
+        self.sessions.insert(
+            session_id,
+            SessionEntry {
+                link: msg.link.clone(),
+                key: msg.key,
+                rooms: msg.rooms.into_iter().collect(),
+            },
+        );
+        let link = msg.link;
+        Box::pin(async move {
+            let subscriptions = rooms.into_iter().map(|(id, room)| {
+                let link = link.clone();
+                async move { (id, room.send(Subscribe { link }).await.ok().flatten()) }
+            });
+            join_all(subscriptions)
+                .await
+                .into_iter()
+                .filter_map(|(id, seq)| seq.map(|seq| (id, seq)))
+                .collect()
+        })
+    }
+}
+
+impl Handler<SessionClosed> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: SessionClosed, _: &mut Context<Self>) {
+        let Some(entry) = self.sessions.remove(&msg.session_id) else {
+            return;
+        };
+        if let Some(sessions) = self.by_user.get_mut(&entry.link.user_id) {
+            sessions.remove(&msg.session_id);
+            if sessions.is_empty() {
+                self.by_user.remove(&entry.link.user_id);
+            }
+        }
+        for room in entry.rooms {
+            if let Some(addr) = self.rooms.get(&room) {
+                addr.do_send(Unsubscribe {
+                    session_id: msg.session_id,
+                });
+            }
+        }
+    }
+}
+
+impl Handler<MembershipChanged> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: MembershipChanged, ctx: &mut Context<Self>) {
+        let sessions: Vec<SessionId> = self
+            .by_user
+            .get(&msg.user_id)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        if sessions.is_empty() {
+            return;
+        }
+        let room = self.room(msg.room_id, ctx);
+        for session_id in sessions {
+            let Some(entry) = self.sessions.get_mut(&session_id) else {
+                continue;
+            };
+            if msg.joined {
+                entry.rooms.insert(msg.room_id);
+                room.do_send(Subscribe {
+                    link: entry.link.clone(),
+                });
+            } else {
+                entry.rooms.remove(&msg.room_id);
+                room.do_send(Unsubscribe { session_id });
+            }
+        }
+    }
+}
+
+impl Handler<CloseUserSessions> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: CloseUserSessions, _: &mut Context<Self>) {
+        let sessions = self.by_user.get(&msg.user_id).into_iter().flatten();
+        for entry in sessions.filter_map(|id| self.sessions.get(id)) {
+            if msg.keep.is_some_and(|keep| keep.ct_eq(&entry.key)) {
+                continue;
+            }
+            entry.link.disconnect.do_send(Disconnect {
+                code: msg.code,
+                reason: "key revoked",
+            });
+        }
+    }
+}
+
+impl Handler<RoomStopped> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: RoomStopped, _: &mut Context<Self>) {
+        if self.rooms.get(&msg.room_id) == Some(&msg.addr) {
+            self.rooms.remove(&msg.room_id);
+        }
+        if msg.deleted {
+            for entry in self.sessions.values_mut() {
+                entry.rooms.remove(&msg.room_id);
+            }
+        }
+    }
+}

@@ -1,0 +1,540 @@
+//! One actor per WebSocket connection, carrying all of a user's rooms.
+//!
+//! Lifecycle: authenticate (header at upgrade, or an `auth` frame within
+//! [`AUTH_TIMEOUT`]), register with the registry (which subscribes it to the user's
+//! rooms), send `ready`, then serve requests and deliver room events until closed.
+//! The registry is told in `stopped`, whatever the reason.
+//!
+//! Ordering: new messages carry their `seq`; the session never sends a room's `seq`
+//! twice. Right after `ready` it holds new messages back for [`SYNC_HOLD`], so a
+//! reconnecting client's `sync` gets the missed history first, then its `ack`, then
+//! live messages, with no gap and no duplicate.
+
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
+
+use actix::{
+    Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, Handler, StreamHandler, WrapFuture,
+};
+use actix_web::web;
+use actix_web_actors::ws;
+use chrono::Utc;
+use serde_json::json;
+
+use super::{
+    messages::{Connect, Deliver, Disconnect, Execute, SessionClosed, SessionLink, ToRoom},
+    registry::Registry,
+    room::{NewMessage, Reply, RoomCommand},
+};
+use crate::{
+    auth::extract::{authenticate, Caller, UserCaller},
+    domain::{
+        ids::{RoomId, SessionId},
+        message::HistoryRange,
+        page::{PageRequest, MAX_LIMIT},
+    },
+    error::{ApiError, ErrorCode},
+    http::{state::AppState, users::UserBody},
+    views::MessageBody,
+    ws::protocol::{self, close, Request},
+};
+
+/// How often the server pings.
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
+/// A connection silent this long is dropped.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
+/// A browser must send its `auth` frame within this.
+pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// Frames queued for one connection before it counts as too slow (4009).
+pub const OUTBOUND_QUEUE: usize = 256;
+/// How long after `ready` new messages wait for a `sync`.
+pub const SYNC_HOLD: Duration = Duration::from_secs(1);
+/// The most messages one `sync` replays per room; more gives `truncated: true`.
+pub const SYNC_LIMIT: usize = 1000;
+/// Messages a connection may send per second, and in a burst.
+const SEND_RATE: f64 = 20.0;
+const SEND_BURST: f64 = 40.0;
+
+pub struct WsSession {
+    id: SessionId,
+    state: web::Data<AppState>,
+    ip: Option<String>,
+    /// Set once authenticated.
+    user: Option<UserCaller>,
+    last_heard: Instant,
+    rooms: HashMap<RoomId, RoomCursor>,
+    /// New messages held back until the first `sync` or [`SYNC_HOLD`] after `ready`.
+    held: Option<Vec<Deliver>>,
+    /// Token bucket for `message.send`.
+    send_tokens: f64,
+    send_checked: Instant,
+}
+
+/// What this connection has sent of one room's messages.
+#[derive(Debug, Clone, Copy, Default)]
+struct RoomCursor {
+    /// Messages at or below this were never sent here (they predate the connection).
+    start: u64,
+    /// The highest `seq` sent here, live or replayed.
+    sent: u64,
+}
+
+impl RoomCursor {
+    fn at(seq: u64) -> Self {
+        Self {
+            start: seq,
+            sent: seq,
+        }
+    }
+
+    /// Whether message `seq` has not been sent on this connection.
+    fn unsent(&self, seq: u64) -> bool {
+        seq <= self.start || seq > self.sent
+    }
+}
+
+impl WsSession {
+    pub fn new(state: web::Data<AppState>, ip: Option<String>, user: Option<UserCaller>) -> Self {
+        Self {
+            id: SessionId::random(),
+            state,
+            ip,
+            user,
+            last_heard: Instant::now(),
+            rooms: HashMap::new(),
+            held: None,
+            send_tokens: SEND_BURST,
+            send_checked: Instant::now(),
+        }
+    }
+
+    fn registry(&self) -> Addr<Registry> {
+        self.state.registry.clone()
+    }
+
+    fn close(&self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
+        ctx.close(Some(ws::CloseReason {
+            code: ws::CloseCode::Other(code),
+            description: Some(reason.to_owned()),
+        }));
+        ctx.stop();
+    }
+
+    /// Registers with the registry, subscribes to the user's rooms, sends `ready`.
+    fn start_session(&mut self, caller: UserCaller, ctx: &mut ws::WebsocketContext<Self>) {
+        if let Some(expires_at) = caller.key_expires_at {
+            let left = (expires_at - Utc::now()).to_std().unwrap_or_default();
+            ctx.run_later(left, |act, ctx| {
+                act.close(ctx, close::KEY_EXPIRED, "key expired")
+            });
+        }
+        let link = SessionLink {
+            session_id: self.id,
+            user_id: caller.user.id,
+            deliver: ctx.address().recipient(),
+            disconnect: ctx.address().recipient(),
+        };
+        let engine = self.state.engine.clone();
+        let registry = self.registry();
+        let key = caller.key;
+        let user = caller.user.clone();
+        self.user = Some(caller);
+        ctx.wait(
+            async move {
+                let mut rooms = Vec::new();
+                let mut page = PageRequest { limit: MAX_LIMIT, cursor: None };
+                loop {
+                    let batch = engine.list_user_rooms(link.user_id, &page).await?;
+                    rooms.extend(batch.data.iter().map(|(room, _, _)| room.id));
+                    match batch.next_cursor {
+                        Some(cursor) => page.cursor = Some(cursor),
+                        None => break,
+                    }
+                }
+                let started = registry.send(Connect { link, key, rooms }).await;
+                started.map_err(|_| ApiError::new(ErrorCode::ServiceUnavailable))
+            }
+            .into_actor(self)
+            .map(move |started: Result<Vec<(RoomId, u64)>, ApiError>, act, ctx| match started {
+                Ok(rooms) => {
+                    act.rooms = rooms.iter().map(|&(id, seq)| (id, RoomCursor::at(seq))).collect();
+                    let rooms: Vec<_> = rooms
+                        .iter()
+                        .map(|(room_id, last_seq)| json!({"room_id": room_id, "last_seq": last_seq}))
+                        .collect();
+                    let data = json!({"user": UserBody::from(user), "rooms": rooms});
+                    ctx.text(protocol::reply("ready", None, data));
+                    act.held = Some(Vec::new());
+                    ctx.run_later(SYNC_HOLD, |act, ctx| act.release(ctx));
+                }
+                Err(err) => {
+                    ctx.text(protocol::error(None, &err));
+                    act.close(ctx, close::TRY_AGAIN_LATER, "store unavailable");
+                }
+            }),
+        );
+    }
+
+    /// Ends the hold after `ready`: sends what was held, in order.
+    fn release(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        for deliver in self.held.take().unwrap_or_default() {
+            self.send_live(deliver, ctx);
+        }
+    }
+
+    fn send_live(&mut self, deliver: Deliver, ctx: &mut ws::WebsocketContext<Self>) {
+        if let Some(seq) = deliver.seq {
+            let cursor = self.rooms.entry(deliver.room_id).or_default();
+            if !cursor.unsent(seq) {
+                return;
+            }
+            cursor.sent = cursor.sent.max(seq);
+        }
+        ctx.text(deliver.frame);
+    }
+
+    fn take_send_token(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.send_checked).as_secs_f64() * SEND_RATE;
+        self.send_checked = now;
+        self.send_tokens = (self.send_tokens + refill).min(SEND_BURST);
+        if self.send_tokens >= 1.0 {
+            self.send_tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
+        let (id, request) = match Request::parse(text) {
+            Ok(parsed) => parsed,
+            Err((id, err)) => {
+                ctx.text(protocol::error(id.as_deref(), &err));
+                return;
+            }
+        };
+        let Some(caller) = self.user.clone() else {
+            return self.handle_auth(id, request, ctx);
+        };
+        if !matches!(request, Request::Sync { .. } | Request::Ping) {
+            self.release(ctx);
+        }
+        match request {
+            Request::Auth { .. } => {
+                let err =
+                    ApiError::with_detail(ErrorCode::ValidationError, "Already authenticated");
+                ctx.text(protocol::error(id.as_deref(), &err));
+            }
+            Request::Ping => ctx.text(protocol::reply("pong", id.as_deref(), json!({}))),
+            Request::Sync { rooms } => self.sync(id, caller, rooms, ctx),
+            Request::Send(data) => {
+                if !self.take_send_token() {
+                    ctx.text(protocol::error(
+                        id.as_deref(),
+                        &ApiError::new(ErrorCode::RateLimitExceeded),
+                    ));
+                    return;
+                }
+                let room_id = data.room_id;
+                match NewMessage::parse(
+                    data.content,
+                    data.message_type,
+                    data.metadata,
+                    data.reply_to,
+                    data.client_msg_id,
+                ) {
+                    Ok(new) => self.execute(
+                        id,
+                        caller,
+                        Target::Room(room_id),
+                        RoomCommand::Send(new),
+                        ctx,
+                    ),
+                    Err(err) => ctx.text(protocol::error(id.as_deref(), &err)),
+                }
+            }
+            Request::Edit {
+                message_id,
+                content,
+            } => self.execute(
+                id,
+                caller,
+                Target::Message(message_id),
+                RoomCommand::Edit {
+                    id: message_id,
+                    content,
+                },
+                ctx,
+            ),
+            Request::Delete { message_id } => self.execute(
+                id,
+                caller,
+                Target::Message(message_id),
+                RoomCommand::DeleteMessage { id: message_id },
+                ctx,
+            ),
+            Request::React {
+                message_id,
+                emoji,
+                add,
+            } => self.execute(
+                id,
+                caller,
+                Target::Message(message_id),
+                RoomCommand::React {
+                    id: message_id,
+                    emoji,
+                    add,
+                },
+                ctx,
+            ),
+            Request::Typing { room_id, is_typing } => self.execute(
+                id,
+                caller,
+                Target::Room(room_id),
+                RoomCommand::Typing { is_typing },
+                ctx,
+            ),
+            Request::Read { room_id, seq } => self.execute(
+                id,
+                caller,
+                Target::Room(room_id),
+                RoomCommand::MarkRead { seq },
+                ctx,
+            ),
+            Request::Join { room_id } => {
+                self.execute(id, caller, Target::Room(room_id), RoomCommand::Join, ctx)
+            }
+            Request::Leave { room_id } => {
+                self.execute(id, caller, Target::Room(room_id), RoomCommand::Leave, ctx)
+            }
+            Request::PresenceQuery { room_id } => self.execute(
+                id,
+                caller,
+                Target::Room(room_id),
+                RoomCommand::Presence,
+                ctx,
+            ),
+        }
+    }
+
+    /// Before authentication the only frame accepted is `auth`.
+    fn handle_auth(
+        &mut self,
+        id: Option<String>,
+        request: Request,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        let Request::Auth { token } = request else {
+            ctx.text(protocol::error(
+                id.as_deref(),
+                &ApiError::new(ErrorCode::InvalidCredentials),
+            ));
+            return self.close(ctx, close::INVALID_CREDENTIALS, "authenticate first");
+        };
+        let state = self.state.clone();
+        let ip = self.ip.clone();
+        ctx.wait(
+            async move { authenticate(state, token, ip).await }
+                .into_actor(self)
+                .map(move |result, act, ctx| match result {
+                    Ok(Caller::User(caller)) => act.start_session(caller, ctx),
+                    Ok(Caller::Master(_)) => {
+                        let err = ApiError::new(ErrorCode::InsufficientPermissions);
+                        ctx.text(protocol::error(id.as_deref(), &err));
+                        act.close(ctx, close::INVALID_CREDENTIALS, "a scoped key is required");
+                    }
+                    Err(err) => {
+                        ctx.text(protocol::error(id.as_deref(), &err));
+                        let code = match err.code() {
+                            ErrorCode::KeyExpired => close::KEY_EXPIRED,
+                            ErrorCode::ServiceUnavailable => close::TRY_AGAIN_LATER,
+                            _ => close::INVALID_CREDENTIALS,
+                        };
+                        act.close(ctx, code, err.detail());
+                    }
+                }),
+        );
+    }
+
+    /// Runs a room request through the registry and answers `ack` or `error`.
+    /// `wait` keeps one connection's requests in the order it sent them.
+    fn execute(
+        &mut self,
+        id: Option<String>,
+        caller: UserCaller,
+        target: Target,
+        command: RoomCommand,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        let registry = self.registry();
+        let engine = self.state.engine.clone();
+        ctx.wait(
+            async move {
+                let room_id = match target {
+                    Target::Room(room_id) => room_id,
+                    Target::Message(message_id) => engine
+                        .get_message(message_id)
+                        .await?
+                        .map(|m| m.room_id)
+                        .ok_or(ErrorCode::MessageNotFound)?,
+                };
+                let execute = Execute {
+                    caller: Caller::User(caller),
+                    command,
+                };
+                registry
+                    .send(ToRoom { room_id, execute })
+                    .await
+                    .map_err(|_| ApiError::new(ErrorCode::ServiceUnavailable))?
+            }
+            .into_actor(self)
+            .map(move |result, _, ctx| {
+                let frame = match result {
+                    Ok(Reply::Done) => protocol::reply("ack", id.as_deref(), json!({})),
+                    Ok(reply) => protocol::reply("ack", id.as_deref(), reply),
+                    Err(err) => protocol::error(id.as_deref(), &err),
+                };
+                ctx.text(frame);
+            }),
+        );
+    }
+
+    /// Replays, per room, every message after the client's `seq` that this connection
+    /// has not sent, oldest first; then the `ack`; then whatever was held.
+    fn sync(
+        &mut self,
+        id: Option<String>,
+        caller: UserCaller,
+        rooms: HashMap<RoomId, u64>,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        let engine = self.state.engine.clone();
+        let user = caller.user.id;
+        ctx.wait(
+            async move {
+                let mut replays = Vec::new();
+                for (room_id, after) in rooms {
+                    if engine.get_member(room_id, user).await?.is_none() {
+                        continue;
+                    }
+                    let messages = engine
+                        .list_messages(room_id, HistoryRange::After(after), SYNC_LIMIT + 1)
+                        .await?;
+                    replays.push((room_id, after, messages));
+                }
+                Ok::<_, ApiError>(replays)
+            }
+            .into_actor(self)
+            .map(move |result, act, ctx| {
+                let replays = match result {
+                    Ok(replays) => replays,
+                    Err(err) => return ctx.text(protocol::error(id.as_deref(), &err)),
+                };
+                let mut truncated = false;
+                let mut positions = serde_json::Map::new();
+                for (room_id, after, mut messages) in replays {
+                    truncated |= messages.len() > SYNC_LIMIT;
+                    messages.truncate(SYNC_LIMIT);
+                    let cursor = act
+                        .rooms
+                        .entry(room_id)
+                        .or_insert_with(|| RoomCursor::at(after));
+                    for message in messages.iter().filter(|m| cursor.unsent(m.seq)) {
+                        let event = protocol::Event::MessageNew(MessageBody::from(message));
+                        ctx.text(event.encode());
+                    }
+                    if let Some(last) = messages.last() {
+                        cursor.sent = cursor.sent.max(last.seq);
+                    }
+                    cursor.start = cursor.start.min(after);
+                    positions.insert(room_id.to_string(), json!(cursor.sent));
+                }
+                let data = json!({"rooms": positions, "truncated": truncated});
+                ctx.text(protocol::reply("ack", id.as_deref(), data));
+                act.release(ctx);
+            }),
+        );
+    }
+}
+
+/// Where a request goes: a room, or the room of a message.
+enum Target {
+    Room(RoomId),
+    Message(crate::domain::ids::MessageId),
+}
+
+impl Actor for WsSession {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(OUTBOUND_QUEUE);
+        ctx.run_interval(HEARTBEAT_INTERVAL, |act, ctx| {
+            if act.last_heard.elapsed() > CLIENT_TIMEOUT {
+                return act.close(ctx, close::AUTH_TIMEOUT, "heartbeat timeout");
+            }
+            ctx.ping(b"");
+        });
+        match self.user.take() {
+            Some(caller) => self.start_session(caller, ctx),
+            None => {
+                ctx.run_later(AUTH_TIMEOUT, |act, ctx| {
+                    if act.user.is_none() {
+                        act.close(ctx, close::AUTH_TIMEOUT, "no auth frame in time");
+                    }
+                });
+            }
+        }
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        if self.user.is_some() {
+            self.registry().do_send(SessionClosed {
+                session_id: self.id,
+            });
+        }
+    }
+}
+
+impl Handler<Deliver> for WsSession {
+    type Result = ();
+
+    fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
+        match (&mut self.held, msg.seq) {
+            (Some(held), Some(_)) => held.push(msg),
+            _ => self.send_live(msg, ctx),
+        }
+    }
+}
+
+impl Handler<Disconnect> for WsSession {
+    type Result = ();
+
+    fn handle(&mut self, msg: Disconnect, ctx: &mut Self::Context) {
+        self.close(ctx, msg.code, msg.reason);
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
+    fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        self.last_heard = Instant::now();
+        match item {
+            Ok(ws::Message::Text(text)) => self.handle_text(&text, ctx),
+            Ok(ws::Message::Ping(payload)) => ctx.pong(&payload),
+            Ok(ws::Message::Pong(_)) => {}
+            Ok(ws::Message::Binary(_)) => {
+                let err = ApiError::with_detail(ErrorCode::InvalidJson, "Frames are JSON text");
+                ctx.text(protocol::error(None, &err));
+            }
+            Ok(ws::Message::Close(_)) => ctx.stop(),
+            Ok(ws::Message::Continuation(_) | ws::Message::Nop) => {}
+            Err(ws::ProtocolError::Overflow) => {
+                self.close(ctx, close::FRAME_TOO_LARGE, "frame too large");
+            }
+            Err(_) => ctx.stop(),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+// Two users chat through the demo page (static/index.html) in headless Chromium.
+//
+// Usage: CHATAPI_URL=http://127.0.0.1:8000 node two_users.mjs
+// (tests/browser/run.sh builds and starts the server, then runs this.)
+//
+// The setup (client, users, room, membership) goes over REST, as an integrating
+// backend would; everything a person does — signing in, picking the room, typing,
+// sending, reading — goes through the page. Every wait is bounded by TIMEOUT.
+// Screenshots of both pages land in tests/browser/out/ whatever the outcome.
+
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.CHATAPI_URL || '').replace(/\/+$/, '');
+const TIMEOUT = 10_000;
+const OUT = fileURLToPath(new URL('./out/', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+let screenshots = 0;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// REST call with a timeout; throws with the contract's error body on failure.
+async function rest(method, path, key, body) {
+  const res = await fetch(`${BASE}/api/v1${path}`, {
+    method,
+    headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(TIMEOUT),
+  }).catch((err) => { throw new Error(`${method} ${path}: ${err.cause?.code || err.cause?.message || err.message}`); });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+// Names each step, so a failure says where it happened.
+async function step(name, fn) {
+  try { return await fn(); } catch (err) {
+    throw new Error(`${name}: ${err.message.split('\n')[0]}`);
+  }
+}
+
+// Waits until the element matching `sel` has text containing `text`.
+function waitText(page, sel, text) {
+  return page.waitForFunction(([s, t]) => (document.querySelector(s)?.textContent || '').includes(t),
+    [sel, text], { timeout: TIMEOUT });
+}
+
+// Waits until some message in #messages has exactly `content`; returns its seq.
+async function waitMessage(page, content) {
+  const handle = await page.waitForFunction((c) => {
+    const li = [...document.querySelectorAll('#messages [data-seq]')]
+      .find((m) => m.querySelector('.content')?.textContent === c);
+    return li ? Number(li.dataset.seq) : null;
+  }, content, { timeout: TIMEOUT });
+  return handle.jsonValue();
+}
+
+// The seqs shown in #messages, in display order.
+const shownSeqs = (page) => page.$$eval('#messages [data-seq]', (els) => els.map((e) => Number(e.dataset.seq)));
+
+async function signIn(page, key) {
+  await page.goto(`${BASE}/`, { timeout: TIMEOUT });
+  await page.fill('#key', key, { timeout: TIMEOUT });
+  await page.click('#login', { timeout: TIMEOUT });
+  await waitText(page, '#status', 'connected');
+}
+
+async function openRoom(page, roomId) {
+  await page.click(`#rooms [data-room-id="${roomId}"]`, { timeout: TIMEOUT });
+  await page.waitForSelector('#composer:not([disabled])', { timeout: TIMEOUT });
+}
+
+async function main() {
+  if (!BASE) throw new Error('set CHATAPI_URL, e.g. http://127.0.0.1:8000');
+  const tag = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+
+  const { master_api_key: master } = await step('register client', () =>
+    rest('POST', '/clients', null, { name: `browser-test-${tag}` }));
+  const alice = await step('create user A', () =>
+    rest('POST', '/users', master, { email: `alice-${tag}@example.com`, username: `alice_${tag}` }));
+  const bob = await step('create user B', () =>
+    rest('POST', '/users', master, { email: `bob-${tag}@example.com`, username: `bob_${tag}` }));
+  const room = await step('A creates a room', () =>
+    rest('POST', '/rooms', alice.scoped_api_key, { name: `browser ${tag}` }));
+  await step('B joins the room', () =>
+    rest('POST', '/rooms/join', bob.scoped_api_key, { room_id: room.id }));
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: TIMEOUT });
+  const pages = {};
+  const pageErrors = [];
+  try {
+    for (const who of ['A', 'B']) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      // An uncaught exception in the page fails the test even if the flow looks fine.
+      page.on('pageerror', (err) => pageErrors.push(`${who}: ${err.message}`));
+      pages[who] = page;
+    }
+    const { A, B } = pages;
+    try {
+      await step('A signs in', () => signIn(A, alice.scoped_api_key));
+      await step('B signs in', () => signIn(B, bob.scoped_api_key));
+      await step('A sees who they are', () => waitText(A, '#me', alice.username));
+      await step('A opens the room', () => openRoom(A, room.id));
+      await step('B opens the room', () => openRoom(B, room.id));
+
+      await step('A types', () => A.locator('#composer').pressSequentially('Hi B', { delay: 40, timeout: TIMEOUT }));
+      await step('B sees A typing', () => waitText(B, '#typing', alice.username));
+
+      // Markup in the content must come out as text, never as elements.
+      const hello = `Hi B <b>bold?</b> & "quoted" ${tag}`;
+      await step('A sends', async () => {
+        await A.fill('#composer', hello, { timeout: TIMEOUT });
+        await A.click('#send', { timeout: TIMEOUT });
+      });
+      const seqHello = await step('B sees A\'s message', () => waitMessage(B, hello));
+      await step('A sees own message', () => waitMessage(A, hello));
+      await step('content is escaped', async () => {
+        if (await B.$('#messages b')) throw new Error('message markup was rendered as HTML');
+      });
+      await step('A\'s typing indicator clears on B', () =>
+        B.waitForFunction(() => document.querySelector('#typing').textContent === '', null, { timeout: TIMEOUT }));
+
+      const reply = `Hello A, from B ${tag}`;
+      await step('B replies', async () => {
+        await B.fill('#composer', reply, { timeout: TIMEOUT });
+        await B.click('#send', { timeout: TIMEOUT });
+      });
+      const seqReply = await step('A sees B\'s reply', () => waitMessage(A, reply));
+      await step('B sees own reply', () => waitMessage(B, reply));
+      await step('messages in seq order, no duplicates', async () => {
+        if (!(seqReply > seqHello)) throw new Error(`reply seq ${seqReply} not after ${seqHello}`);
+        for (const [who, page] of Object.entries(pages)) {
+          const seqs = await shownSeqs(page);
+          const sorted = [...new Set(seqs)].sort((x, y) => x - y);
+          if (seqs.join() !== sorted.join()) throw new Error(`${who} shows seqs ${seqs.join(',')}`);
+        }
+      });
+      await step('B sees A online', () =>
+        B.waitForSelector(`#online [data-user-id="${alice.id}"]`, { timeout: TIMEOUT }));
+      if (pageErrors.length) throw new Error(`uncaught page errors: ${pageErrors.join('; ')}`);
+    } finally {
+      mkdirSync(OUT, { recursive: true });
+      for (const [who, page] of Object.entries(pages)) {
+        await page.screenshot({ path: `${OUT}${who}.png`, timeout: TIMEOUT }).then(() => screenshots++, () => {});
+      }
+    }
+  } finally {
+    await browser.close().catch(() => {});
+  }
+}
+
+try {
+  await main();
+  console.log('browser: 1 passed, 0 failed');
+  process.exit(0);
+} catch (err) {
+  console.log('browser: 0 passed, 1 failed');
+  console.log(`  two users chat through the page: ${err.message}`);
+  if (screenshots) console.log(`  screenshots: ${OUT}`);
+  process.exit(1);
+}
