@@ -9,17 +9,52 @@
 //! | `client:{id}:email:{email}` | string | user id (lower-cased email) |
 //! | `client:{id}:username:{name}` | string | user id (lower-cased username) |
 //! | `client:{id}:events` | stream | security events, trimmed to 90 days |
+//! | `client:{id}:rooms` | sorted set | `Room::order_key` members, lexically ordered |
+//! | `client:{id}:direct:{low}:{high}` | string | id of the pair's direct room (user ids, smaller first) |
 //! | `user:{id}` | string | user JSON |
 //! | `user:{id}:key` | string | digest of the live scoped key |
+//! | `user:{id}:rooms` | sorted set | ids of the user's rooms, lexically ordered (the cursor) |
 //! | `key:{digest}` | hash | key record; revoked ones expire as tombstones |
+//! | `room:{id}` | string | room JSON |
+//! | `room:{id}:members` | hash | user id → membership JSON with its `order_key` |
+//! | `room:{id}:member_order` | sorted set | `Membership::order_key` members, lexically ordered |
+//! | `room:{id}:reads` | hash | user id → last read `seq` |
+//! | `room:{id}:messages` | hash | `seq` → message JSON (written with `seq` 0: the field is the truth) |
+//! | `room:{id}:state` | hash | `seq` (last given), `last_message_at`, and `direct_pair` (the pair key, direct rooms only) |
+//! | `room:{id}:cmid:{client_msg_id}` | string | `seq` of the message sent with it; expires after the idempotency window |
+//! | `message:{id}` | string | `{room_id}:{seq}`, where the message lives |
 //!
 //! The revoking scripts build `key:{digest}` themselves from [`Keys::key_record_prefix`],
-//! since the digest to revoke is only known inside the script.
+//! since the digest to revoke is only known inside the script. Scripts that meet other
+//! ids as they run (a deleted room's members and messages, a deleted user's rooms) get
+//! the key's [`Family`] instead, so even those names are spelled only here.
+
+use std::fmt::Display;
 
 use crate::domain::{
-    ids::{ClientId, UserId},
+    ids::{ClientId, MessageId, RoomId, UserId},
     keys::KeyDigest,
 };
+
+/// A key name with its id left open, for a script that learns the id only as it runs:
+/// the script builds `head .. id .. tail` from [`Family::args`], and Rust builds the
+/// same name with [`Family::with`].
+#[derive(Debug, Clone)]
+pub struct Family {
+    head: String,
+    tail: &'static str,
+}
+
+impl Family {
+    pub fn with(&self, id: impl Display) -> String {
+        format!("{}{id}{}", self.head, self.tail)
+    }
+
+    /// The two script arguments: head, then tail.
+    pub fn args(self) -> [String; 2] {
+        [self.head, self.tail.to_owned()]
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Keys {
@@ -30,6 +65,13 @@ impl Keys {
     pub fn new(prefix: &str) -> Self {
         Self {
             prefix: prefix.to_owned(),
+        }
+    }
+
+    fn family(&self, kind: &str, tail: &'static str) -> Family {
+        Family {
+            head: format!("{}{kind}:", self.prefix),
+            tail,
         }
     }
 
@@ -71,5 +113,75 @@ impl Keys {
 
     pub fn key_record_prefix(&self) -> String {
         format!("{}key:", self.prefix)
+    }
+
+    pub fn room_order(&self, client: ClientId) -> String {
+        format!("{}client:{client}:rooms", self.prefix)
+    }
+
+    /// The pair is ordered by the caller (smaller user id first), so either order of
+    /// the two users names the same key.
+    pub fn direct_pair(&self, client: ClientId, low: UserId, high: UserId) -> String {
+        format!("{}client:{client}:direct:{low}:{high}", self.prefix)
+    }
+
+    pub fn user_rooms(&self, user: UserId) -> String {
+        self.user_rooms_family().with(user)
+    }
+
+    pub fn user_rooms_family(&self) -> Family {
+        self.family("user", ":rooms")
+    }
+
+    pub fn room(&self, id: RoomId) -> String {
+        self.room_family().with(id)
+    }
+
+    pub fn room_family(&self) -> Family {
+        self.family("room", "")
+    }
+
+    pub fn members(&self, room: RoomId) -> String {
+        self.members_family().with(room)
+    }
+
+    pub fn members_family(&self) -> Family {
+        self.family("room", ":members")
+    }
+
+    pub fn member_order(&self, room: RoomId) -> String {
+        self.member_order_family().with(room)
+    }
+
+    pub fn member_order_family(&self) -> Family {
+        self.family("room", ":member_order")
+    }
+
+    pub fn reads(&self, room: RoomId) -> String {
+        self.reads_family().with(room)
+    }
+
+    pub fn reads_family(&self) -> Family {
+        self.family("room", ":reads")
+    }
+
+    pub fn messages(&self, room: RoomId) -> String {
+        format!("{}room:{room}:messages", self.prefix)
+    }
+
+    pub fn room_state(&self, room: RoomId) -> String {
+        format!("{}room:{room}:state", self.prefix)
+    }
+
+    pub fn client_msg_id(&self, room: RoomId, client_msg_id: &str) -> String {
+        format!("{}room:{room}:cmid:{client_msg_id}", self.prefix)
+    }
+
+    pub fn message(&self, id: MessageId) -> String {
+        self.message_family().with(id)
+    }
+
+    pub fn message_family(&self) -> Family {
+        self.family("message", "")
     }
 }

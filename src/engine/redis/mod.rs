@@ -13,7 +13,9 @@ use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
-use redis::{streams::StreamRangeReply, AsyncCommands, RedisError, RedisResult};
+use redis::{
+    streams::StreamRangeReply, AsyncCommands, FromRedisValue, Pipeline, RedisError, RedisResult,
+};
 
 use self::{keys::Keys, records::*, scripts::Scripts};
 use super::{AddMember, EngineError, Rotation, Store, Update};
@@ -21,7 +23,7 @@ use crate::domain::{
     client::Client,
     ids::{ClientId, MessageId, RoomId, UserId},
     keys::{KeyDigest, KeyOwner, KeyRecord, RECORD_RETENTION},
-    message::{Appended, HistoryRange, Message},
+    message::{Appended, HistoryRange, Message, IDEMPOTENCY_WINDOW},
     page::{Page, PageRequest},
     room::{Member, Membership, Room, RoomStats},
     security_event::{EventFilter, SecurityEvent, RETENTION},
@@ -38,6 +40,9 @@ const POOL_SIZE: usize = 32;
 const SCAN_BATCH: usize = 200;
 /// Field of a security event's stream entry that holds its JSON.
 const EVENT_FIELD: &str = "e";
+/// Fields of `room:{id}:state`; `append_message.lua` writes them under the same names.
+const STATE_SEQ: &str = "seq";
+const STATE_LAST_MESSAGE_AT: &str = "last_message_at";
 
 pub struct RedisEngine {
     pool: Pool,
@@ -94,6 +99,176 @@ impl RedisEngine {
         let mut conn = self.conn().await?;
         let text: Option<String> = timed(conn.get(key)).await?;
         text.map(|t| from_json(&t)).transpose()
+    }
+
+    /// Queues a membership's writes (record, order entry, the user's room set);
+    /// the caller has checked the rules and makes the pipeline atomic.
+    fn queue_insert_member(
+        &self,
+        pipe: &mut Pipeline,
+        membership: &Membership,
+    ) -> Result<(), EngineError> {
+        let room = membership.room_id;
+        pipe.hset(
+            self.keys.members(room),
+            membership.user_id.to_string(),
+            membership_json(membership)?,
+        )
+        .zadd(self.keys.member_order(room), membership.order_key(), 0)
+        .zadd(
+            self.keys.user_rooms(membership.user_id),
+            room.to_string(),
+            0,
+        );
+        Ok(())
+    }
+
+    /// Queues the reads of a room and its counters; [`read_room`] takes the replies.
+    fn queue_room(&self, pipe: &mut Pipeline, id: RoomId) {
+        let state = self.keys.room_state(id);
+        pipe.get(self.keys.room(id))
+            .hlen(self.keys.members(id))
+            .hget(&state, STATE_SEQ)
+            .hget(&state, STATE_LAST_MESSAGE_AT);
+    }
+
+    /// Queues the reads of a membership; [`read_member`] takes the replies.
+    fn queue_member(&self, pipe: &mut Pipeline, room: RoomId, user: UserId) {
+        pipe.hget(self.keys.members(room), user.to_string())
+            .hget(self.keys.reads(room), user.to_string());
+    }
+}
+
+/// A pipeline's replies, taken in the order their commands were queued.
+type Replies = std::vec::IntoIter<redis::Value>;
+
+/// Sends a pipeline and hands back its replies.
+async fn replies(conn: &mut Connection, pipe: &Pipeline) -> Result<Replies, EngineError> {
+    let replies: Vec<redis::Value> = timed(pipe.query_async(conn)).await?;
+    Ok(replies.into_iter())
+}
+
+/// The next reply, as `T`.
+fn next_reply<T: FromRedisValue>(replies: &mut Replies) -> Result<T, EngineError> {
+    let value = replies
+        .next()
+        .ok_or_else(|| EngineError::Corrupt(anyhow!("a pipeline answered too few replies")))?;
+    redis::from_redis_value(value)
+        .map_err(|e| EngineError::Corrupt(anyhow!("unexpected reply from Redis: {e}")))
+}
+
+/// Reads what [`RedisEngine::queue_room`] asked for; `None` if the room is gone.
+/// Takes all of its replies either way, so the next reader starts at its own.
+fn read_room(replies: &mut Replies) -> Result<Option<(Room, RoomStats)>, EngineError> {
+    let room: Option<String> = next_reply(replies)?;
+    let member_count: u64 = next_reply(replies)?;
+    let last_seq: Option<String> = next_reply(replies)?;
+    let last_message_at: Option<String> = next_reply(replies)?;
+    let Some(room) = room else {
+        return Ok(None);
+    };
+    let stats = RoomStats {
+        member_count,
+        last_seq: last_seq.as_deref().map(parse_seq).transpose()?.unwrap_or(0),
+        last_message_at: last_message_at.as_deref().map(parse_time).transpose()?,
+    };
+    Ok(Some((from_json(&room)?, stats)))
+}
+
+/// Reads what [`RedisEngine::queue_member`] asked for; `None` if not a member.
+fn read_member(replies: &mut Replies) -> Result<Option<Member>, EngineError> {
+    let membership: Option<String> = next_reply(replies)?;
+    let read: Option<String> = next_reply(replies)?;
+    let Some(membership) = membership else {
+        return Ok(None);
+    };
+    Ok(Some(Member {
+        membership: from_json(&membership)?,
+        last_read_seq: read.as_deref().map(parse_seq).transpose()?.unwrap_or(0),
+    }))
+}
+
+/// The id at the end of an order key (`{nanos}:{id}`, see `domain::page::order_key`).
+fn ordered_id<T>(member: &str, parse: fn(&str) -> Option<T>) -> Result<T, EngineError> {
+    member
+        .rsplit(':')
+        .next()
+        .and_then(parse)
+        .ok_or_else(|| unexpected("an order set", member))
+}
+
+/// One page of a lexically ordered set (all scores 0), after `cursor`. Every member
+/// is a list's cursor value, so the page's cursor is the member of its last item.
+/// Each batch of members is loaded in one atomic pipeline: `queue` adds a member's
+/// reads and `read` turns their replies into an item, or `None` for a record gone
+/// meanwhile, which is skipped. Like the memory engine, the cursor is set only when
+/// another item follows.
+async fn lex_page<T>(
+    conn: &mut Connection,
+    set: &str,
+    cursor: Option<&str>,
+    limit: usize,
+    queue: impl Fn(&mut Pipeline, &str) -> Result<(), EngineError>,
+    read: impl Fn(&mut Replies) -> Result<Option<T>, EngineError>,
+) -> Result<Page<T>, EngineError> {
+    let mut start = cursor.map_or_else(|| "-".to_owned(), |c| format!("({c}"));
+    // One more than the page, so a full page knows whether another item follows.
+    let batch = limit.saturating_add(1).min(SCAN_BATCH);
+    let mut data = Vec::with_capacity(limit.min(SCAN_BATCH));
+    let mut last = None;
+    loop {
+        let members: Vec<String> =
+            timed(conn.zrangebylex_limit(set, &start, "+", 0, batch as isize)).await?;
+        let Some(final_member) = members.last() else {
+            break;
+        };
+        start = format!("({final_member}");
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for member in &members {
+            queue(&mut pipe, member)?;
+        }
+        let mut replies = replies(conn, &pipe).await?;
+        for member in &members {
+            let Some(item) = read(&mut replies)? else {
+                continue;
+            };
+            if data.len() == limit {
+                return Ok(Page {
+                    data,
+                    next_cursor: last,
+                });
+            }
+            data.push(item);
+            last = Some(member.clone());
+        }
+        if members.len() < batch {
+            break;
+        }
+    }
+    Ok(Page {
+        data,
+        next_cursor: None,
+    })
+}
+
+/// The seqs a history read returns, in its order. Seqs run 1..=`last` with no gap, so
+/// the slice is arithmetic: no index to scan.
+fn history_seqs(range: HistoryRange, limit: usize, last: u64) -> Vec<u64> {
+    let limit = u64::try_from(limit).unwrap_or(u64::MAX);
+    match range {
+        HistoryRange::After(after) => {
+            let end = last.min(after.saturating_add(limit));
+            (after.saturating_add(1)..=end).collect()
+        }
+        HistoryRange::Before(before) => {
+            let top = last.min(before.saturating_sub(1));
+            let Some(span) = limit.checked_sub(1) else {
+                return Vec::new();
+            };
+            let bottom = top.saturating_sub(span).max(1);
+            (bottom..=top).rev().collect()
+        }
     }
 }
 
@@ -371,8 +546,13 @@ impl Store for RedisEngine {
                 .key(self.keys.username(user.client_id, &user.username.key()))
                 .key(self.keys.user_order(user.client_id))
                 .key(self.keys.user_key(user.id))
+                .key(self.keys.user_rooms(user.id))
                 .arg(&self.revocation_args(revoked_at))
                 .arg(user.order_key())
+                .arg(user.id.to_string())
+                .arg(&self.keys.members_family().args())
+                .arg(&self.keys.member_order_family().args())
+                .arg(&self.keys.reads_family().args())
                 .invoke_async(&mut conn),
         )
         .await?;
@@ -381,110 +561,346 @@ impl Store for RedisEngine {
 
     // --- rooms ---------------------------------------------------------------
 
-    async fn create_room(&self, _room: &Room, _members: &[Membership]) -> Result<(), EngineError> {
-        todo!("redis rooms")
+    async fn create_room(&self, room: &Room, members: &[Membership]) -> Result<(), EngineError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .set(self.keys.room(room.id), to_json(room)?)
+            .zadd(self.keys.room_order(room.client_id), room.order_key(), 0);
+        for membership in members {
+            self.queue_insert_member(&mut pipe, membership)?;
+        }
+        let mut conn = self.conn().await?;
+        timed(pipe.query_async::<()>(&mut conn)).await
     }
 
     async fn create_direct_room(
         &self,
-        _room: &Room,
-        _pair: &[Membership; 2],
+        room: &Room,
+        pair: &[Membership; 2],
     ) -> Result<RoomId, EngineError> {
-        todo!("redis rooms")
+        let [a, b] = pair;
+        let pair_key = self.keys.direct_pair(
+            room.client_id,
+            a.user_id.min(b.user_id),
+            a.user_id.max(b.user_id),
+        );
+        let mut invocation = self.scripts.create_direct_room.prepare_invoke();
+        invocation
+            .key(pair_key)
+            .key(self.keys.room(room.id))
+            .key(self.keys.room_order(room.client_id))
+            .key(self.keys.members(room.id))
+            .key(self.keys.member_order(room.id))
+            .key(self.keys.room_state(room.id))
+            .key(self.keys.user_rooms(a.user_id))
+            .key(self.keys.user_rooms(b.user_id))
+            .arg(room.id.to_string())
+            .arg(to_json(room)?)
+            .arg(room.order_key())
+            .arg(&self.keys.room_family().args());
+        for membership in pair {
+            invocation
+                .arg(membership.user_id.to_string())
+                .arg(membership_json(membership)?)
+                .arg(membership.order_key());
+        }
+        let mut conn = self.conn().await?;
+        let id: String = timed(invocation.invoke_async(&mut conn)).await?;
+        RoomId::parse(&id).ok_or_else(|| unexpected("create_direct_room", &id))
     }
 
-    async fn get_room(&self, _id: RoomId) -> Result<Option<(Room, RoomStats)>, EngineError> {
-        todo!("redis rooms")
+    async fn get_room(&self, id: RoomId) -> Result<Option<(Room, RoomStats)>, EngineError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        self.queue_room(&mut pipe, id);
+        let mut conn = self.conn().await?;
+        read_room(&mut replies(&mut conn, &pipe).await?)
     }
 
     async fn list_rooms(
         &self,
-        _client: ClientId,
-        _page: &PageRequest,
+        client: ClientId,
+        page: &PageRequest,
     ) -> Result<Page<(Room, RoomStats)>, EngineError> {
-        todo!("redis rooms")
+        let mut conn = self.conn().await?;
+        let queue = |pipe: &mut Pipeline, member: &str| {
+            self.queue_room(pipe, ordered_id(member, RoomId::parse)?);
+            Ok(())
+        };
+        let order = self.keys.room_order(client);
+        lex_page(
+            &mut conn,
+            &order,
+            page.cursor.as_deref(),
+            page.limit,
+            queue,
+            read_room,
+        )
+        .await
     }
 
-    async fn update_room(&self, _room: &Room) -> Result<(), EngineError> {
-        todo!("redis rooms")
+    async fn update_room(&self, room: &Room) -> Result<(), EngineError> {
+        let mut conn = self.conn().await?;
+        // XX: a room deleted meanwhile stays deleted, as in the memory engine.
+        let _: redis::Value = timed(
+            redis::cmd("SET")
+                .arg(self.keys.room(room.id))
+                .arg(to_json(room)?)
+                .arg("XX")
+                .query_async(&mut conn),
+        )
+        .await?;
+        Ok(())
     }
 
-    async fn delete_room(&self, _room: &Room) -> Result<Vec<UserId>, EngineError> {
-        todo!("redis rooms")
+    async fn delete_room(&self, room: &Room) -> Result<Vec<UserId>, EngineError> {
+        let mut conn = self.conn().await?;
+        let members: Vec<String> = timed(
+            self.scripts
+                .delete_room
+                .key(self.keys.room(room.id))
+                .key(self.keys.members(room.id))
+                .key(self.keys.member_order(room.id))
+                .key(self.keys.reads(room.id))
+                .key(self.keys.messages(room.id))
+                .key(self.keys.room_state(room.id))
+                .key(self.keys.room_order(room.client_id))
+                .arg(room.id.to_string())
+                .arg(room.order_key())
+                .arg(&self.keys.user_rooms_family().args())
+                .arg(&self.keys.message_family().args())
+                .invoke_async(&mut conn),
+        )
+        .await?;
+        members
+            .iter()
+            .map(|id| UserId::parse(id).ok_or_else(|| unexpected("delete_room", id)))
+            .collect()
     }
 
     // --- members -------------------------------------------------------------
 
     async fn add_member(
         &self,
-        _membership: &Membership,
-        _max_members: u32,
+        membership: &Membership,
+        max_members: u32,
     ) -> Result<AddMember, EngineError> {
-        todo!("redis rooms")
+        let room = membership.room_id;
+        let mut conn = self.conn().await?;
+        let reply: String = timed(
+            self.scripts
+                .add_member
+                .key(self.keys.room(room))
+                .key(self.keys.members(room))
+                .key(self.keys.member_order(room))
+                .key(self.keys.user_rooms(membership.user_id))
+                .arg(membership.user_id.to_string())
+                .arg(membership_json(membership)?)
+                .arg(membership.order_key())
+                .arg(room.to_string())
+                .arg(max_members)
+                .invoke_async(&mut conn),
+        )
+        .await?;
+        match reply.as_str() {
+            "ADDED" => Ok(AddMember::Added),
+            "GONE" => Ok(AddMember::RoomGone),
+            "MEMBER" => Ok(AddMember::AlreadyMember),
+            "FULL" => Ok(AddMember::Full),
+            other => Err(unexpected("add_member", other)),
+        }
     }
 
-    async fn remove_member(&self, _room: RoomId, _user: UserId) -> Result<bool, EngineError> {
-        todo!("redis rooms")
+    async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, EngineError> {
+        let mut conn = self.conn().await?;
+        let removed: i64 = timed(
+            self.scripts
+                .remove_member
+                .key(self.keys.members(room))
+                .key(self.keys.member_order(room))
+                .key(self.keys.reads(room))
+                .key(self.keys.user_rooms(user))
+                .arg(room.to_string())
+                .arg(user.to_string())
+                .invoke_async(&mut conn),
+        )
+        .await?;
+        Ok(removed == 1)
     }
 
-    async fn get_member(
-        &self,
-        _room: RoomId,
-        _user: UserId,
-    ) -> Result<Option<Member>, EngineError> {
-        todo!("redis rooms")
+    async fn get_member(&self, room: RoomId, user: UserId) -> Result<Option<Member>, EngineError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        self.queue_member(&mut pipe, room, user);
+        let mut conn = self.conn().await?;
+        read_member(&mut replies(&mut conn, &pipe).await?)
     }
 
     async fn list_members(
         &self,
-        _room: RoomId,
-        _page: &PageRequest,
+        room: RoomId,
+        page: &PageRequest,
     ) -> Result<Page<Member>, EngineError> {
-        todo!("redis rooms")
+        let mut conn = self.conn().await?;
+        let queue = |pipe: &mut Pipeline, member: &str| {
+            self.queue_member(pipe, room, ordered_id(member, UserId::parse)?);
+            Ok(())
+        };
+        let order = self.keys.member_order(room);
+        lex_page(
+            &mut conn,
+            &order,
+            page.cursor.as_deref(),
+            page.limit,
+            queue,
+            read_member,
+        )
+        .await
     }
 
     async fn list_user_rooms(
         &self,
-        _user: UserId,
-        _page: &PageRequest,
+        user: UserId,
+        page: &PageRequest,
     ) -> Result<Page<(Room, RoomStats, Member)>, EngineError> {
-        todo!("redis rooms")
+        let mut conn = self.conn().await?;
+        // As in the memory engine, a cursor that is not a room id starts from the top.
+        let after = page
+            .cursor
+            .as_deref()
+            .and_then(RoomId::parse)
+            .map(|id| id.to_string());
+        let queue = |pipe: &mut Pipeline, member: &str| {
+            let room = RoomId::parse(member).ok_or_else(|| unexpected("user rooms", member))?;
+            self.queue_room(pipe, room);
+            self.queue_member(pipe, room, user);
+            Ok(())
+        };
+        let read = |replies: &mut Replies| {
+            let room = read_room(replies)?;
+            let member = read_member(replies)?;
+            Ok(room
+                .zip(member)
+                .map(|((room, stats), member)| (room, stats, member)))
+        };
+        let rooms = self.keys.user_rooms(user);
+        lex_page(&mut conn, &rooms, after.as_deref(), page.limit, queue, read).await
     }
 
     async fn mark_read(
         &self,
-        _room: RoomId,
-        _user: UserId,
-        _seq: u64,
+        room: RoomId,
+        user: UserId,
+        seq: u64,
     ) -> Result<Option<u64>, EngineError> {
-        todo!("redis rooms")
+        let mut conn = self.conn().await?;
+        let position: Option<String> = timed(
+            self.scripts
+                .mark_read
+                .key(self.keys.members(room))
+                .key(self.keys.reads(room))
+                .arg(user.to_string())
+                .arg(seq.to_string())
+                .invoke_async(&mut conn),
+        )
+        .await?;
+        position.as_deref().map(parse_seq).transpose()
     }
 
     // --- messages ------------------------------------------------------------
 
-    async fn append_message(&self, _message: &Message) -> Result<Appended, EngineError> {
-        todo!("redis rooms")
+    async fn append_message(&self, message: &Message) -> Result<Appended, EngineError> {
+        let room = message.room_id;
+        let mut invocation = self.scripts.append_message.prepare_invoke();
+        invocation
+            .key(self.keys.room(room))
+            .key(self.keys.room_state(room))
+            .key(self.keys.messages(room))
+            .key(self.keys.message(message.id))
+            .arg(message_json(message)?)
+            .arg(message.created_at.to_rfc3339())
+            .arg(room.to_string())
+            .arg(IDEMPOTENCY_WINDOW.num_milliseconds());
+        if let Some(cmid) = &message.client_msg_id {
+            invocation.key(self.keys.client_msg_id(room, cmid));
+        }
+        let mut conn = self.conn().await?;
+        let reply: Vec<String> = timed(invocation.invoke_async(&mut conn)).await?;
+        match reply.as_slice() {
+            [status, seq] if status == "NEW" => Ok(Appended::New(Message {
+                seq: parse_seq(seq)?,
+                ..message.clone()
+            })),
+            [status, seq, original] if status == "DUPLICATE" => Ok(Appended::Duplicate(
+                message_from_json(original, parse_seq(seq)?)?,
+            )),
+            [status] if status == "GONE" => {
+                Err(EngineError::Corrupt(anyhow!("append to a missing room")))
+            }
+            other => Err(unexpected("append_message", &other.join(" "))),
+        }
     }
 
-    async fn get_message(&self, _id: MessageId) -> Result<Option<Message>, EngineError> {
-        todo!("redis rooms")
+    async fn get_message(&self, id: MessageId) -> Result<Option<Message>, EngineError> {
+        let mut conn = self.conn().await?;
+        let place: Option<String> = timed(conn.get(self.keys.message(id))).await?;
+        let Some(place) = place else {
+            return Ok(None);
+        };
+        let (room, seq) = place
+            .rsplit_once(':')
+            .and_then(|(room, seq)| Some((RoomId::parse(room)?, seq.parse::<u64>().ok()?)))
+            .ok_or_else(|| unexpected("the message index", &place))?;
+        // The room may have been deleted since the index was read: then `None`.
+        let text: Option<String> = timed(conn.hget(self.keys.messages(room), seq)).await?;
+        text.map(|text| message_from_json(&text, seq)).transpose()
     }
 
     async fn list_messages(
         &self,
-        _room: RoomId,
-        _range: HistoryRange,
-        _limit: usize,
+        room: RoomId,
+        range: HistoryRange,
+        limit: usize,
     ) -> Result<Vec<Message>, EngineError> {
-        todo!("redis rooms")
+        let mut conn = self.conn().await?;
+        let last: Option<String> = timed(conn.hget(self.keys.room_state(room), STATE_SEQ)).await?;
+        let last = last.as_deref().map(parse_seq).transpose()?.unwrap_or(0);
+        let seqs = history_seqs(range, limit, last);
+        let key = self.keys.messages(room);
+        let mut messages = Vec::with_capacity(seqs.len());
+        for batch in seqs.chunks(SCAN_BATCH) {
+            let texts: Vec<Option<String>> = timed(conn.hmget(&key, batch)).await?;
+            for (seq, text) in batch.iter().zip(texts) {
+                // Only a room deleted mid-read leaves a hole; skip it as memory would.
+                if let Some(text) = text {
+                    messages.push(message_from_json(&text, *seq)?);
+                }
+            }
+        }
+        Ok(messages)
     }
 
     async fn update_message(
         &self,
-        _before: &Message,
-        _after: &Message,
+        before: &Message,
+        after: &Message,
     ) -> Result<Update, EngineError> {
-        todo!("redis rooms")
+        let mut conn = self.conn().await?;
+        let reply: String = timed(
+            self.scripts
+                .update_message
+                .key(self.keys.messages(before.room_id))
+                .arg(before.seq)
+                .arg(message_json(before)?)
+                .arg(message_json(after)?)
+                .invoke_async(&mut conn),
+        )
+        .await?;
+        match reply.as_str() {
+            "OK" => Ok(Update::Applied),
+            "STALE" => Ok(Update::Stale),
+            other => Err(unexpected("update_message", other)),
+        }
     }
 
     // --- security events -----------------------------------------------------
@@ -561,5 +977,25 @@ impl Store for RedisEngine {
             data,
             next_cursor: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_seqs_cover_the_same_slice_as_the_memory_engine() {
+        assert_eq!(history_seqs(HistoryRange::After(0), 3, 5), [1, 2, 3]);
+        assert_eq!(history_seqs(HistoryRange::After(3), 10, 5), [4, 5]);
+        assert!(history_seqs(HistoryRange::After(5), 10, 5).is_empty());
+        assert!(history_seqs(HistoryRange::After(u64::MAX), 10, 5).is_empty());
+        assert_eq!(history_seqs(HistoryRange::Before(5), 2, 5), [4, 3]);
+        assert_eq!(history_seqs(HistoryRange::Before(u64::MAX), 2, 5), [5, 4]);
+        assert_eq!(history_seqs(HistoryRange::Before(3), 10, 5), [2, 1]);
+        assert!(history_seqs(HistoryRange::Before(1), 10, 5).is_empty());
+        assert!(history_seqs(HistoryRange::Before(5), 0, 5).is_empty());
+        assert!(history_seqs(HistoryRange::After(0), 0, 5).is_empty());
+        assert!(history_seqs(HistoryRange::Before(9), 3, 0).is_empty());
     }
 }

@@ -1,10 +1,12 @@
 //! The Lua scripts, loaded once per node. Each multi-key write that needs a condition
 //! is one script, so it is atomic however many nodes write at once. Scripts that
-//! revoke share the `revoke.lua` prelude.
+//! revoke share the `revoke.lua` prelude; scripts that remove memberships share
+//! `membership.lua`.
 
 use redis::Script;
 
 const REVOKE_PRELUDE: &str = include_str!("scripts/revoke.lua");
+const MEMBERSHIP_PRELUDE: &str = include_str!("scripts/membership.lua");
 
 pub struct Scripts {
     pub rotate_key: Script,
@@ -12,17 +14,35 @@ pub struct Scripts {
     pub update_user: Script,
     pub delete_user: Script,
     pub revoke_user_key: Script,
+    pub create_direct_room: Script,
+    pub delete_room: Script,
+    pub add_member: Script,
+    pub remove_member: Script,
+    pub mark_read: Script,
+    pub append_message: Script,
+    pub update_message: Script,
 }
 
 impl Scripts {
     pub fn load() -> Self {
         let revoking = |body: &str| Script::new(&format!("{REVOKE_PRELUDE}\n{body}"));
+        let unjoining = |body: &str| Script::new(&format!("{MEMBERSHIP_PRELUDE}\n{body}"));
         Self {
             rotate_key: revoking(include_str!("scripts/rotate_key.lua")),
             create_user: Script::new(include_str!("scripts/create_user.lua")),
             update_user: revoking(include_str!("scripts/update_user.lua")),
-            delete_user: revoking(include_str!("scripts/delete_user.lua")),
+            delete_user: Script::new(&format!(
+                "{REVOKE_PRELUDE}\n{MEMBERSHIP_PRELUDE}\n{}",
+                include_str!("scripts/delete_user.lua")
+            )),
             revoke_user_key: revoking(include_str!("scripts/revoke_user_key.lua")),
+            create_direct_room: Script::new(include_str!("scripts/create_direct_room.lua")),
+            delete_room: Script::new(include_str!("scripts/delete_room.lua")),
+            add_member: Script::new(include_str!("scripts/add_member.lua")),
+            remove_member: unjoining(include_str!("scripts/remove_member.lua")),
+            mark_read: Script::new(include_str!("scripts/mark_read.lua")),
+            append_message: Script::new(include_str!("scripts/append_message.lua")),
+            update_message: Script::new(include_str!("scripts/update_message.lua")),
         }
     }
 }
