@@ -24,39 +24,83 @@ pub const BASE: &str = "/api/v1";
 /// is 404 `NOT_FOUND` in the documented body.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, patch, post, put};
-    cfg.app_data(web::QueryConfig::default().error_handler(bad_query))
+    let api = web::scope(BASE)
+        .service(resource("/health").route(get().to(health::health)))
+        .service(resource("/ready").route(get().to(health::ready)))
+        // Clients and users (§4).
+        .service(resource("/clients").route(post().to(clients::create::create)))
         .service(
-            web::scope(BASE)
-                .service(resource("/health").route(get().to(health::health)))
-                .service(resource("/ready").route(get().to(health::ready)))
-                .service(resource("/clients").route(post().to(clients::create::create)))
-                .service(
-                    resource("/clients/me")
-                        .route(get().to(clients::read::read))
-                        .route(patch().to(clients::update::update)),
-                )
-                .service(
-                    resource("/clients/me/rotate-key")
-                        .route(post().to(clients::rotate_key::rotate_key)),
-                )
-                .service(
-                    resource("/users")
-                        .route(post().to(users::create::create))
-                        .route(get().to(users::list::list)),
-                )
-                .service(resource("/users/login").route(post().to(users::login::login)))
-                .service(resource("/users/logout").route(post().to(users::logout::logout)))
-                .service(resource("/users/me").route(get().to(users::me::me)))
-                .service(resource("/users/profile").route(put().to(users::profile::profile)))
-                .service(
-                    resource("/users/{id}")
-                        .route(get().to(users::read::read))
-                        .route(patch().to(users::update::update))
-                        .route(delete().to(users::delete::delete)),
-                )
-                .service(resource("/users/{id}/revoke").route(post().to(users::revoke::revoke)))
-                .service(resource("/security-events").route(get().to(security_events::list))),
+            resource("/clients/me")
+                .route(get().to(clients::read::read))
+                .route(patch().to(clients::update::update)),
         )
+        .service(
+            resource("/clients/me/rotate-key").route(post().to(clients::rotate_key::rotate_key)),
+        )
+        .service(
+            resource("/users")
+                .route(post().to(users::create::create))
+                .route(get().to(users::list::list)),
+        )
+        .service(resource("/users/login").route(post().to(users::login::login)))
+        .service(resource("/users/logout").route(post().to(users::logout::logout)))
+        .service(resource("/users/me").route(get().to(users::me::me)))
+        .service(resource("/users/profile").route(put().to(users::profile::profile)))
+        .service(
+            resource("/users/{id}")
+                .route(get().to(users::read::read))
+                .route(patch().to(users::update::update))
+                .route(delete().to(users::delete::delete)),
+        )
+        .service(resource("/users/{id}/revoke").route(post().to(users::revoke::revoke)))
+        .service(resource("/security-events").route(get().to(security_events::list)))
+        // Rooms (§5).
+        .service(
+            resource("/rooms")
+                .route(post().to(rooms::create::create))
+                .route(get().to(rooms::list::mine)),
+        )
+        .service(resource("/rooms/all").route(get().to(rooms::list::all)))
+        .service(resource("/rooms/direct").route(post().to(rooms::direct::direct)))
+        .service(resource("/rooms/join").route(post().to(rooms::membership::join)))
+        .service(resource("/rooms/leave").route(post().to(rooms::membership::leave)))
+        .service(
+            resource("/rooms/{id}")
+                .route(get().to(rooms::read::read))
+                .route(patch().to(rooms::update::update))
+                .route(delete().to(rooms::delete::delete)),
+        )
+        .service(resource("/rooms/{id}/join").route(post().to(rooms::membership::join_path)))
+        .service(resource("/rooms/{id}/leave").route(post().to(rooms::membership::leave_path)))
+        .service(
+            resource("/rooms/{id}/members")
+                .route(get().to(rooms::members::list))
+                .route(post().to(rooms::members::add)),
+        )
+        .service(
+            resource("/rooms/{id}/members/{user_id}").route(delete().to(rooms::members::remove)),
+        )
+        .service(resource("/rooms/{id}/presence").route(get().to(rooms::presence::presence)))
+        .service(resource("/rooms/{id}/read").route(post().to(rooms::read_position::mark_read)))
+        // Messages (§5).
+        .service(resource("/rooms/{id}/messages").route(get().to(messages::history::history)))
+        .service(resource("/messages").route(post().to(messages::create::create)))
+        .service(
+            resource("/messages/{id}")
+                .route(get().to(messages::read::read))
+                .route(patch().to(messages::update::update))
+                .route(delete().to(messages::delete::delete)),
+        )
+        .service(resource("/messages/{id}/reactions").route(post().to(messages::reactions::add)))
+        .service(
+            resource("/messages/{id}/reactions/{emoji}")
+                .route(delete().to(messages::reactions::remove)),
+        )
+        // WebSocket (§6).
+        .service(resource("/ws").route(get().to(crate::ws::route::upgrade)));
+    cfg.app_data(web::QueryConfig::default().error_handler(bad_query))
+        .service(api)
+        .service(resource("/").route(get().to(page::index)))
         .default_service(web::to(not_found));
 }
 
