@@ -3,12 +3,16 @@
 
 use std::{net::TcpListener, sync::Arc};
 
-use actix::Actor;
-use actix_web::{dev::Server, middleware::from_fn, web, App, HttpServer};
+use actix::{Actor, Addr};
+use actix_web::{
+    dev::{Server, ServerHandle},
+    middleware::from_fn,
+    web, App, HttpServer,
+};
 use tracing_actix_web::TracingLogger;
 
 use crate::{
-    actors::registry::Registry,
+    actors::{messages::Shutdown, registry::Registry},
     config::Settings,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
     http::{self, request_id, state::AppState},
@@ -18,6 +22,23 @@ use crate::{
 pub struct Application {
     port: u16,
     server: Server,
+    stopper: Stopper,
+}
+
+/// Stops a node gracefully: sockets are told 1012 (server restarting) so clients
+/// reconnect elsewhere, then in-flight requests finish and the node exits.
+#[derive(Clone)]
+pub struct Stopper {
+    registry: Addr<Registry>,
+    server: ServerHandle,
+}
+
+impl Stopper {
+    pub async fn stop(&self) {
+        // If the registry is already gone there are no sockets left to tell.
+        let _ = self.registry.send(Shutdown).await;
+        self.server.stop(true).await;
+    }
 }
 
 impl Application {
@@ -38,7 +59,7 @@ impl Application {
         let listener = TcpListener::bind((settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let registry = Registry::new(engine.clone()).start();
-        let state = web::Data::new(AppState::new(engine, registry, &settings));
+        let state = web::Data::new(AppState::new(engine, registry.clone(), &settings));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(request_id::echo))
@@ -47,10 +68,25 @@ impl Application {
                 .configure(http::configure)
         })
         .workers(settings.workers)
+        // Signals are ours: a SIGTERM first tells the sockets (see `Stopper`).
+        .disable_signals()
         .listen(listener)?
         .run();
+        let stopper = Stopper {
+            registry,
+            server: server.handle(),
+        };
         tracing::info!(host = %settings.host, port, engine = kind, "listening");
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            stopper,
+        })
+    }
+
+    /// What stops this node gracefully; `run_until_stopped` uses it on SIGTERM/SIGINT.
+    pub fn stopper(&self) -> Stopper {
+        self.stopper.clone()
     }
 
     /// The bound port (useful when `CHATAPI_PORT=0`).
@@ -58,8 +94,24 @@ impl Application {
         self.port
     }
 
-    /// Serves until the process is told to stop (SIGINT/SIGTERM).
+    /// Serves until stopped, by a [`Stopper`] or by SIGINT/SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let stopper = self.stopper;
+        actix_web::rt::spawn(async move {
+            if wait_for_signal().await.is_ok() {
+                tracing::info!("shutting down");
+                stopper.stop().await;
+            }
+        });
         self.server.await
+    }
+}
+
+/// Resolves on SIGTERM (orchestrators) or SIGINT (Ctrl-C).
+async fn wait_for_signal() -> std::io::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = terminate.recv() => Ok(()),
+        result = tokio::signal::ctrl_c() => result,
     }
 }

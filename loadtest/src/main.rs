@@ -1,6 +1,91 @@
-//! Load scenarios for ChatAPI. The real scenarios (fan-out, cross-node) arrive with the
-//! real-time issue; until then this binary only says so, so `cargo run -p loadtest` is honest.
-fn main() {
-    eprintln!("loadtest: no scenario yet; the fan-out scenario lands with rooms and WebSockets");
-    std::process::exit(2);
+//! Load scenarios for ChatAPI, driven over its real REST and WebSocket API. Each
+//! scenario sets up what it needs through the public endpoints, measures, prints plain
+//! figures on stdout and stops by itself: every loop is bounded in count and time.
+//!
+//! ```text
+//! cargo build --release --bin chatapi
+//! cargo run --release -p loadtest -- fanout [--url http://127.0.0.1:8000]
+//!     [--sockets 1000] [--messages 200] [--rate 20]
+//! ```
+//!
+//! Without `--url` the tool starts `target/release/chatapi` itself (or `$CHATAPI_BIN`)
+//! on a free loopback port and kills it at the end. Only loopback addresses are ever
+//! contacted: a `--url` naming any other host is refused.
+//!
+//! # Layout
+//! - `main.rs`: arguments and dispatch.
+//! - [`server`]: the child `chatapi` process, killed on drop.
+//! - [`api`]: the REST calls the scenarios set up with.
+//! - [`fanout`]: one room, many subscriber sockets, one publisher.
+//! - [`stats`]: latency histogram and figure formatting.
+
+mod api;
+mod fanout;
+mod server;
+mod stats;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(version, about = "Load scenarios for ChatAPI (loopback only)")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// One room, N subscriber sockets, one publisher over REST: deliveries per
+    /// second and delivery latency.
+    Fanout(FanoutArgs),
+}
+
+#[derive(Args)]
+pub struct FanoutArgs {
+    /// A running server (loopback only), e.g. http://127.0.0.1:8000. Without it the
+    /// tool starts its own from target/release/chatapi or $CHATAPI_BIN.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Subscriber WebSockets, one user each, all in the one room.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    pub sockets: u32,
+    /// Messages the publisher sends.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub messages: u32,
+    /// Messages per second; 0 sends as fast as possible, one at a time.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub rate: u32,
+}
+
+/// Descriptors the tool needs beyond one per socket: stdio, the REST pool, the log.
+const SPARE_FILES: u64 = 256;
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    match cli.scenario {
+        Scenario::Fanout(args) => {
+            raise_file_limit(u64::from(args.sockets) + SPARE_FILES)?;
+            runtime.block_on(fanout::run(args))
+        }
+    }
+}
+
+/// Each socket is a file descriptor here and one in the server, which inherits this
+/// process's limit when the tool starts it; the usual soft limit of 1024 is too low
+/// for the default 1000 sockets, so raise it towards the hard limit.
+fn raise_file_limit(needed: u64) -> Result<()> {
+    let got = rlimit::increase_nofile_limit(needed.saturating_mul(2))
+        .context("cannot read or raise the open-file limit")?;
+    if got < needed {
+        bail!(
+            "the open-file limit is {got}, below the {needed} this run needs; \
+             raise it (e.g. `ulimit -n 65536`) or use fewer --sockets"
+        );
+    }
+    Ok(())
 }

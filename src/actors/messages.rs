@@ -46,7 +46,7 @@ pub struct Disconnect {
 // --- to rooms ----------------------------------------------------------------------
 
 /// Run one request against a room, on behalf of an authenticated caller.
-#[derive(Message)]
+#[derive(Message, Clone)]
 #[rtype(result = "Result<Reply, ApiError>")]
 pub struct Execute {
     pub caller: Caller,
@@ -76,6 +76,8 @@ pub struct Unsubscribe {
 pub struct ToRoom {
     pub room_id: RoomId,
     pub execute: Execute,
+    /// Set on the one resend after the actor reached was stopping.
+    pub retried: bool,
 }
 
 /// A session authenticated: record it and subscribe it to `rooms`. Answers each
@@ -124,3 +126,9 @@ pub struct RoomStopped {
     pub addr: Addr<RoomActor>,
     pub deleted: bool,
 }
+
+/// The node is shutting down: close every session with 1012 so clients reconnect
+/// elsewhere.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Shutdown;

@@ -10,7 +10,7 @@ use futures_util::future::join_all;
 use super::{
     messages::{
         CloseUserSessions, Connect, Disconnect, MembershipChanged, RoomStopped, SessionClosed,
-        SessionLink, Subscribe, ToRoom, Unsubscribe,
+        SessionLink, Shutdown, Subscribe, ToRoom, Unsubscribe,
     },
     room::{Reply, RoomActor},
 };
@@ -21,6 +21,7 @@ use crate::{
     },
     engine::SharedEngine,
     error::{ApiError, ErrorCode},
+    ws::protocol::close,
 };
 
 pub struct Registry {
@@ -72,15 +73,29 @@ impl Actor for Registry {
 impl Handler<ToRoom> for Registry {
     type Result = ResponseFuture<Result<Reply, ApiError>>;
 
+    /// An actor may stop (idle) just as a request reaches it; the request then goes
+    /// once more through the registry, which starts a fresh actor.
     fn handle(&mut self, msg: ToRoom, ctx: &mut Context<Self>) -> Self::Result {
         let room = self.room(msg.room_id, ctx);
+        let registry = ctx.address();
         Box::pin(async move {
-            room.send(msg.execute).await.map_err(|_| {
+            let unavailable = || {
                 ApiError::with_detail(
                     ErrorCode::ServiceUnavailable,
                     "The room is restarting; retry",
                 )
-            })?
+            };
+            match room.send(msg.execute.clone()).await {
+                Ok(result) => result,
+                Err(_) if !msg.retried => {
+                    let retry = ToRoom {
+                        retried: true,
+                        ..msg
+                    };
+                    registry.send(retry).await.map_err(|_| unavailable())?
+                }
+                Err(_) => Err(unavailable()),
+            }
         })
     }
 }
@@ -203,6 +218,19 @@ impl Handler<RoomStopped> for Registry {
             for entry in self.sessions.values_mut() {
                 entry.rooms.remove(&msg.room_id);
             }
+        }
+    }
+}
+
+impl Handler<Shutdown> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, _: Shutdown, _: &mut Context<Self>) {
+        for entry in self.sessions.values() {
+            entry.link.disconnect.do_send(Disconnect {
+                code: close::RESTARTING,
+                reason: "server restarting",
+            });
         }
     }
 }

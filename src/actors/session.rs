@@ -387,7 +387,11 @@ impl WsSession {
                     command,
                 };
                 registry
-                    .send(ToRoom { room_id, execute })
+                    .send(ToRoom {
+                        room_id,
+                        execute,
+                        retried: false,
+                    })
                     .await
                     .map_err(|_| ApiError::new(ErrorCode::ServiceUnavailable))?
             }
@@ -474,7 +478,8 @@ impl Actor for WsSession {
         ctx.set_mailbox_capacity(OUTBOUND_QUEUE);
         ctx.run_interval(HEARTBEAT_INTERVAL, |act, ctx| {
             if act.last_heard.elapsed() > CLIENT_TIMEOUT {
-                return act.close(ctx, close::AUTH_TIMEOUT, "heartbeat timeout");
+                // The peer is gone or stuck: no close handshake to wait for.
+                return ctx.stop();
             }
             ctx.ping(b"");
         });

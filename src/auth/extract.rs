@@ -39,7 +39,7 @@ pub struct UserCaller {
 // One caller is built per request and moved, never stored in bulk: boxing the larger
 // variant would only add an allocation per request.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Caller {
     Master(MasterCaller),
     User(UserCaller),

@@ -184,6 +184,8 @@ pub struct TestApp {
     pub client_id: String,
     /// Kept alive for the test; `None` on the memory engine.
     pub redis: Option<RedisServer>,
+    /// Stops the node gracefully, as SIGTERM would.
+    pub stopper: chatapi::startup::Stopper,
 }
 
 pub async fn spawn_app(engine: EngineKind) -> TestApp {
@@ -207,6 +209,7 @@ pub async fn spawn_app_with(engine: EngineKind, customize: impl FnOnce(&mut Sett
     let admin = settings.admin_token.clone();
     let application = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}/api/v1", application.port());
+    let stopper = application.stopper();
     actix_web::rt::spawn(application.run_until_stopped());
     let mut app = TestApp {
         base,
@@ -214,6 +217,7 @@ pub async fn spawn_app_with(engine: EngineKind, customize: impl FnOnce(&mut Sett
         master_key: String::new(),
         client_id: String::new(),
         redis,
+        stopper,
     };
     let registration = app
         .request(

@@ -22,6 +22,7 @@ both_engines!(
     joining_over_ws_subscribes_the_socket,
     refusals_have_their_codes,
     an_expired_key_closes_with_4002,
+    a_graceful_stop_tells_sockets_1012,
 );
 
 /// A room owned by a new user, with a second user in it; (room, owner key, member key).
@@ -427,4 +428,22 @@ async fn an_expired_key_closes_with_4002(engine: EngineKind) {
     let (_, key, _) = app.new_user().await;
     let (mut socket, _) = WsClient::connect(&app, &key).await;
     assert_eq!(socket.closed().await, Closed::Code(4002));
+}
+
+async fn a_graceful_stop_tells_sockets_1012(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    let (room, _, owner, _, member) = room_with_two(&app).await;
+    let (mut a, _) = WsClient::connect(&app, &owner).await;
+    let (mut b, _) = WsClient::connect(&app, &member).await;
+    let acked = a
+        .request(
+            "message.send",
+            json!({"room_id": room, "content": "last words"}),
+        )
+        .await;
+    assert_eq!(acked["type"], "ack");
+    app.stopper.stop().await;
+    for socket in [&mut a, &mut b] {
+        assert_eq!(socket.closed().await, Closed::Code(1012));
+    }
 }

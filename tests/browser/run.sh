@@ -21,7 +21,8 @@ if [[ ! -d "$HERE/node_modules" ]]; then
   (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 
-(cd "$ROOT" && cargo build --release --bin chatapi)
+# A debug build: CI has just built it for the test suite, and speed is not measured here.
+(cd "$ROOT" && cargo build --bin chatapi)
 
 # A port free right now on loopback (the OS picks it; a tiny race is acceptable here).
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
@@ -40,7 +41,7 @@ trap cleanup EXIT
 # REDIS_URL is cleared so the test runs on the in-process engine, and
 # CHATAPI_ADMIN_TOKEN so that POST /clients is open (development mode).
 env -u REDIS_URL -u CHATAPI_ADMIN_TOKEN CHATAPI_HOST=127.0.0.1 CHATAPI_PORT="$PORT" \
-  "$ROOT/target/release/chatapi" >"$LOG" 2>&1 &
+  "${CARGO_TARGET_DIR:-$ROOT/target}/debug/chatapi" >"$LOG" 2>&1 &
 SERVER_PID=$!
 
 deadline=$((SECONDS + 30))

@@ -29,8 +29,9 @@ use crate::{
 /// How often a compare-and-set message update is retried.
 const UPDATE_ATTEMPTS: usize = 8;
 
-/// Every request a room handles.
-#[derive(Debug)]
+/// Every request a room handles. `Clone` so the registry can resend one to a fresh
+/// actor if the actor it reached was stopping.
+#[derive(Debug, Clone)]
 pub enum RoomCommand {
     /// Store a new room with its first members.
     Create {
@@ -80,7 +81,7 @@ pub enum RoomCommand {
 }
 
 /// The editable fields of a room; `None` leaves a field as it is.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RoomChanges {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -90,7 +91,7 @@ pub struct RoomChanges {
 }
 
 /// A validated message to send.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct NewMessage {
     pub content: String,
     pub message_type: MessageType,

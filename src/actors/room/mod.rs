@@ -39,6 +39,9 @@ use crate::{
 pub const TYPING_TIMEOUT: Duration = Duration::from_secs(6);
 /// A room with no local session stops after this long without a request.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// An actor for an id with no room (a typo, a probe) stops much sooner, so such
+/// requests cannot pile up actors.
+const MISSING_ROOM_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub struct RoomActor {
     room_id: RoomId,
@@ -186,8 +189,13 @@ impl Actor for RoomActor {
                     }
                 }),
         );
-        ctx.run_interval(IDLE_TIMEOUT, |act, ctx| {
-            if act.subscribers.is_empty() && act.last_request.elapsed() >= IDLE_TIMEOUT {
+        ctx.run_interval(MISSING_ROOM_TIMEOUT, |act, ctx| {
+            let limit = if act.room.is_some() {
+                IDLE_TIMEOUT
+            } else {
+                MISSING_ROOM_TIMEOUT
+            };
+            if act.subscribers.is_empty() && act.last_request.elapsed() >= limit {
                 ctx.stop();
             }
         });

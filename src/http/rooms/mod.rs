@@ -40,7 +40,11 @@ pub async fn execute(
     let execute = Execute { caller, command };
     state
         .registry
-        .send(ToRoom { room_id, execute })
+        .send(ToRoom {
+            room_id,
+            execute,
+            retried: false,
+        })
         .await
         .map_err(|_| {
             ApiError::with_detail(ErrorCode::ServiceUnavailable, "The node is shutting down")

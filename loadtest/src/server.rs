@@ -1,0 +1,144 @@
+//! The server under test, as a child process: the release `chatapi` binary on a free
+//! loopback port. [`ServerGuard`] kills it when dropped, so an error or a panic in a
+//! scenario never leaves a server behind (mini-redis's drop-guard idea).
+
+use std::{
+    fs::File,
+    net::{Ipv4Addr, TcpListener},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use anyhow::{bail, Context, Result};
+use tokio::time::{sleep, Instant};
+
+/// How long the server gets to answer `GET /health` after it is started.
+const READY_DEADLINE: Duration = Duration::from_secs(20);
+/// Pause between two health probes.
+const PROBE_INTERVAL: Duration = Duration::from_millis(100);
+/// Log lines shown when the server fails to start.
+const LOG_TAIL_LINES: usize = 20;
+
+pub struct ServerGuard {
+    /// Killed and reaped in `drop`.
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    base: String,
+    /// The server's stdout and stderr go here, not to our stdout, so the figures stay
+    /// readable; the scenario reports what the server logged at the end.
+    log: PathBuf,
+}
+
+impl ServerGuard {
+    /// Starts the binary and waits until `GET /api/v1/health` answers 200.
+    pub async fn start() -> Result<Self> {
+        let binary = binary_path();
+        if !binary.is_file() {
+            bail!(
+                "no server binary at {}; build it with `cargo build --release --bin chatapi` \
+                 (with CARGO_TARGET_DIR set, point $CHATAPI_BIN at <target dir>/release/chatapi)",
+                binary.display()
+            );
+        }
+        let port = free_port()?;
+        let log = std::env::temp_dir().join(format!("chatapi-loadtest-{port}.log"));
+        let out = File::create(&log).with_context(|| format!("cannot create {}", log.display()))?;
+        let err = out.try_clone().context("cannot share the server log file")?;
+        let child = Command::new(&binary)
+            .env("CHATAPI_HOST", "127.0.0.1")
+            .env("CHATAPI_PORT", port.to_string())
+            .env("CHATAPI_LOG", "warn")
+            // The server refuses to start on an unknown CHATAPI_* variable, and this one
+            // is ours, not its.
+            .env_remove("CHATAPI_BIN")
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let mut guard = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        guard.wait_ready().await?;
+        Ok(guard)
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+
+    /// Polls `/health` until 200, the deadline, or the child's exit (whose log tail
+    /// then explains why).
+    async fn wait_ready(&mut self) -> Result<()> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(1))
+            .build()
+            .context("cannot build the HTTP client")?;
+        let url = format!("{}/api/v1/health", self.base);
+        let deadline = Instant::now() + READY_DEADLINE;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().context("cannot poll the server")? {
+                bail!(
+                    "the server exited ({status}) before it was ready; its log ({}):\n{}",
+                    self.log.display(),
+                    log_tail(&self.log, LOG_TAIL_LINES)
+                );
+            }
+            if let Ok(response) = http.get(&url).send().await {
+                if response.status() == reqwest::StatusCode::OK {
+                    return Ok(());
+                }
+            }
+            sleep(PROBE_INTERVAL).await;
+        }
+        bail!(
+            "the server did not answer {url} with 200 within {READY_DEADLINE:?}; its log ({}):\n{}",
+            self.log.display(),
+            log_tail(&self.log, LOG_TAIL_LINES)
+        )
+    }
+}
+
+impl Drop for ServerGuard {
+    /// SIGKILL rather than a graceful SIGTERM: the server keeps its state in memory
+    /// for this run only, so there is nothing to flush, and std offers no SIGTERM
+    /// without `unsafe`.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `$CHATAPI_BIN`, or the workspace's `target/release/chatapi`.
+fn binary_path() -> PathBuf {
+    match std::env::var_os("CHATAPI_BIN") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/chatapi"),
+    }
+}
+
+/// A port that was free a moment ago: bind port 0, read it, release it. Another
+/// process could take it in between; the health wait would then fail clearly.
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot bind a port")?;
+    Ok(listener.local_addr().context("cannot read the bound port")?.port())
+}
+
+/// The last `lines` lines of the log, or a note that it could not be read.
+pub fn log_tail(path: &Path, lines: usize) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let all: Vec<&str> = text.lines().collect();
+            let skip = all.len().saturating_sub(lines);
+            all.into_iter().skip(skip).collect::<Vec<_>>().join("\n")
+        }
+        Err(err) => format!("(cannot read the log: {err})"),
+    }
+}
