@@ -7,11 +7,8 @@ use super::{
     ids::{ClientId, RoomId, UserId},
     page::order_key,
     user::Metadata,
-    validation::chars_within,
 };
 
-pub const MAX_NAME_CHARS: usize = 100;
-pub const MAX_DESCRIPTION_CHARS: usize = 1000;
 pub const DEFAULT_MAX_MEMBERS: u32 = 1000;
 /// The largest room a client may ask for; fan-out cost grows with it.
 pub const MAX_MAX_MEMBERS: u32 = 100_000;
@@ -101,18 +98,6 @@ pub struct Member {
     pub membership: Membership,
     /// The highest `seq` the member has read; only ever moves forward.
     pub last_read_seq: u64,
-}
-
-/// 1 to 100 characters, not only white space.
-pub fn parse_name(text: String) -> Result<String, String> {
-    if text.trim().is_empty() {
-        return Err("must not be empty".to_owned());
-    }
-    chars_within(&text, 1, MAX_NAME_CHARS).map(|()| text)
-}
-
-pub fn parse_description(text: String) -> Result<String, String> {
-    chars_within(&text, 0, MAX_DESCRIPTION_CHARS).map(|()| text)
 }
 
 pub fn parse_max_members(value: u32) -> Result<u32, String> {

@@ -64,3 +64,20 @@ pub fn chars_within(text: &str, min: usize, max: usize) -> Result<(), String> {
         Err(format!("must be {min} to {max} characters"))
     }
 }
+
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+
+/// A name shown to people (a client's, a room's): 1 to 100 characters, not only
+/// white space.
+pub fn parse_name(text: String) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    chars_within(&text, 1, MAX_NAME_CHARS).map(|()| text)
+}
+
+/// A free-text description: at most 1000 characters.
+pub fn parse_description(text: String) -> Result<String, String> {
+    chars_within(&text, 0, MAX_DESCRIPTION_CHARS).map(|()| text)
+}

@@ -12,11 +12,11 @@ use crate::{
         keys::issue,
     },
     domain::{
-        client::{parse_description, parse_name, Client},
+        client::Client,
         ids::ClientId,
         keys::{KeyDigest, KeyOwner},
         security_event::{SecurityEvent, SecurityEventKind},
-        validation::Validator,
+        validation::{parse_description, parse_name, Validator},
     },
     error::{ApiError, ErrorCode},
     http::{json::Json, state::AppState},

@@ -7,10 +7,7 @@ use serde::Deserialize;
 use super::ClientBody;
 use crate::{
     auth::extract::MasterCaller,
-    domain::{
-        client::{parse_description, parse_name},
-        validation::Validator,
-    },
+    domain::validation::{parse_description, parse_name, Validator},
     error::ApiError,
     http::{json::Json, state::AppState},
 };

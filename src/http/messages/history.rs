@@ -7,13 +7,10 @@ use serde::Deserialize;
 use crate::{
     actors::room::RoomCommand,
     auth::extract::Caller,
-    domain::{
-        message::HistoryRange,
-        page::{DEFAULT_LIMIT, MAX_LIMIT},
-        validation::Validator,
-    },
+    domain::{message::HistoryRange, page::DEFAULT_LIMIT, validation::Validator},
     error::ApiError,
     http::{
+        paging::parse_limit,
         rooms::{execute, respond, room_id},
         state::AppState,
     },
@@ -41,12 +38,7 @@ pub async fn history(
     };
     let before = validator.check_opt("before_seq", query.before_seq, seq);
     let after = validator.check_opt("after_seq", query.after_seq, seq);
-    let limit = validator.check_opt("limit", query.limit, |text| {
-        text.parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| format!("must be a whole number from 1 to {MAX_LIMIT}"))
-    });
+    let limit = validator.check_opt("limit", query.limit.as_deref(), parse_limit);
     let range = match (before, after) {
         (Some(Some(_)), Some(Some(_))) => {
             validator.check::<()>(

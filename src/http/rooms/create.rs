@@ -10,12 +10,9 @@ use crate::{
     auth::extract::Caller,
     domain::{
         ids::{RoomId, UserId},
-        room::{
-            parse_description, parse_max_members, parse_name, Membership, Role, Room, RoomType,
-            DEFAULT_MAX_MEMBERS,
-        },
+        room::{parse_max_members, Membership, Role, Room, RoomType, DEFAULT_MAX_MEMBERS},
         user::parse_metadata,
-        validation::{FieldError, Validator},
+        validation::{parse_description, parse_name, FieldError, Validator},
     },
     error::{ApiError, ErrorCode},
     http::{json::Json, state::AppState},

@@ -8,9 +8,9 @@ use crate::{
     actors::room::{RoomChanges, RoomCommand},
     auth::extract::Caller,
     domain::{
-        room::{parse_description, parse_max_members, parse_name},
+        room::parse_max_members,
         user::parse_metadata,
-        validation::Validator,
+        validation::{parse_description, parse_name, Validator},
     },
     error::ApiError,
     http::{json::Json, state::AppState},
