@@ -24,8 +24,11 @@ mod fanout;
 mod server;
 mod stats;
 
+use std::{future::Future, process::ExitCode};
+
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
+use tokio::signal::unix::{signal, SignalKind};
 
 #[derive(Parser)]
 #[command(version, about = "Load scenarios for ChatAPI (loopback only)")]
@@ -61,8 +64,25 @@ pub struct FanoutArgs {
 /// Descriptors the tool needs beyond one per socket: stdio, the REST pool, the log.
 const SPARE_FILES: u64 = 256;
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+/// Exit status 0: a clean run; 1: an error, or a run that finished but was not clean
+/// (its last line says why), so a script can tell either from a good run.
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            // The cause chain, one line each; no backtrace even with RUST_BACKTRACE set,
+            // as every error here already names the step that failed.
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<bool> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -70,8 +90,28 @@ fn main() -> Result<()> {
     match cli.scenario {
         Scenario::Fanout(args) => {
             raise_file_limit(u64::from(args.sockets) + SPARE_FILES)?;
-            runtime.block_on(fanout::run(args))
+            runtime.block_on(until_interrupted(fanout::run(args)))
         }
+    }
+}
+
+/// Runs a scenario unless SIGINT or SIGTERM comes first. Then the scenario's future is
+/// dropped, which runs its guards: the server it started is killed rather than left
+/// behind, and every socket task is aborted.
+async fn until_interrupted(scenario: impl Future<Output = Result<bool>>) -> Result<bool> {
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            // Without a handler, SIGTERM keeps its default action; Ctrl-C still works.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        outcome = scenario => outcome,
+        _ = tokio::signal::ctrl_c() => bail!("interrupted (SIGINT)"),
+        () = terminate => bail!("interrupted (SIGTERM)"),
     }
 }
 

@@ -44,7 +44,9 @@ impl ServerGuard {
         let port = free_port()?;
         let log = std::env::temp_dir().join(format!("chatapi-loadtest-{port}.log"));
         let out = File::create(&log).with_context(|| format!("cannot create {}", log.display()))?;
-        let err = out.try_clone().context("cannot share the server log file")?;
+        let err = out
+            .try_clone()
+            .context("cannot share the server log file")?;
         let child = Command::new(&binary)
             .env("CHATAPI_HOST", "127.0.0.1")
             .env("CHATAPI_PORT", port.to_string())
@@ -128,7 +130,10 @@ fn binary_path() -> PathBuf {
 /// process could take it in between; the health wait would then fail clearly.
 fn free_port() -> Result<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot bind a port")?;
-    Ok(listener.local_addr().context("cannot read the bound port")?.port())
+    Ok(listener
+        .local_addr()
+        .context("cannot read the bound port")?
+        .port())
 }
 
 /// The last `lines` lines of the log, or a note that it could not be read.
