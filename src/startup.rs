@@ -14,6 +14,7 @@ use tracing_actix_web::TracingLogger;
 use crate::{
     actors::{messages::Shutdown, registry::Registry},
     config::Settings,
+    domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
     http::{self, request_id, state::AppState},
 };
@@ -58,7 +59,8 @@ impl Application {
         }
         let listener = TcpListener::bind((settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
-        let registry = Registry::new(engine.clone()).start();
+        let node = NodeId::random();
+        let registry = Registry::new(engine.clone(), node).start();
         let state = web::Data::new(AppState::new(engine, registry.clone(), &settings));
         let server = HttpServer::new(move || {
             App::new()
@@ -76,7 +78,7 @@ impl Application {
             registry,
             server: server.handle(),
         };
-        tracing::info!(host = %settings.host, port, engine = kind, "listening");
+        tracing::info!(host = %settings.host, port, engine = kind, node = %node, "listening");
         Ok(Self {
             port,
             server,

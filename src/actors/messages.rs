@@ -68,6 +68,19 @@ pub struct Unsubscribe {
     pub session_id: SessionId,
 }
 
+/// A payload another node published on the room's channel.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Remote {
+    pub payload: String,
+}
+
+/// Messages may have been missed (the broker reconnected): deliver whatever the store
+/// holds beyond what this room has delivered.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CatchUp;
+
 // --- to the registry ---------------------------------------------------------------
 
 /// Forward an [`Execute`] to a room's actor, starting it if needed.

@@ -8,6 +8,7 @@
 //! rebuilt from the store and its own session table, if one stops), and it knows every
 //! session by user, so a key revocation can close that user's sockets at once.
 
+pub mod cluster;
 pub mod messages;
 pub mod registry;
 pub mod room;

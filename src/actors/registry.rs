@@ -1,31 +1,38 @@
 //! The registry: one per node. It owns the room actors (started on first use, started
 //! again if one stops) and the table of sessions by user and by room, which is what a
 //! restarted room actor is rebuilt from, and what closes a user's sockets on revocation.
+//!
+//! It is also the node's end of the broker: room payloads go to the room's actor (if
+//! this node has one), control notices are acted on, and after a subscriber reconnect
+//! every room catches up from the store. Revocations and membership changes made here
+//! are published on the control channel so every node acts on them.
 
 use std::collections::{HashMap, HashSet};
 
-use actix::{Actor, Addr, AsyncContext, Context, Handler, ResponseFuture};
+use actix::{Actor, Addr, AsyncContext, Context, Handler, ResponseFuture, StreamHandler};
 use futures_util::future::join_all;
 
 use super::{
+    cluster::{Control, ControlNotice},
     messages::{
-        CloseUserSessions, Connect, Disconnect, MembershipChanged, RoomStopped, SessionClosed,
-        SessionLink, Shutdown, Subscribe, ToRoom, Unsubscribe,
+        CatchUp, CloseUserSessions, Connect, Disconnect, MembershipChanged, Remote, RoomStopped,
+        SessionClosed, SessionLink, Shutdown, Subscribe, ToRoom, Unsubscribe,
     },
     room::{Reply, RoomActor},
 };
 use crate::{
     domain::{
-        ids::{RoomId, SessionId, UserId},
+        ids::{NodeId, RoomId, SessionId, UserId},
         keys::KeyDigest,
     },
-    engine::SharedEngine,
+    engine::{Inbound, SharedEngine, Topic},
     error::{ApiError, ErrorCode},
     ws::protocol::close,
 };
 
 pub struct Registry {
     engine: SharedEngine,
+    node: NodeId,
     rooms: HashMap<RoomId, Addr<RoomActor>>,
     sessions: HashMap<SessionId, SessionEntry>,
     by_user: HashMap<UserId, HashSet<SessionId>>,
@@ -39,9 +46,10 @@ struct SessionEntry {
 }
 
 impl Registry {
-    pub fn new(engine: SharedEngine) -> Self {
+    pub fn new(engine: SharedEngine, node: NodeId) -> Self {
         Self {
             engine,
+            node,
             rooms: HashMap::new(),
             sessions: HashMap::new(),
             by_user: HashMap::new(),
@@ -60,14 +68,137 @@ impl Registry {
             .filter(|entry| entry.rooms.contains(&room_id))
             .map(|entry| entry.link.clone())
             .collect();
-        let addr = RoomActor::new(room_id, self.engine.clone(), ctx.address(), subscribers).start();
+        let addr = RoomActor::new(
+            room_id,
+            self.engine.clone(),
+            self.node,
+            ctx.address(),
+            subscribers,
+        )
+        .start();
         self.rooms.insert(room_id, addr.clone());
         addr
+    }
+
+    /// Tells every node (this one hears it too, and skips it by origin).
+    fn publish(&self, control: Control) {
+        let notice = ControlNotice {
+            origin: self.node,
+            control,
+        };
+        let Ok(payload) = serde_json::to_string(&notice) else {
+            return;
+        };
+        let engine = self.engine.clone();
+        actix::spawn(async move {
+            if let Err(err) = engine.publish(Topic::Control, payload).await {
+                tracing::warn!(error = %err, "control notice not published");
+            }
+        });
+    }
+
+    fn close_user(&mut self, user_id: UserId, keep: Option<KeyDigest>, code: u16) {
+        let sessions = self.by_user.get(&user_id).into_iter().flatten();
+        for entry in sessions.filter_map(|id| self.sessions.get(id)) {
+            if keep.is_some_and(|keep| keep.ct_eq(&entry.key)) {
+                continue;
+            }
+            entry.link.disconnect.do_send(Disconnect {
+                code,
+                reason: "key revoked",
+            });
+        }
+    }
+
+    fn membership_changed(&mut self, msg: MembershipChanged, ctx: &mut Context<Self>) {
+        let sessions: Vec<SessionId> = self
+            .by_user
+            .get(&msg.user_id)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        if sessions.is_empty() {
+            return;
+        }
+        let room = self.room(msg.room_id, ctx);
+        for session_id in sessions {
+            let Some(entry) = self.sessions.get_mut(&session_id) else {
+                continue;
+            };
+            if msg.joined {
+                entry.rooms.insert(msg.room_id);
+                room.do_send(Subscribe {
+                    link: entry.link.clone(),
+                });
+            } else {
+                entry.rooms.remove(&msg.room_id);
+                room.do_send(Unsubscribe { session_id });
+            }
+        }
     }
 }
 
 impl Actor for Registry {
     type Context = Context<Self>;
+
+    /// Connects the node to the broker: everything it hears comes in as a stream.
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let (sink, inbound) = tokio::sync::mpsc::unbounded_channel();
+        self.engine.start_broker(sink);
+        ctx.add_stream(tokio_stream::wrappers::UnboundedReceiverStream::new(
+            inbound,
+        ));
+    }
+}
+
+impl StreamHandler<Inbound> for Registry {
+    fn handle(&mut self, inbound: Inbound, ctx: &mut Context<Self>) {
+        match inbound {
+            Inbound::Room { room_id, payload } => {
+                if let Some(room) = self.rooms.get(&room_id) {
+                    room.do_send(Remote { payload });
+                }
+            }
+            Inbound::Control { payload } => {
+                let Ok(notice) = serde_json::from_str::<ControlNotice>(&payload) else {
+                    tracing::warn!("unreadable control notice");
+                    return;
+                };
+                if notice.origin == self.node {
+                    return;
+                }
+                match notice.control {
+                    Control::CloseUser {
+                        user_id,
+                        keep,
+                        code,
+                    } => {
+                        let keep = keep.as_deref().and_then(KeyDigest::from_hex);
+                        self.close_user(user_id, keep, code);
+                    }
+                    Control::Membership {
+                        room_id,
+                        user_id,
+                        joined,
+                    } => {
+                        let change = MembershipChanged {
+                            room_id,
+                            user_id,
+                            joined,
+                        };
+                        self.membership_changed(change, ctx);
+                    }
+                }
+            }
+            Inbound::Resubscribed => {
+                for room in self.rooms.values() {
+                    room.do_send(CatchUp);
+                }
+            }
+        }
+    }
+
+    /// The broker's stream ends only with the node.
+    fn finished(&mut self, _: &mut Context<Self>) {}
 }
 
 impl Handler<ToRoom> for Registry {
@@ -164,29 +295,12 @@ impl Handler<MembershipChanged> for Registry {
     type Result = ();
 
     fn handle(&mut self, msg: MembershipChanged, ctx: &mut Context<Self>) {
-        let sessions: Vec<SessionId> = self
-            .by_user
-            .get(&msg.user_id)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default();
-        if sessions.is_empty() {
-            return;
-        }
-        let room = self.room(msg.room_id, ctx);
-        for session_id in sessions {
-            let Some(entry) = self.sessions.get_mut(&session_id) else {
-                continue;
-            };
-            if msg.joined {
-                entry.rooms.insert(msg.room_id);
-                room.do_send(Subscribe {
-                    link: entry.link.clone(),
-                });
-            } else {
-                entry.rooms.remove(&msg.room_id);
-                room.do_send(Unsubscribe { session_id });
-            }
-        }
+        self.publish(Control::Membership {
+            room_id: msg.room_id,
+            user_id: msg.user_id,
+            joined: msg.joined,
+        });
+        self.membership_changed(msg, ctx);
     }
 }
 
@@ -194,16 +308,8 @@ impl Handler<CloseUserSessions> for Registry {
     type Result = ();
 
     fn handle(&mut self, msg: CloseUserSessions, _: &mut Context<Self>) {
-        let sessions = self.by_user.get(&msg.user_id).into_iter().flatten();
-        for entry in sessions.filter_map(|id| self.sessions.get(id)) {
-            if msg.keep.is_some_and(|keep| keep.ct_eq(&entry.key)) {
-                continue;
-            }
-            entry.link.disconnect.do_send(Disconnect {
-                code: msg.code,
-                reason: "key revoked",
-            });
-        }
+        self.publish(Control::close_user(msg.user_id, msg.keep, msg.code));
+        self.close_user(msg.user_id, msg.keep, msg.code);
     }
 }
 

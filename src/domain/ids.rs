@@ -52,3 +52,7 @@ uuid_id!(
     /// One WebSocket connection.
     SessionId
 );
+uuid_id!(
+    /// One running node of a cluster; tells its own broker messages from others'.
+    NodeId
+);

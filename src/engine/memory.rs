@@ -11,7 +11,7 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{AddMember, EngineError, Rotation, Store, Update};
+use super::{AddMember, Broker, EngineError, Inbound, Rotation, Store, Topic, Update};
 use crate::domain::{
     client::Client,
     ids::{ClientId, MessageId, RoomId, UserId},
@@ -696,6 +696,21 @@ impl Store for MemoryEngine {
         }
         let next_cursor = more.then(|| last.map(|n| n.to_string())).flatten();
         Ok(Page { data, next_cursor })
+    }
+}
+
+/// The embedded engine serves a single node: there is no other node to hear from or
+/// to tell, so subscriptions and publications have nobody on the other side.
+#[async_trait]
+impl Broker for MemoryEngine {
+    fn start_broker(&self, _sink: tokio::sync::mpsc::UnboundedSender<Inbound>) {}
+
+    fn subscribe(&self, _room: RoomId) {}
+
+    fn unsubscribe(&self, _room: RoomId) {}
+
+    async fn publish(&self, _topic: Topic, _payload: String) -> Result<(), EngineError> {
+        Ok(())
     }
 }
 

@@ -10,8 +10,9 @@
 //! - a deactivated or deleted user holds no live key, and a deleted one no membership;
 //! - a room's messages are numbered 1, 2, 3… with no gap, each number given once.
 //!
-//! Presence and pub/sub join this seam in a later step, as the `Broker` and `Presence`
-//! traits beside `Store`.
+//! Cross-node delivery is the [`Broker`] beside `Store`: per-node subscriptions to
+//! room channels and one control channel. With Redis, the append that assigns a
+//! message's `seq` also announces it on the room's channel, in the same script.
 
 pub mod memory;
 pub mod redis;
@@ -242,10 +243,46 @@ pub trait Store: Send + Sync {
     ) -> Result<Page<SecurityEvent>, EngineError>;
 }
 
-/// All the back-end traits joined; what the rest of the node holds.
-pub trait Engine: Store {}
+/// What reaches a node from the broker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    /// A payload published on a room's channel (this node subscribes to the rooms it
+    /// has local sessions in).
+    Room { room_id: RoomId, payload: String },
+    /// A payload published on the control channel, which every node hears.
+    Control { payload: String },
+    /// The subscriber connection was lost and is back: anything published meanwhile
+    /// was missed, so every room must catch up from the store.
+    Resubscribed,
+}
 
-impl<T: Store> Engine for T {}
+/// Where a payload goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    Room(RoomId),
+    Control,
+}
+
+/// Delivery between nodes. Payloads are opaque here; the real-time core reads them.
+/// `Store::append_message` announces each new message (`{"seq": N}`) on its room's
+/// channel itself, atomically with the append.
+#[async_trait]
+pub trait Broker: Send + Sync {
+    /// Starts this node's one subscriber connection; what arrives goes to `sink`.
+    /// Called once, at start-up.
+    fn start_broker(&self, sink: tokio::sync::mpsc::UnboundedSender<Inbound>);
+    /// Starts receiving the room's channel (when the first local member connects).
+    fn subscribe(&self, room: RoomId);
+    /// Stops receiving it (when the last local member leaves).
+    fn unsubscribe(&self, room: RoomId);
+    /// Sends `payload` to every node listening on `topic`, this one included.
+    async fn publish(&self, topic: Topic, payload: String) -> Result<(), EngineError>;
+}
+
+/// All the back-end traits joined; what the rest of the node holds.
+pub trait Engine: Store + Broker {}
+
+impl<T: Store + Broker> Engine for T {}
 
 /// The engine as the node shares it.
 pub type SharedEngine = Arc<dyn Engine>;

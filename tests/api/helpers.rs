@@ -87,6 +87,20 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
+    /// Runs one command (inline protocol) and returns the first line of the reply.
+    pub fn command(&self, command: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .write_all(format!("{command}\r\n").as_bytes())
+            .unwrap();
+        let mut reply = Vec::new();
+        let mut byte = [0u8; 1];
+        while stream.read_exact(&mut byte).is_ok() && byte[0] != b'\n' {
+            reply.push(byte[0]);
+        }
+        String::from_utf8_lossy(&reply).trim_end().to_owned()
+    }
+
     pub fn start() -> Self {
         let mut server = Self {
             port: free_port(),
@@ -182,6 +196,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub master_key: String,
     pub client_id: String,
+    /// This node's Redis key prefix (shared by a cluster's nodes).
+    pub prefix: String,
     /// Kept alive for the test; `None` on the memory engine.
     pub redis: Option<RedisServer>,
     /// Stops the node gracefully, as SIGTERM would.
@@ -190,6 +206,38 @@ pub struct TestApp {
 
 pub async fn spawn_app(engine: EngineKind) -> TestApp {
     spawn_app_with(engine, |_| {}).await
+}
+
+/// `n` nodes sharing one `redis-server` (owned by the first) and one key prefix: a
+/// cluster. Every node knows the one client's master key.
+pub async fn spawn_cluster(n: usize) -> Vec<TestApp> {
+    let first = spawn_app(EngineKind::Redis).await;
+    let url = first.redis.as_ref().unwrap().url();
+    let mut nodes = Vec::with_capacity(n);
+    for _ in 1..n {
+        let settings = Settings {
+            port: 0,
+            workers: 1,
+            redis_url: Some(chatapi::config::Secret::new(url.clone())),
+            redis_prefix: first.prefix.clone(),
+            ..Settings::default()
+        };
+        let application = Application::build(settings).await.unwrap();
+        let base = format!("http://127.0.0.1:{}/api/v1", application.port());
+        let stopper = application.stopper();
+        actix_web::rt::spawn(application.run_until_stopped());
+        nodes.push(TestApp {
+            base,
+            http: reqwest::Client::new(),
+            master_key: first.master_key.clone(),
+            client_id: first.client_id.clone(),
+            prefix: first.prefix.clone(),
+            redis: None,
+            stopper,
+        });
+    }
+    nodes.insert(0, first);
+    nodes
 }
 
 /// Starts a node with settings adjusted by `customize`, and registers one client.
@@ -207,6 +255,7 @@ pub async fn spawn_app_with(engine: EngineKind, customize: impl FnOnce(&mut Sett
     };
     customize(&mut settings);
     let admin = settings.admin_token.clone();
+    let prefix = settings.redis_prefix.clone();
     let application = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}/api/v1", application.port());
     let stopper = application.stopper();
@@ -216,6 +265,7 @@ pub async fn spawn_app_with(engine: EngineKind, customize: impl FnOnce(&mut Sett
         http: reqwest::Client::new(),
         master_key: String::new(),
         client_id: String::new(),
+        prefix,
         redis,
         stopper,
     };

@@ -8,6 +8,7 @@ mod helpers;
 
 mod auth;
 mod clients;
+mod cluster;
 mod concurrency;
 mod engine_contract;
 mod errors;

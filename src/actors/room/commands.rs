@@ -168,7 +168,6 @@ pub struct Outcome {
     pub reply: Reply,
     pub events: Vec<Event>,
     pub room: RoomChange,
-    pub last_seq: Option<u64>,
     /// Users who joined (`true`) or left: their sessions are (un)subscribed.
     pub memberships: Vec<(UserId, bool)>,
     pub typing: Option<(UserId, bool)>,
@@ -186,7 +185,6 @@ impl Outcome {
             reply,
             events: Vec::new(),
             room: RoomChange::Unchanged,
-            last_seq: None,
             memberships: Vec::new(),
             typing: None,
         }
@@ -665,10 +663,8 @@ async fn send(
     };
     match ctx.engine.append_message(&message).await? {
         Appended::New(stored) => {
-            let mut outcome = Outcome::reply(message_reply(&stored, true))
-                .event(Event::MessageNew(MessageBody::from(&stored)));
-            outcome.last_seq = Some(stored.seq);
-            Ok(outcome)
+            let event = Event::MessageNew(MessageBody::from(&stored));
+            Ok(Outcome::reply(message_reply(&stored, true)).event(event))
         }
         Appended::Duplicate(original) => Ok(Outcome::reply(message_reply(&original, false))),
     }

@@ -1,8 +1,14 @@
-//! The room actor: the one place that orders a room's events. It handles one
+//! The room actor: the one place on a node that orders a room's events. It handles one
 //! [`Execute`] at a time (an atomic response), so a request's write to the store and
-//! the fan-out of its event finish before the next request starts: members see the
-//! room's events in `seq` order. Each event is serialized once and the same bytes go
-//! to every local session.
+//! the fan-out of its event finish before the next request starts. Each event is
+//! serialized once and the same bytes go to every local session.
+//!
+//! Across nodes: new messages are delivered strictly in `seq` order. A message this
+//! node appended goes out at once when it is the next `seq`; the store's `{"seq": N}`
+//! notices tell the actor of messages appended elsewhere, and any gap (another node's
+//! message not yet seen, a notice lost while the broker reconnected) is filled from the
+//! store before anything later is sent. Other events are published as encoded frames
+//! and fanned out as they come.
 
 mod commands;
 
@@ -11,27 +17,31 @@ use std::{
     time::{Duration, Instant},
 };
 
-use actix::dev::SendError;
 use actix::{
-    Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, AtomicResponse, Context, Handler,
-    SpawnHandle, WrapFuture,
+    dev::SendError, Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, AtomicResponse,
+    Context, Handler, SpawnHandle, WrapFuture,
 };
+use bytestring::ByteString;
 
 use self::commands::{CommandContext, Outcome, RoomChange};
 pub use self::commands::{NewMessage, Reply, RoomChanges, RoomCommand};
 use super::{
+    cluster::RoomNotice,
     messages::{
-        Deliver, Disconnect, Execute, MembershipChanged, RoomStopped, SessionLink, Subscribe,
-        Unsubscribe,
+        CatchUp, Deliver, Disconnect, Execute, MembershipChanged, Remote, RoomStopped, SessionLink,
+        Subscribe, Unsubscribe,
     },
     registry::Registry,
 };
 use crate::{
     domain::{
-        ids::{RoomId, SessionId, UserId},
+        ids::{NodeId, RoomId, SessionId, UserId},
+        message::HistoryRange,
         room::Room,
     },
-    engine::SharedEngine,
+    engine::{SharedEngine, Topic},
+    error::ApiError,
+    views::MessageBody,
     ws::protocol::{close, Event},
 };
 
@@ -42,33 +52,42 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// An actor for an id with no room (a typo, a probe) stops much sooner, so such
 /// requests cannot pile up actors.
 const MISSING_ROOM_TIMEOUT: Duration = Duration::from_secs(1);
+/// Messages read from the store per catch-up; a longer gap takes several.
+const CATCH_UP_BATCH: usize = 500;
 
 pub struct RoomActor {
     room_id: RoomId,
     engine: SharedEngine,
+    node: NodeId,
     registry: Addr<Registry>,
-    /// The room as last read or written here; `None` until loaded, or if it does
-    /// not exist (then requests other than a create answer `ROOM_NOT_FOUND`).
+    /// The room as last read or written; `None` until loaded, or if it does not exist
+    /// (then requests other than a create answer `ROOM_NOT_FOUND`).
     room: Option<Room>,
-    /// The room's last `seq`, kept current by the appends made here.
+    /// The highest `seq` delivered to this node's sessions: they have every message
+    /// up to it, in order. A new session starts from here.
     last_seq: u64,
     subscribers: HashMap<SessionId, SessionLink>,
     /// Who is typing, with the timer that clears it.
     typing: HashMap<UserId, SpawnHandle>,
     last_request: Instant,
     deleted: bool,
+    /// Whether the room was read from the store once: the first read sets `last_seq`,
+    /// later ones (after a change on another node) leave delivery to catch-up.
+    loaded: bool,
 }
 
 impl RoomActor {
     pub fn new(
         room_id: RoomId,
         engine: SharedEngine,
+        node: NodeId,
         registry: Addr<Registry>,
         subscribers: Vec<SessionLink>,
     ) -> Self {
         Self {
             room_id,
             engine,
+            node,
             registry,
             room: None,
             last_seq: 0,
@@ -76,6 +95,7 @@ impl RoomActor {
             typing: HashMap::new(),
             last_request: Instant::now(),
             deleted: false,
+            loaded: false,
         }
     }
 
@@ -87,14 +107,14 @@ impl RoomActor {
         self.subscribers.values().any(|link| link.user_id == user)
     }
 
-    /// Sends one event to every local subscriber. A session whose queue is full is
-    /// too slow: it is dropped from the room and closed with 4009, so it never holds
-    /// the room back nor grows this node's memory.
-    fn fan_out(&mut self, event: &Event) {
+    /// Sends one encoded frame to every local subscriber. A session whose queue is
+    /// full is too slow: it is dropped from the room and closed with 4009, so it never
+    /// holds the room back nor grows this node's memory.
+    fn fan_out(&mut self, frame: ByteString, seq: Option<u64>) {
         let deliver = Deliver {
             room_id: self.room_id,
-            seq: event.stream_seq(),
-            frame: event.encode(),
+            seq,
+            frame,
         };
         let mut gone = Vec::new();
         for (id, link) in &self.subscribers {
@@ -115,45 +135,135 @@ impl RoomActor {
         }
     }
 
+    /// Delivers an event that is not a new message here, and publishes it for the
+    /// other nodes' sessions.
+    fn emit(&mut self, event: &Event) {
+        let frame = event.encode();
+        self.fan_out(frame.clone(), None);
+        let notice = RoomNotice {
+            origin: Some(self.node),
+            frame: Some(frame.to_string()),
+            reload: matches!(event, Event::RoomUpdated(_) | Event::RoomDeleted { .. }),
+            ..RoomNotice::default()
+        };
+        let Ok(payload) = serde_json::to_string(&notice) else {
+            return;
+        };
+        let engine = self.engine.clone();
+        let topic = Topic::Room(self.room_id);
+        actix::spawn(async move {
+            if let Err(err) = engine.publish(topic, payload).await {
+                tracing::warn!(error = %err, "room event not published to other nodes");
+            }
+        });
+    }
+
+    /// Delivers a new message this node appended: at once if it is next, after the
+    /// gap is filled from the store if another node's message came first.
+    fn deliver_message(&mut self, event: &Event, seq: u64, ctx: &mut Context<Self>) {
+        if seq == self.last_seq + 1 {
+            self.fan_out(event.encode(), Some(seq));
+            self.last_seq = seq;
+        } else if seq > self.last_seq {
+            self.catch_up(ctx);
+        }
+    }
+
+    /// Delivers, in order, every message the store holds beyond `last_seq`. `wait`
+    /// holds every other request until it is done, so nothing overtakes it.
+    fn catch_up(&mut self, ctx: &mut Context<Self>) {
+        let engine = self.engine.clone();
+        let room = self.room_id;
+        let after = self.last_seq;
+        ctx.wait(
+            async move {
+                engine
+                    .list_messages(room, HistoryRange::After(after), CATCH_UP_BATCH)
+                    .await
+            }
+            .into_actor(self)
+            .map(|result, act, ctx| match result {
+                Ok(messages) => {
+                    let full = messages.len() == CATCH_UP_BATCH;
+                    for message in messages {
+                        if message.seq != act.last_seq + 1 {
+                            break;
+                        }
+                        let event = Event::MessageNew(MessageBody::from(&message));
+                        act.fan_out(event.encode(), Some(message.seq));
+                        act.last_seq = message.seq;
+                    }
+                    if full {
+                        act.catch_up(ctx);
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(room_id = %act.room_id, error = %err, "catch-up failed")
+                }
+            }),
+        );
+    }
+
+    fn reload(&mut self, ctx: &mut Context<Self>) {
+        let engine = self.engine.clone();
+        let room_id = self.room_id;
+        ctx.wait(
+            async move { engine.get_room(room_id).await }
+                .into_actor(self)
+                .map(|loaded, act, _| match loaded {
+                    Ok(Some((room, stats))) => {
+                        act.room = Some(room);
+                        if !act.loaded {
+                            act.last_seq = stats.last_seq;
+                            act.loaded = true;
+                        }
+                    }
+                    Ok(None) => act.room = None,
+                    Err(err) => {
+                        tracing::warn!(room_id = %act.room_id, error = %err, "room not loaded")
+                    }
+                }),
+        );
+    }
+
     fn set_typing(&mut self, user: UserId, is_typing: bool, ctx: &mut Context<Self>) {
         if let Some(timer) = self.typing.remove(&user) {
             ctx.cancel_future(timer);
         }
         if is_typing {
-            let timer = ctx.run_later(TYPING_TIMEOUT, move |act, ctx| {
+            let timer = ctx.run_later(TYPING_TIMEOUT, move |act, _| {
                 act.typing.remove(&user);
-                act.broadcast_typing(user, false, ctx);
+                act.emit(&Event::Typing {
+                    room_id: act.room_id,
+                    user_id: user,
+                    is_typing: false,
+                });
             });
             self.typing.insert(user, timer);
         }
-    }
-
-    fn broadcast_typing(&mut self, user: UserId, is_typing: bool, _: &mut Context<Self>) {
-        self.fan_out(&Event::Typing {
-            room_id: self.room_id,
-            user_id: user,
-            is_typing,
-        });
     }
 
     /// Applies what a command changed, in this order: state, events, subscriptions.
     fn apply(&mut self, outcome: Outcome, ctx: &mut Context<Self>) {
         match outcome.room {
             RoomChange::Unchanged => {}
-            RoomChange::Set(room) => self.room = Some(room),
+            RoomChange::Set(room) => {
+                self.room = Some(room);
+                self.loaded = true;
+            }
             RoomChange::Deleted => {
                 self.room = None;
                 self.deleted = true;
             }
         }
-        if let Some(seq) = outcome.last_seq {
-            self.last_seq = self.last_seq.max(seq);
-        }
         if let Some((user, is_typing)) = outcome.typing {
             self.set_typing(user, is_typing, ctx);
         }
         for event in &outcome.events {
-            self.fan_out(event);
+            match event.stream_seq() {
+                Some(seq) => self.deliver_message(event, seq, ctx),
+                None => self.emit(event),
+            }
         }
         for (user_id, joined) in outcome.memberships {
             self.registry.do_send(MembershipChanged {
@@ -171,24 +281,13 @@ impl RoomActor {
 impl Actor for RoomActor {
     type Context = Context<Self>;
 
-    /// Loads the room before any request is handled (`wait` holds the mailbox).
+    /// Loads the room before any request is handled (`wait` holds the mailbox), and
+    /// listens to the room's channel if sessions are already waiting (a restart).
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let engine = self.engine.clone();
-        let room_id = self.room_id;
-        ctx.wait(
-            async move { engine.get_room(room_id).await }
-                .into_actor(self)
-                .map(|loaded, act, _| match loaded {
-                    Ok(Some((room, stats))) => {
-                        act.room = Some(room);
-                        act.last_seq = stats.last_seq;
-                    }
-                    Ok(None) => {}
-                    Err(err) => {
-                        tracing::warn!(room_id = %act.room_id, error = %err, "room not loaded")
-                    }
-                }),
-        );
+        self.reload(ctx);
+        if !self.subscribers.is_empty() {
+            self.engine.subscribe(self.room_id);
+        }
         ctx.run_interval(MISSING_ROOM_TIMEOUT, |act, ctx| {
             let limit = if act.room.is_some() {
                 IDLE_TIMEOUT
@@ -202,6 +301,9 @@ impl Actor for RoomActor {
     }
 
     fn stopped(&mut self, ctx: &mut Context<Self>) {
+        if !self.subscribers.is_empty() {
+            self.engine.unsubscribe(self.room_id);
+        }
         self.registry.do_send(RoomStopped {
             room_id: self.room_id,
             addr: ctx.address(),
@@ -211,7 +313,7 @@ impl Actor for RoomActor {
 }
 
 impl Handler<Execute> for RoomActor {
-    type Result = AtomicResponse<Self, Result<Reply, crate::error::ApiError>>;
+    type Result = AtomicResponse<Self, Result<Reply, ApiError>>;
 
     fn handle(&mut self, msg: Execute, _: &mut Context<Self>) -> Self::Result {
         self.last_request = Instant::now();
@@ -240,11 +342,14 @@ impl Handler<Subscribe> for RoomActor {
 
     fn handle(&mut self, msg: Subscribe, _: &mut Context<Self>) -> Option<u64> {
         self.room.as_ref()?;
+        if self.subscribers.is_empty() {
+            self.engine.subscribe(self.room_id);
+        }
         let user = msg.link.user_id;
         let was_online = self.is_online(user);
         self.subscribers.insert(msg.link.session_id, msg.link);
         if !was_online {
-            self.fan_out(&Event::Presence {
+            self.emit(&Event::Presence {
                 room_id: self.room_id,
                 user_id: user,
                 online: true,
@@ -261,17 +366,59 @@ impl Handler<Unsubscribe> for RoomActor {
         let Some(link) = self.subscribers.remove(&msg.session_id) else {
             return;
         };
+        if self.subscribers.is_empty() {
+            self.engine.unsubscribe(self.room_id);
+        }
         if self.is_online(link.user_id) {
             return;
         }
+        let room_id = self.room_id;
         if let Some(timer) = self.typing.remove(&link.user_id) {
             ctx.cancel_future(timer);
-            self.broadcast_typing(link.user_id, false, ctx);
+            self.emit(&Event::Typing {
+                room_id,
+                user_id: link.user_id,
+                is_typing: false,
+            });
         }
-        self.fan_out(&Event::Presence {
-            room_id: self.room_id,
+        self.emit(&Event::Presence {
+            room_id,
             user_id: link.user_id,
             online: false,
         });
+    }
+}
+
+impl Handler<Remote> for RoomActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Remote, ctx: &mut Context<Self>) {
+        let Ok(notice) = serde_json::from_str::<RoomNotice>(&msg.payload) else {
+            tracing::warn!(room_id = %self.room_id, "unreadable room notice");
+            return;
+        };
+        if let Some(seq) = notice.seq {
+            if seq > self.last_seq {
+                self.catch_up(ctx);
+            }
+            return;
+        }
+        if notice.origin == Some(self.node) {
+            return;
+        }
+        if notice.reload {
+            self.reload(ctx);
+        }
+        if let Some(frame) = notice.frame {
+            self.fan_out(ByteString::from(frame), None);
+        }
+    }
+}
+
+impl Handler<CatchUp> for RoomActor {
+    type Result = ();
+
+    fn handle(&mut self, _: CatchUp, ctx: &mut Context<Self>) {
+        self.catch_up(ctx);
     }
 }

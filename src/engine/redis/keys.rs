@@ -23,6 +23,8 @@
 //! | `room:{id}:state` | hash | `seq` (last given), `last_message_at`, and `direct_pair` (the pair key, direct rooms only) |
 //! | `room:{id}:cmid:{client_msg_id}` | string | `seq` of the message sent with it; expires after the idempotency window |
 //! | `message:{id}` | string | `{room_id}:{seq}`, where the message lives |
+//! | `room:{id}:events` | pub/sub channel | the room's events for other nodes |
+//! | `control` | pub/sub channel | node-wide notices: revocations, membership changes |
 //!
 //! The revoking scripts build `key:{digest}` themselves from [`Keys::key_record_prefix`],
 //! since the digest to revoke is only known inside the script. Scripts that meet other
@@ -131,6 +133,21 @@ impl Keys {
 
     pub fn user_rooms_family(&self) -> Family {
         self.family("user", ":rooms")
+    }
+
+    /// The pub/sub channel of a room's events.
+    pub fn room_channel(&self, id: RoomId) -> String {
+        format!("{}room:{id}:events", self.prefix)
+    }
+
+    /// The room a channel name belongs to, if it is a room channel of ours.
+    pub fn channel_room(&self, channel: &str) -> Option<RoomId> {
+        let id = channel.strip_prefix(&self.prefix)?.strip_prefix("room:")?;
+        RoomId::parse(id.strip_suffix(":events")?)
+    }
+
+    pub fn control_channel(&self) -> String {
+        format!("{}control", self.prefix)
     }
 
     pub fn room(&self, id: RoomId) -> String {

@@ -4,6 +4,7 @@
 //! when Redis returns (the pool drops dead connections on checkout).
 
 mod keys;
+mod pubsub;
 mod records;
 mod scripts;
 
@@ -16,9 +17,10 @@ use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
 use redis::{
     streams::StreamRangeReply, AsyncCommands, FromRedisValue, Pipeline, RedisError, RedisResult,
 };
+use tokio::sync::mpsc::UnboundedSender;
 
 use self::{keys::Keys, records::*, scripts::Scripts};
-use super::{AddMember, EngineError, Rotation, Store, Update};
+use super::{AddMember, Broker, EngineError, Inbound, Rotation, Store, Topic, Update};
 use crate::domain::{
     client::Client,
     ids::{ClientId, MessageId, RoomId, UserId},
@@ -46,8 +48,12 @@ const STATE_LAST_MESSAGE_AT: &str = "last_message_at";
 
 pub struct RedisEngine {
     pool: Pool,
+    /// For the dedicated subscriber connection, which a pool cannot give.
+    client: redis::Client,
     keys: Keys,
     scripts: Scripts,
+    /// Commands to the subscriber task, once `start_broker` has started it.
+    subscriber: std::sync::OnceLock<UnboundedSender<pubsub::Command>>,
 }
 
 impl RedisEngine {
@@ -67,10 +73,14 @@ impl RedisEngine {
         let pool = config
             .create_pool(Some(Runtime::Tokio1))
             .map_err(|e| EngineError::Unavailable(anyhow!("cannot build the Redis pool: {e}")))?;
+        let client = redis::Client::open(url)
+            .map_err(|e| EngineError::Unavailable(anyhow!("bad Redis URL: {e}")))?;
         Ok(Self {
             pool,
+            client,
             keys: Keys::new(prefix),
             scripts: Scripts::load(),
+            subscriber: std::sync::OnceLock::new(),
         })
     }
 
@@ -820,7 +830,8 @@ impl Store for RedisEngine {
             .arg(message_json(message)?)
             .arg(message.created_at.to_rfc3339())
             .arg(room.to_string())
-            .arg(IDEMPOTENCY_WINDOW.num_milliseconds());
+            .arg(IDEMPOTENCY_WINDOW.num_milliseconds())
+            .arg(self.keys.room_channel(room));
         if let Some(cmid) = &message.client_msg_id {
             invocation.key(self.keys.client_msg_id(room, cmid));
         }
@@ -977,6 +988,40 @@ impl Store for RedisEngine {
             data,
             next_cursor: None,
         })
+    }
+}
+
+#[async_trait]
+impl Broker for RedisEngine {
+    fn start_broker(&self, sink: UnboundedSender<Inbound>) {
+        let (commands, receiver) = tokio::sync::mpsc::unbounded_channel();
+        if self.subscriber.set(commands).is_ok() {
+            let task = pubsub::run(self.client.clone(), self.keys.clone(), receiver, sink);
+            tokio::spawn(task);
+        }
+    }
+
+    fn subscribe(&self, room: RoomId) {
+        if let Some(subscriber) = self.subscriber.get() {
+            // The task only ends with the node, so a failed send has nobody to tell.
+            let _ = subscriber.send(pubsub::Command::Subscribe(room));
+        }
+    }
+
+    fn unsubscribe(&self, room: RoomId) {
+        if let Some(subscriber) = self.subscriber.get() {
+            let _ = subscriber.send(pubsub::Command::Unsubscribe(room));
+        }
+    }
+
+    async fn publish(&self, topic: Topic, payload: String) -> Result<(), EngineError> {
+        let channel = match topic {
+            Topic::Room(room) => self.keys.room_channel(room),
+            Topic::Control => self.keys.control_channel(),
+        };
+        let mut conn = self.conn().await?;
+        let _: i64 = timed(conn.publish(channel, payload)).await?;
+        Ok(())
     }
 }
 

@@ -1,0 +1,62 @@
+//! What nodes tell each other through the broker. Room channels carry, besides the
+//! `{"seq": N}` notices the store publishes with each append, the encoded frames of
+//! every other room event; the control channel carries what every node must act on.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    ids::{NodeId, RoomId, UserId},
+    keys::KeyDigest,
+};
+
+/// A payload on a room channel.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct RoomNotice {
+    /// A message with this `seq` was appended (published by the store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// The node that published an event frame; it has delivered it locally already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<NodeId>,
+    /// An encoded event, sent to sessions as is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<String>,
+    /// The room itself changed (updated, deleted): reload it from the store.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reload: bool,
+}
+
+/// A payload on the control channel.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ControlNotice {
+    pub origin: NodeId,
+    #[serde(flatten)]
+    pub control: Control,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Control {
+    /// Close the user's sockets, but those opened with the key `keep` (hex digest).
+    CloseUser {
+        user_id: UserId,
+        keep: Option<String>,
+        code: u16,
+    },
+    /// A user joined or left a room: (un)subscribe its sockets.
+    Membership {
+        room_id: RoomId,
+        user_id: UserId,
+        joined: bool,
+    },
+}
+
+impl Control {
+    pub fn close_user(user_id: UserId, keep: Option<KeyDigest>, code: u16) -> Self {
+        Control::CloseUser {
+            user_id,
+            keep: keep.map(|digest| digest.to_hex()),
+            code,
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The node's one subscriber connection. deadpool cannot pool pub/sub connections,
+//! so this task owns a dedicated one: it subscribes the control channel and the rooms
+//! the node asks for, forwards what arrives, and when the connection drops it
+//! reconnects with backoff, resubscribes everything, and says so (`Resubscribed`) so
+//! every room catches up from the store.
+
+use std::{collections::HashSet, time::Duration};
+
+use futures_util::StreamExt;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use super::keys::Keys;
+use crate::{domain::ids::RoomId, engine::Inbound};
+
+/// First wait before reconnecting; doubles up to [`MAX_BACKOFF`].
+const MIN_BACKOFF: Duration = Duration::from_millis(50);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// A change to the set of room channels this node listens to.
+pub enum Command {
+    Subscribe(RoomId),
+    Unsubscribe(RoomId),
+}
+
+/// Runs until the node drops its command sender.
+pub async fn run(
+    client: redis::Client,
+    keys: Keys,
+    mut commands: UnboundedReceiver<Command>,
+    sink: UnboundedSender<Inbound>,
+) {
+    let mut rooms: HashSet<RoomId> = HashSet::new();
+    let mut backoff = MIN_BACKOFF;
+    let mut reconnecting = false;
+    loop {
+        let pubsub = match client.get_async_pubsub().await {
+            Ok(pubsub) => pubsub,
+            Err(err) => {
+                tracing::warn!(error = %err, "pub/sub connection failed; retrying");
+                if !wait_applying(&mut commands, &mut rooms, backoff).await {
+                    return;
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                reconnecting = true;
+                continue;
+            }
+        };
+        let (mut subscriber, mut stream) = pubsub.split();
+        let mut channels = vec![keys.control_channel()];
+        channels.extend(rooms.iter().map(|&room| keys.room_channel(room)));
+        if let Err(err) = subscriber.subscribe(&channels).await {
+            tracing::warn!(error = %err, "pub/sub subscribe failed; retrying");
+            reconnecting = true;
+            continue;
+        }
+        backoff = MIN_BACKOFF;
+        if reconnecting {
+            tracing::info!(rooms = rooms.len(), "pub/sub connection back; catching up");
+            if sink.send(Inbound::Resubscribed).is_err() {
+                return;
+            }
+        }
+        reconnecting = true;
+        loop {
+            tokio::select! {
+                command = commands.recv() => {
+                    let Some(command) = command else { return };
+                    let result = match command {
+                        Command::Subscribe(room) if rooms.insert(room) => {
+                            subscriber.subscribe(keys.room_channel(room)).await
+                        }
+                        Command::Unsubscribe(room) if rooms.remove(&room) => {
+                            subscriber.unsubscribe(keys.room_channel(room)).await
+                        }
+                        _ => Ok(()),
+                    };
+                    if let Err(err) = result {
+                        tracing::warn!(error = %err, "pub/sub command failed; reconnecting");
+                        break;
+                    }
+                }
+                message = stream.next() => {
+                    let Some(message) = message else {
+                        tracing::warn!("pub/sub connection lost; reconnecting");
+                        break;
+                    };
+                    let Ok(payload) = message.get_payload::<String>() else { continue };
+                    let channel = message.get_channel_name();
+                    let inbound = match keys.channel_room(channel) {
+                        Some(room_id) => Inbound::Room { room_id, payload },
+                        None => Inbound::Control { payload },
+                    };
+                    if sink.send(inbound).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sleeps for `pause` while still recording subscription changes, so a reconnect
+/// subscribes the right set. Returns false once the node is gone.
+async fn wait_applying(
+    commands: &mut UnboundedReceiver<Command>,
+    rooms: &mut HashSet<RoomId>,
+    pause: Duration,
+) -> bool {
+    let until = tokio::time::Instant::now() + pause;
+    loop {
+        match tokio::time::timeout_at(until, commands.recv()).await {
+            Err(_) => return true,
+            Ok(None) => return false,
+            Ok(Some(Command::Subscribe(room))) => {
+                rooms.insert(room);
+            }
+            Ok(Some(Command::Unsubscribe(room))) => {
+                rooms.remove(&room);
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Many nodes acting as one: three nodes in-process sharing one `redis-server`.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+
+use crate::{
+    helpers::spawn_cluster,
+    ws_client::{Closed, WsClient},
+};
+
+fn is_new_message(frame: &Value) -> bool {
+    frame["type"] == "message.new"
+}
+
+#[actix_web::test]
+async fn a_socket_on_one_node_gets_messages_sent_through_the_others_in_order() {
+    let nodes = spawn_cluster(3).await;
+    let (a, b, c) = (&nodes[0], &nodes[1], &nodes[2]);
+    let (_, owner, _) = a.new_user().await;
+    let (_, member, _) = b.new_user().await;
+    let room = a.create_room(&owner, json!({"name": "Cluster"})).await;
+    c.join(&member, &room).await;
+    let (mut on_a, _) = WsClient::connect(a, &owner).await;
+    let (mut on_c, _) = WsClient::connect(c, &member).await;
+
+    b.send(&member, &room, "over REST on B").await;
+    let ack = on_c
+        .request(
+            "message.send",
+            json!({"room_id": room, "content": "over WS on C"}),
+        )
+        .await;
+    assert_eq!(ack["data"]["seq"], 2);
+    for socket in [&mut on_a, &mut on_c] {
+        assert_eq!(
+            socket.next(is_new_message).await["data"]["content"],
+            "over REST on B"
+        );
+        assert_eq!(
+            socket.next(is_new_message).await["data"]["content"],
+            "over WS on C"
+        );
+    }
+
+    // Interleaved senders on all three nodes: one order, every seq once.
+    let sending = nodes.iter().enumerate().map(|(n, node)| {
+        let (room, key) = (&room, if n == 0 { &owner } else { &member });
+        async move {
+            for i in 0..60 {
+                node.send(key, room, &format!("{n}:{i}")).await;
+            }
+        }
+    });
+    join_all(sending).await;
+    let mut orders = Vec::new();
+    for socket in [&mut on_a, &mut on_c] {
+        let mut order = Vec::new();
+        for expected in 3..=182u64 {
+            let frame = socket.next(is_new_message).await;
+            assert_eq!(frame["data"]["seq"], expected);
+            order.push(frame["data"]["content"].as_str().unwrap().to_owned());
+        }
+        assert!(
+            socket
+                .stays_quiet(Duration::from_millis(300), is_new_message)
+                .await
+        );
+        orders.push(order);
+    }
+    assert_eq!(orders[0], orders[1]);
+}
+
+#[actix_web::test]
+async fn typing_presence_and_joins_cross_nodes() {
+    let nodes = spawn_cluster(2).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let (owner_id, owner, _) = a.new_user().await;
+    let (member_id, member, _) = a.new_user().await;
+    let room = a.create_room(&owner, json!({"name": "Signals"})).await;
+    let (mut on_a, _) = WsClient::connect(a, &owner).await;
+    let (mut on_b, ready) = WsClient::connect(b, &member).await;
+    assert_eq!(ready["rooms"], json!([]));
+
+    // Joining through node A subscribes the socket held by node B.
+    a.join(&member, &room).await;
+    let joined = on_a.next(|f| f["type"] == "member.joined").await;
+    assert_eq!(joined["data"]["user_id"], member_id.as_str());
+    let online = on_a
+        .next(|f| f["type"] == "presence" && f["data"]["user_id"] == member_id.as_str())
+        .await;
+    assert_eq!(online["data"]["online"], true);
+    a.send(&owner, &room, "reaches B").await;
+    assert_eq!(
+        on_b.next(is_new_message).await["data"]["content"],
+        "reaches B"
+    );
+
+    on_b.request("typing", json!({"room_id": room, "is_typing": true}))
+        .await;
+    let typing = on_a.next_of("typing").await;
+    assert_eq!(typing["data"]["user_id"], member_id.as_str());
+    on_a.request("typing", json!({"room_id": room, "is_typing": true}))
+        .await;
+    let typing = on_b
+        .next(|f| f["type"] == "typing" && f["data"]["user_id"] == owner_id.as_str())
+        .await;
+    assert_eq!(typing["data"]["is_typing"], true);
+
+    drop(on_b);
+    let offline = on_a
+        .next(|f| f["type"] == "presence" && f["data"]["online"] == false)
+        .await;
+    assert_eq!(offline["data"]["user_id"], member_id.as_str());
+}
+
+#[actix_web::test]
+async fn a_login_on_one_node_closes_the_old_key_socket_on_another() {
+    let nodes = spawn_cluster(3).await;
+    let (id, key, email) = nodes[0].new_user().await;
+    let (mut on_a, _) = WsClient::connect(&nodes[0], &key).await;
+    let started = std::time::Instant::now();
+    let new_key = nodes[2].login(&email).await;
+    assert_eq!(on_a.closed().await, Closed::Code(4003));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    for node in &nodes {
+        node.get("/users/me", &key)
+            .await
+            .assert_error(401, "INVALID_CREDENTIALS");
+        assert_eq!(node.get("/users/me", &new_key).await.status, 200);
+    }
+    let (mut on_b, _) = WsClient::connect(&nodes[1], &new_key).await;
+    nodes[2]
+        .post(
+            &format!("/users/{id}/revoke"),
+            &nodes[2].master_key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(on_b.closed().await, Closed::Code(4003));
+}
+
+#[actix_web::test]
+async fn a_resend_on_another_node_returns_the_original() {
+    let nodes = spawn_cluster(2).await;
+    let (_, key, _) = nodes[0].new_user().await;
+    let room = nodes[0].create_room(&key, json!({"name": "Retry"})).await;
+    let body = json!({"room_id": room, "content": "once", "client_msg_id": "x-1"});
+    let first = nodes[0].post("/messages", &key, body.clone()).await;
+    let again = nodes[1].post("/messages", &key, body).await;
+    assert_eq!(again.status, 200, "{again:?}");
+    assert_eq!(again.body["id"], first.body["id"]);
+}
+
+#[actix_web::test]
+async fn a_killed_subscriber_connection_loses_nothing() {
+    let nodes = spawn_cluster(2).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let (_, owner, _) = a.new_user().await;
+    let room = a.create_room(&owner, json!({"name": "Faults"})).await;
+    let (mut on_a, _) = WsClient::connect(a, &owner).await;
+    let redis = a.redis.as_ref().unwrap();
+    for i in 0..100 {
+        if i == 30 || i == 60 {
+            let killed = redis.command("CLIENT KILL TYPE pubsub");
+            assert!(killed.starts_with(':'), "{killed}");
+        }
+        b.send(&owner, &room, &format!("m{i}")).await;
+    }
+    for expected in 1..=100u64 {
+        let frame = on_a.next(is_new_message).await;
+        assert_eq!(frame["data"]["seq"], expected);
+    }
+    assert!(
+        on_a.stays_quiet(Duration::from_millis(300), is_new_message)
+            .await
+    );
+}
