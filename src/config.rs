@@ -48,11 +48,18 @@ pub struct Settings {
     pub admin_token: Option<Secret>,
     /// `CHATAPI_LOG`, default `info`: a tracing filter such as `info,chatapi=debug`.
     pub log: String,
+    /// `CHATAPI_NODE_ID`, default a random id per start: this node's name in a
+    /// cluster. A stable name lets a restarted node clear the presence it left behind.
+    pub node_id: Option<String>,
+    /// `CHATAPI_PRESENCE_TTL` in seconds, default 30: how long a presence entry lives
+    /// without a refresh, so a killed node's users go offline within it.
+    pub presence_ttl: Duration,
 }
 
 pub const DEFAULT_PORT: u16 = 8000;
 pub const DEFAULT_SCOPED_KEY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 pub const DEFAULT_REDIS_PREFIX: &str = "chatapi:";
+pub const DEFAULT_PRESENCE_TTL: Duration = Duration::from_secs(30);
 /// Shorter admin tokens are refused: the token guards the creation of tenants.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
@@ -65,6 +72,8 @@ const KNOWN: &[&str] = &[
     "CHATAPI_SCOPED_KEY_TTL",
     "CHATAPI_ADMIN_TOKEN",
     "CHATAPI_LOG",
+    "CHATAPI_NODE_ID",
+    "CHATAPI_PRESENCE_TTL",
     "REDIS_URL",
 ];
 
@@ -79,6 +88,8 @@ impl Default for Settings {
             scoped_key_ttl: DEFAULT_SCOPED_KEY_TTL,
             admin_token: None,
             log: "info".to_owned(),
+            node_id: None,
+            presence_ttl: DEFAULT_PRESENCE_TTL,
         }
     }
 }
@@ -156,6 +167,21 @@ impl Settings {
                         return Err(malformed(&name, "a tracing filter like info", &value));
                     }
                     settings.log = value;
+                }
+                "CHATAPI_NODE_ID" => {
+                    let allowed =
+                        |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+                    if value.len() > 64 || !value.chars().all(allowed) {
+                        return Err(malformed(&name, "1 to 64 of A-Z a-z 0-9 _ . -", &value));
+                    }
+                    settings.node_id = Some(value);
+                }
+                "CHATAPI_PRESENCE_TTL" => {
+                    let seconds: u64 = parse(&name, &value, "a number of seconds ≥ 2")?;
+                    if seconds < 2 {
+                        return Err(malformed(&name, "a number of seconds ≥ 2", &value));
+                    }
+                    settings.presence_ttl = Duration::from_secs(seconds);
                 }
                 _ if name.starts_with("CHATAPI_") => return Err(SettingsError::Unknown { name }),
                 _ => {}

@@ -12,7 +12,7 @@ use actix_web::{
 use tracing_actix_web::TracingLogger;
 
 use crate::{
-    actors::{messages::Shutdown, registry::Registry},
+    actors::{cluster::NodeInfo, messages::Shutdown, registry::Registry},
     config::Settings,
     domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
@@ -59,8 +59,16 @@ impl Application {
         }
         let listener = TcpListener::bind((settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
-        let node = NodeId::random();
-        let registry = Registry::new(engine.clone(), node).start();
+        let id = NodeId::random();
+        let node = Arc::new(NodeInfo {
+            id,
+            name: settings.node_id.clone().unwrap_or_else(|| id.to_string()),
+            presence_ttl: settings.presence_ttl,
+        });
+        if let Err(err) = engine.presence_clear_node(&node.name).await {
+            tracing::warn!(error = %err, "stale presence of this node not cleared");
+        }
+        let registry = Registry::new(engine.clone(), node.clone()).start();
         let state = web::Data::new(AppState::new(engine, registry.clone(), &settings));
         let server = HttpServer::new(move || {
             App::new()
@@ -78,7 +86,7 @@ impl Application {
             registry,
             server: server.handle(),
         };
-        tracing::info!(host = %settings.host, port, engine = kind, node = %node, "listening");
+        tracing::info!(host = %settings.host, port, engine = kind, node = %node.name, "listening");
         Ok(Self {
             port,
             server,

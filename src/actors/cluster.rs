@@ -2,12 +2,25 @@
 //! `{"seq": N}` notices the store publishes with each append, the encoded frames of
 //! every other room event; the control channel carries what every node must act on.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     ids::{NodeId, RoomId, UserId},
     keys::KeyDigest,
 };
+
+/// This node, as the real-time core needs to know it.
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    /// Unique per start: tells this node's own broker payloads from others'.
+    pub id: NodeId,
+    /// `CHATAPI_NODE_ID`, or the id: tags this node's presence entries.
+    pub name: String,
+    /// How long a presence entry lives without a refresh.
+    pub presence_ttl: Duration,
+}
 
 /// A payload on a room channel.
 #[derive(Debug, Default, Serialize, Deserialize)]

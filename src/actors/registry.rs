@@ -7,13 +7,16 @@
 //! every room catches up from the store. Revocations and membership changes made here
 //! are published on the control channel so every node acts on them.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use actix::{Actor, Addr, AsyncContext, Context, Handler, ResponseFuture, StreamHandler};
 use futures_util::future::join_all;
 
 use super::{
-    cluster::{Control, ControlNotice},
+    cluster::{Control, ControlNotice, NodeInfo},
     messages::{
         CatchUp, CloseUserSessions, Connect, Disconnect, MembershipChanged, Remote, RoomStopped,
         SessionClosed, SessionLink, Shutdown, Subscribe, ToRoom, Unsubscribe,
@@ -22,7 +25,7 @@ use super::{
 };
 use crate::{
     domain::{
-        ids::{NodeId, RoomId, SessionId, UserId},
+        ids::{RoomId, SessionId, UserId},
         keys::KeyDigest,
     },
     engine::{Inbound, SharedEngine, Topic},
@@ -32,7 +35,7 @@ use crate::{
 
 pub struct Registry {
     engine: SharedEngine,
-    node: NodeId,
+    node: Arc<NodeInfo>,
     rooms: HashMap<RoomId, Addr<RoomActor>>,
     sessions: HashMap<SessionId, SessionEntry>,
     by_user: HashMap<UserId, HashSet<SessionId>>,
@@ -46,7 +49,7 @@ struct SessionEntry {
 }
 
 impl Registry {
-    pub fn new(engine: SharedEngine, node: NodeId) -> Self {
+    pub fn new(engine: SharedEngine, node: Arc<NodeInfo>) -> Self {
         Self {
             engine,
             node,
@@ -71,7 +74,7 @@ impl Registry {
         let addr = RoomActor::new(
             room_id,
             self.engine.clone(),
-            self.node,
+            self.node.clone(),
             ctx.address(),
             subscribers,
         )
@@ -83,7 +86,7 @@ impl Registry {
     /// Tells every node (this one hears it too, and skips it by origin).
     fn publish(&self, control: Control) {
         let notice = ControlNotice {
-            origin: self.node,
+            origin: self.node.id,
             control,
         };
         let Ok(payload) = serde_json::to_string(&notice) else {
@@ -163,7 +166,7 @@ impl StreamHandler<Inbound> for Registry {
                     tracing::warn!("unreadable control notice");
                     return;
                 };
-                if notice.origin == self.node {
+                if notice.origin == self.node.id {
                     return;
                 }
                 match notice.control {

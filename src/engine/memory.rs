@@ -11,10 +11,10 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{AddMember, Broker, EngineError, Inbound, Rotation, Store, Topic, Update};
+use super::{AddMember, Broker, EngineError, Inbound, Presence, Rotation, Store, Topic, Update};
 use crate::domain::{
     client::Client,
-    ids::{ClientId, MessageId, RoomId, UserId},
+    ids::{ClientId, MessageId, RoomId, SessionId, UserId},
     keys::{KeyDigest, KeyOwner, KeyRecord, RECORD_RETENTION},
     message::{Appended, HistoryRange, Message, IDEMPOTENCY_WINDOW},
     page::{Page, PageRequest},
@@ -57,7 +57,12 @@ struct State {
     direct_pairs: HashMap<(UserId, UserId), RoomId>,
     /// Where each message lives: room and `seq`.
     message_index: HashMap<MessageId, (RoomId, u64)>,
+    /// Each room's live sessions.
+    presence: HashMap<RoomId, HashMap<(UserId, SessionId), PresenceEntry>>,
 }
+
+/// Which node holds a session, and until when it counts as online.
+type PresenceEntry = (String, DateTime<Utc>);
 
 /// One room with everything stored under it.
 struct RoomState {
@@ -710,6 +715,62 @@ impl Broker for MemoryEngine {
     fn unsubscribe(&self, _room: RoomId) {}
 
     async fn publish(&self, _topic: Topic, _payload: String) -> Result<(), EngineError> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Presence for MemoryEngine {
+    async fn presence_refresh(
+        &self,
+        node: &str,
+        room: RoomId,
+        sessions: &[(UserId, SessionId)],
+        ttl: std::time::Duration,
+    ) -> Result<(), EngineError> {
+        let expires = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        let mut state = self.state()?;
+        let entries = state.presence.entry(room).or_default();
+        for &session in sessions {
+            entries.insert(session, (node.to_owned(), expires));
+        }
+        Ok(())
+    }
+
+    async fn presence_remove(
+        &self,
+        _node: &str,
+        room: RoomId,
+        user: UserId,
+        session: SessionId,
+    ) -> Result<(), EngineError> {
+        let mut state = self.state()?;
+        if let Some(entries) = state.presence.get_mut(&room) {
+            entries.remove(&(user, session));
+            if entries.is_empty() {
+                state.presence.remove(&room);
+            }
+        }
+        Ok(())
+    }
+
+    async fn presence_online(&self, room: RoomId) -> Result<Vec<UserId>, EngineError> {
+        let now = Utc::now();
+        let mut state = self.state()?;
+        let Some(entries) = state.presence.get_mut(&room) else {
+            return Ok(Vec::new());
+        };
+        entries.retain(|_, (_, expires)| *expires > now);
+        let users: BTreeSet<UserId> = entries.keys().map(|(user, _)| *user).collect();
+        Ok(users.into_iter().collect())
+    }
+
+    async fn presence_clear_node(&self, node: &str) -> Result<(), EngineError> {
+        let mut state = self.state()?;
+        for entries in state.presence.values_mut() {
+            entries.retain(|_, (owner, _)| owner != node);
+        }
+        state.presence.retain(|_, entries| !entries.is_empty());
         Ok(())
     }
 }

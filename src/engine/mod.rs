@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     client::Client,
-    ids::{ClientId, MessageId, RoomId, UserId},
+    ids::{ClientId, MessageId, RoomId, SessionId, UserId},
     keys::{KeyDigest, KeyRecord},
     message::{Appended, HistoryRange, Message},
     page::{Page, PageRequest},
@@ -279,10 +279,38 @@ pub trait Broker: Send + Sync {
     async fn publish(&self, topic: Topic, payload: String) -> Result<(), EngineError>;
 }
 
-/// All the back-end traits joined; what the rest of the node holds.
-pub trait Engine: Store + Broker {}
+/// Who is online where, across nodes. Each entry is one session in one room, tagged
+/// with its node and living for a TTL that the node refreshes while the session lasts:
+/// a node that dies stops refreshing, and its users go offline when the TTL runs out.
+#[async_trait]
+pub trait Presence: Send + Sync {
+    /// Adds or refreshes these sessions' entries in the room, for `ttl` from now.
+    async fn presence_refresh(
+        &self,
+        node: &str,
+        room: RoomId,
+        sessions: &[(UserId, SessionId)],
+        ttl: std::time::Duration,
+    ) -> Result<(), EngineError>;
+    /// Removes one session's entry (it left the room or disconnected).
+    async fn presence_remove(
+        &self,
+        node: &str,
+        room: RoomId,
+        user: UserId,
+        session: SessionId,
+    ) -> Result<(), EngineError>;
+    /// The users with at least one live entry in the room, on any node.
+    async fn presence_online(&self, room: RoomId) -> Result<Vec<UserId>, EngineError>;
+    /// Removes every entry `node` left (called at start-up: a restarted node's old
+    /// sessions are gone).
+    async fn presence_clear_node(&self, node: &str) -> Result<(), EngineError>;
+}
 
-impl<T: Store + Broker> Engine for T {}
+/// All the back-end traits joined; what the rest of the node holds.
+pub trait Engine: Store + Broker + Presence {}
+
+impl<T: Store + Broker + Presence> Engine for T {}
 
 /// The engine as the node shares it.
 pub type SharedEngine = Arc<dyn Engine>;

@@ -181,3 +181,92 @@ async fn a_killed_subscriber_connection_loses_nothing() {
             .await
     );
 }
+
+/// A node in its own process, so the test can kill it as a crash would.
+struct NodeProcess {
+    child: std::process::Child,
+    base: String,
+}
+
+impl NodeProcess {
+    fn start(redis_url: &str, prefix: &str) -> Self {
+        let port = crate::helpers::free_port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_chatapi"))
+            .env("CHATAPI_PORT", port.to_string())
+            .env("REDIS_URL", redis_url)
+            .env("CHATAPI_REDIS_PREFIX", prefix)
+            .env("CHATAPI_PRESENCE_TTL", "2")
+            .env("CHATAPI_NODE_ID", "doomed")
+            .env("CHATAPI_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}/api/v1"),
+        }
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[actix_web::test]
+async fn a_killed_nodes_users_go_offline_when_their_presence_lapses() {
+    let nodes = spawn_cluster(1).await;
+    let a = &nodes[0];
+    let mut doomed = NodeProcess::start(&a.redis.as_ref().unwrap().url(), &a.prefix);
+    let (_, owner, _) = a.new_user().await;
+    let (member_id, member, _) = a.new_user().await;
+    let room = a.create_room(&owner, json!({"name": "Presence"})).await;
+    a.join(&member, &room).await;
+    let (mut on_a, _) = WsClient::connect(a, &owner).await;
+
+    let elsewhere = crate::helpers::TestApp {
+        base: doomed.base.clone(),
+        http: reqwest::Client::new(),
+        master_key: a.master_key.clone(),
+        client_id: a.client_id.clone(),
+        prefix: a.prefix.clone(),
+        redis: None,
+        stopper: a.stopper.clone(),
+    };
+    a.eventually("the second node to answer", || async {
+        elsewhere
+            .http
+            .get(format!("{}/health", elsewhere.base))
+            .send()
+            .await
+            .is_ok()
+    })
+    .await;
+    let (_on_doomed, _) = WsClient::connect(&elsewhere, &member).await;
+    let online = on_a
+        .next(|f| f["type"] == "presence" && f["data"]["user_id"] == member_id.as_str())
+        .await;
+    assert_eq!(online["data"]["online"], true);
+    let presence = a.get(&format!("/rooms/{room}/presence"), &owner).await;
+    assert_eq!(presence.body["count"], 2, "{presence:?}");
+    let members = a.get(&format!("/rooms/{room}/members"), &owner).await;
+    assert!(members.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["online"] == true));
+
+    doomed.child.kill().unwrap();
+    doomed.child.wait().unwrap();
+    a.eventually("the killed node's user to go offline", || async {
+        a.get(&format!("/rooms/{room}/presence"), &owner).await.body["count"] == 1
+    })
+    .await;
+    let presence = a.get(&format!("/rooms/{room}/presence"), &owner).await;
+    assert!(!presence.body["online"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(member_id)));
+}

@@ -7,7 +7,7 @@ use chatapi::{
     auth::keys::issue,
     domain::{
         client::Client,
-        ids::{ClientId, MessageId, RoomId, UserId},
+        ids::{ClientId, MessageId, RoomId, SessionId, UserId},
         keys::KeyOwner,
         message::{Appended, HistoryRange, Message},
         page::PageRequest,
@@ -38,6 +38,7 @@ both_engines!(
     delete_user_removes_its_memberships,
     list_members_pages_in_joining_order_with_a_cursor,
     list_rooms_and_user_rooms_page_with_cursors,
+    presence_counts_users_across_nodes_until_their_entries_lapse,
 );
 
 async fn engine(kind: EngineKind) -> (SharedEngine, Option<RedisServer>) {
@@ -580,4 +581,57 @@ async fn list_rooms_and_user_rooms_page_with_cursors(kind: EngineKind) {
         .data
         .iter()
         .all(|(_, _, m)| m.membership.user_id == user));
+}
+
+async fn presence_counts_users_across_nodes_until_their_entries_lapse(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let room = RoomId::random();
+    let (ann, bob) = (UserId::random(), UserId::random());
+    let long = std::time::Duration::from_secs(60);
+    let short = std::time::Duration::from_millis(300);
+    let (ann_1, ann_2, bob_1) = (
+        SessionId::random(),
+        SessionId::random(),
+        SessionId::random(),
+    );
+    engine
+        .presence_refresh("node-a", room, &[(ann, ann_1)], long)
+        .await
+        .unwrap();
+    engine
+        .presence_refresh("node-b", room, &[(ann, ann_2), (bob, bob_1)], short)
+        .await
+        .unwrap();
+    let mut online = engine.presence_online(room).await.unwrap();
+    online.sort();
+    let mut both = vec![ann, bob];
+    both.sort();
+    assert_eq!(online, both, "one entry per user, whatever the sessions");
+
+    // Node b stops refreshing (it died): its entries lapse; ann stays through node a.
+    let started = std::time::Instant::now();
+    while engine.presence_online(room).await.unwrap().len() > 1 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "entries never lapsed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(engine.presence_online(room).await.unwrap(), [ann]);
+
+    engine
+        .presence_remove("node-a", room, ann, ann_1)
+        .await
+        .unwrap();
+    assert!(engine.presence_online(room).await.unwrap().is_empty());
+
+    // A restarted node clears what it left behind.
+    engine
+        .presence_refresh("node-a", room, &[(bob, bob_1)], long)
+        .await
+        .unwrap();
+    engine.presence_clear_node("node-b").await.unwrap();
+    assert_eq!(engine.presence_online(room).await.unwrap(), [bob]);
+    engine.presence_clear_node("node-a").await.unwrap();
+    assert!(engine.presence_online(room).await.unwrap().is_empty());
 }

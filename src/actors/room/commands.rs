@@ -159,8 +159,6 @@ pub struct CommandContext {
     pub engine: SharedEngine,
     pub room: Option<Room>,
     pub last_seq: u64,
-    /// Users with a session on this node subscribed to the room.
-    pub online: HashSet<UserId>,
 }
 
 /// What a request changed, for the actor to apply.
@@ -317,10 +315,16 @@ pub async fn run(
         RoomCommand::Members(page) => {
             access.require_insider()?;
             let members = ctx.engine.list_members(room.id, &page).await?;
+            let online: HashSet<UserId> = ctx
+                .engine
+                .presence_online(room.id)
+                .await?
+                .into_iter()
+                .collect();
             let mut data = Vec::with_capacity(members.data.len());
             for member in members.data {
                 let user = ctx.engine.get_user(member.membership.user_id).await?;
-                let online = ctx.online.contains(&member.membership.user_id);
+                let online = online.contains(&member.membership.user_id);
                 data.push(MemberBody::new(
                     member,
                     user.map(|u| u.username.as_str().to_owned()),
@@ -334,8 +338,7 @@ pub async fn run(
         }
         RoomCommand::Presence => {
             access.require_insider()?;
-            let mut online: Vec<UserId> = ctx.online.iter().copied().collect();
-            online.sort();
+            let online = ctx.engine.presence_online(room.id).await?;
             let count = online.len();
             Ok(Outcome::reply(Reply::Presence(PresenceBody {
                 online,

@@ -13,7 +13,8 @@
 mod commands;
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashMap,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -26,7 +27,7 @@ use bytestring::ByteString;
 use self::commands::{CommandContext, Outcome, RoomChange};
 pub use self::commands::{NewMessage, Reply, RoomChanges, RoomCommand};
 use super::{
-    cluster::RoomNotice,
+    cluster::{NodeInfo, RoomNotice},
     messages::{
         CatchUp, Deliver, Disconnect, Execute, MembershipChanged, Remote, RoomStopped, SessionLink,
         Subscribe, Unsubscribe,
@@ -35,7 +36,7 @@ use super::{
 };
 use crate::{
     domain::{
-        ids::{NodeId, RoomId, SessionId, UserId},
+        ids::{RoomId, SessionId, UserId},
         message::HistoryRange,
         room::Room,
     },
@@ -58,7 +59,7 @@ const CATCH_UP_BATCH: usize = 500;
 pub struct RoomActor {
     room_id: RoomId,
     engine: SharedEngine,
-    node: NodeId,
+    node: Arc<NodeInfo>,
     registry: Addr<Registry>,
     /// The room as last read or written; `None` until loaded, or if it does not exist
     /// (then requests other than a create answer `ROOM_NOT_FOUND`).
@@ -80,7 +81,7 @@ impl RoomActor {
     pub fn new(
         room_id: RoomId,
         engine: SharedEngine,
-        node: NodeId,
+        node: Arc<NodeInfo>,
         registry: Addr<Registry>,
         subscribers: Vec<SessionLink>,
     ) -> Self {
@@ -99,12 +100,67 @@ impl RoomActor {
         }
     }
 
-    fn online_users(&self) -> HashSet<UserId> {
-        self.subscribers.values().map(|link| link.user_id).collect()
-    }
-
     fn is_online(&self, user: UserId) -> bool {
         self.subscribers.values().any(|link| link.user_id == user)
+    }
+
+    /// Adds or refreshes the presence entries of `sessions` (every subscriber, on the
+    /// heartbeat). A failure only delays presence: logged.
+    fn refresh_presence(&self, sessions: Vec<(UserId, SessionId)>) {
+        let engine = self.engine.clone();
+        let node = self.node.clone();
+        let room = self.room_id;
+        actix::spawn(async move {
+            let refreshed = engine
+                .presence_refresh(&node.name, room, &sessions, node.presence_ttl)
+                .await;
+            if let Err(err) = refreshed {
+                tracing::warn!(error = %err, "presence not refreshed");
+            }
+        });
+    }
+
+    /// Records a session joining (`online`) or leaving the room's presence, then tells
+    /// the room if the user's online state changed. `wait` holds the room's requests
+    /// meanwhile, so a presence query never runs ahead of the change.
+    fn change_presence(
+        &mut self,
+        user: UserId,
+        session: SessionId,
+        online: bool,
+        announce: bool,
+        ctx: &mut Context<Self>,
+    ) {
+        let engine = self.engine.clone();
+        let node = self.node.clone();
+        let room_id = self.room_id;
+        ctx.wait(
+            async move {
+                if online {
+                    let sessions = [(user, session)];
+                    engine
+                        .presence_refresh(&node.name, room_id, &sessions, node.presence_ttl)
+                        .await
+                } else {
+                    engine
+                        .presence_remove(&node.name, room_id, user, session)
+                        .await
+                }
+            }
+            .into_actor(self)
+            .map(move |result, act, _| {
+                if let Err(err) = result {
+                    tracing::warn!(error = %err, "presence not recorded");
+                }
+                if announce {
+                    act.emit(&Event::Presence {
+                        room_id,
+                        user_id: user,
+                        online,
+                    });
+                }
+            }),
+        );
     }
 
     /// Sends one encoded frame to every local subscriber. A session whose queue is
@@ -141,7 +197,7 @@ impl RoomActor {
         let frame = event.encode();
         self.fan_out(frame.clone(), None);
         let notice = RoomNotice {
-            origin: Some(self.node),
+            origin: Some(self.node.id),
             frame: Some(frame.to_string()),
             reload: matches!(event, Event::RoomUpdated(_) | Event::RoomDeleted { .. }),
             ..RoomNotice::default()
@@ -288,6 +344,15 @@ impl Actor for RoomActor {
         if !self.subscribers.is_empty() {
             self.engine.subscribe(self.room_id);
         }
+        // Refreshed three times per TTL, so one late refresh never lets an entry lapse.
+        ctx.run_interval(self.node.presence_ttl / 3, |act, _| {
+            let sessions = act
+                .subscribers
+                .values()
+                .map(|l| (l.user_id, l.session_id))
+                .collect();
+            act.refresh_presence(sessions);
+        });
         ctx.run_interval(MISSING_ROOM_TIMEOUT, |act, ctx| {
             let limit = if act.room.is_some() {
                 IDLE_TIMEOUT
@@ -321,7 +386,6 @@ impl Handler<Execute> for RoomActor {
             engine: self.engine.clone(),
             room: self.room.clone(),
             last_seq: self.last_seq,
-            online: self.online_users(),
         };
         AtomicResponse::new(Box::pin(
             commands::run(context, msg.caller, msg.command)
@@ -340,21 +404,16 @@ impl Handler<Execute> for RoomActor {
 impl Handler<Subscribe> for RoomActor {
     type Result = Option<u64>;
 
-    fn handle(&mut self, msg: Subscribe, _: &mut Context<Self>) -> Option<u64> {
+    fn handle(&mut self, msg: Subscribe, ctx: &mut Context<Self>) -> Option<u64> {
         self.room.as_ref()?;
         if self.subscribers.is_empty() {
             self.engine.subscribe(self.room_id);
         }
         let user = msg.link.user_id;
+        let session = msg.link.session_id;
         let was_online = self.is_online(user);
-        self.subscribers.insert(msg.link.session_id, msg.link);
-        if !was_online {
-            self.emit(&Event::Presence {
-                room_id: self.room_id,
-                user_id: user,
-                online: true,
-            });
-        }
+        self.subscribers.insert(session, msg.link);
+        self.change_presence(user, session, true, !was_online, ctx);
         Some(self.last_seq)
     }
 }
@@ -369,23 +428,18 @@ impl Handler<Unsubscribe> for RoomActor {
         if self.subscribers.is_empty() {
             self.engine.unsubscribe(self.room_id);
         }
-        if self.is_online(link.user_id) {
-            return;
+        let still_online = self.is_online(link.user_id);
+        if !still_online {
+            if let Some(timer) = self.typing.remove(&link.user_id) {
+                ctx.cancel_future(timer);
+                self.emit(&Event::Typing {
+                    room_id: self.room_id,
+                    user_id: link.user_id,
+                    is_typing: false,
+                });
+            }
         }
-        let room_id = self.room_id;
-        if let Some(timer) = self.typing.remove(&link.user_id) {
-            ctx.cancel_future(timer);
-            self.emit(&Event::Typing {
-                room_id,
-                user_id: link.user_id,
-                is_typing: false,
-            });
-        }
-        self.emit(&Event::Presence {
-            room_id,
-            user_id: link.user_id,
-            online: false,
-        });
+        self.change_presence(link.user_id, link.session_id, false, !still_online, ctx);
     }
 }
 
@@ -403,7 +457,7 @@ impl Handler<Remote> for RoomActor {
             }
             return;
         }
-        if notice.origin == Some(self.node) {
+        if notice.origin == Some(self.node.id) {
             return;
         }
         if notice.reload {

@@ -24,6 +24,8 @@
 //! | `room:{id}:cmid:{client_msg_id}` | string | `seq` of the message sent with it; expires after the idempotency window |
 //! | `message:{id}` | string | `{room_id}:{seq}`, where the message lives |
 //! | `room:{id}:events` | pub/sub channel | the room's events for other nodes |
+//! | `room:{id}:presence` | sorted set | `{user_id}:{session_id}@{node}` scored by expiry (unix ms) |
+//! | `node:{name}:presence` | set | `{room_id}|{member}`: what a node must clear at restart |
 //! | `control` | pub/sub channel | node-wide notices: revocations, membership changes |
 //!
 //! The revoking scripts build `key:{digest}` themselves from [`Keys::key_record_prefix`],
@@ -133,6 +135,14 @@ impl Keys {
 
     pub fn user_rooms_family(&self) -> Family {
         self.family("user", ":rooms")
+    }
+
+    pub fn room_presence(&self, id: RoomId) -> String {
+        format!("{}room:{id}:presence", self.prefix)
+    }
+
+    pub fn node_presence(&self, node: &str) -> String {
+        format!("{}node:{node}:presence", self.prefix)
     }
 
     /// The pub/sub channel of a room's events.
