@@ -4,7 +4,7 @@ use reqwest::Method;
 
 use crate::helpers::{spawn_app, EngineKind};
 
-both_engines!(
+every_deployment!(
     requests_without_a_live_key_are_401,
     keys_are_refused_in_the_query_string,
 );

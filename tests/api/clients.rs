@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app, spawn_app_with, EngineKind};
 
-both_engines!(
+every_deployment!(
     registration_shows_the_master_key_once,
     registration_validates_its_fields,
     an_admin_token_guards_registration,

@@ -228,6 +228,7 @@ async fn a_killed_nodes_users_go_offline_when_their_presence_lapses() {
 
     let elsewhere = crate::helpers::TestApp {
         base: doomed.base.clone(),
+        bases: vec![doomed.base.clone()],
         http: reqwest::Client::new(),
         master_key: a.master_key.clone(),
         client_id: a.client_id.clone(),

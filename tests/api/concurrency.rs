@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app, EngineKind};
 
-both_engines!(
+every_deployment!(
     fifty_concurrent_logins_leave_exactly_one_live_key,
     fifty_concurrent_creations_with_one_email_make_one_user,
 );

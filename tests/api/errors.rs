@@ -4,7 +4,7 @@ use reqwest::Method;
 
 use crate::helpers::{spawn_app, EngineKind};
 
-both_engines!(
+every_deployment!(
     malformed_json_is_400_invalid_json,
     a_wrong_content_type_is_400,
     unknown_routes_and_methods_are_404,

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 /// Runs each named `async fn name(engine: EngineKind)` of the calling module once per
-/// engine, as `memory::name` and `redis::name`.
+/// engine, as `memory::name` and `redis::name`: the engine contract suite.
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -37,6 +37,23 @@ macro_rules! both_engines {
     };
 }
 
+/// Runs each named `async fn name(engine: EngineKind)` as `memory::name`,
+/// `redis::name`, and `cluster::name` on three nodes sharing one Redis, each REST
+/// request going to a node picked at random: the API must not tell them apart.
+macro_rules! every_deployment {
+    ($($name:ident),* $(,)?) => {
+        both_engines!($($name),*);
+        mod cluster {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::helpers::EngineKind::Cluster).await
+                }
+            )*
+        }
+    };
+}
+
 /// Every deadline in the suite; generous because CI machines are small.
 pub const DEADLINE: Duration = Duration::from_secs(15);
 
@@ -44,6 +61,8 @@ pub const DEADLINE: Duration = Duration::from_secs(15);
 pub enum EngineKind {
     Memory,
     Redis,
+    /// Three Redis nodes behind one `TestApp`.
+    Cluster,
 }
 
 /// Everything any node of this test binary logged. The log test reads it; setting
@@ -192,7 +211,10 @@ impl Reply {
 
 /// A running node and a client registered on it.
 pub struct TestApp {
+    /// The first node; WebSockets connect here.
     pub base: String,
+    /// Every node; each REST request goes to one picked at random.
+    pub bases: Vec<String>,
     pub http: reqwest::Client,
     pub master_key: String,
     pub client_id: String,
@@ -227,6 +249,7 @@ pub async fn spawn_cluster(n: usize) -> Vec<TestApp> {
         let stopper = application.stopper();
         actix_web::rt::spawn(application.run_until_stopped());
         nodes.push(TestApp {
+            bases: vec![base.clone()],
             base,
             http: reqwest::Client::new(),
             master_key: first.master_key.clone(),
@@ -243,7 +266,7 @@ pub async fn spawn_cluster(n: usize) -> Vec<TestApp> {
 /// Starts a node with settings adjusted by `customize`, and registers one client.
 pub async fn spawn_app_with(engine: EngineKind, customize: impl FnOnce(&mut Settings)) -> TestApp {
     LazyLock::force(&LOGS);
-    let redis = (engine == EngineKind::Redis).then(RedisServer::start);
+    let redis = (engine != EngineKind::Memory).then(RedisServer::start);
     let mut settings = Settings {
         port: 0,
         workers: 1,
@@ -256,12 +279,19 @@ pub async fn spawn_app_with(engine: EngineKind, customize: impl FnOnce(&mut Sett
     customize(&mut settings);
     let admin = settings.admin_token.clone();
     let prefix = settings.redis_prefix.clone();
-    let application = Application::build(settings).await.unwrap();
-    let base = format!("http://127.0.0.1:{}/api/v1", application.port());
-    let stopper = application.stopper();
-    actix_web::rt::spawn(application.run_until_stopped());
+    let nodes = if engine == EngineKind::Cluster { 3 } else { 1 };
+    let mut bases = Vec::with_capacity(nodes);
+    let mut stoppers = Vec::with_capacity(nodes);
+    for _ in 0..nodes {
+        let application = Application::build(settings.clone()).await.unwrap();
+        bases.push(format!("http://127.0.0.1:{}/api/v1", application.port()));
+        stoppers.push(application.stopper());
+        actix_web::rt::spawn(application.run_until_stopped());
+    }
+    let stopper = stoppers.swap_remove(0);
     let mut app = TestApp {
-        base,
+        base: bases[0].clone(),
+        bases,
         http: reqwest::Client::new(),
         master_key: String::new(),
         client_id: String::new(),
@@ -294,7 +324,11 @@ impl TestApp {
         key: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        let base = self
+            .bases
+            .get(rand::random_range(0..self.bases.len()))
+            .unwrap_or(&self.base);
+        let mut request = self.http.request(method, format!("{base}{path}"));
         if let Some(key) = key {
             request = request.bearer_auth(key);
         }

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app, EngineKind, LOGS};
 
-both_engines!(a_full_login_flow_logs_no_key);
+every_deployment!(a_full_login_flow_logs_no_key);
 
 async fn a_full_login_flow_logs_no_key(engine: EngineKind) {
     let app = spawn_app(engine).await;

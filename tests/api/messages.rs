@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app, EngineKind};
 
-both_engines!(
+every_deployment!(
     messages_get_gapless_seqs_and_history_reads_both_ways,
     read_positions_move_forward_and_drive_unread_counts,
     a_resent_client_msg_id_returns_the_original,

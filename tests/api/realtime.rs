@@ -10,7 +10,7 @@ use crate::{
     ws_client::{Closed, WsClient},
 };
 
-both_engines!(
+every_deployment!(
     two_users_see_each_others_messages_in_order,
     five_concurrent_senders_reach_every_receiver_in_one_order,
     a_sync_after_reconnect_replays_exactly_the_missed_messages,

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app, EngineKind};
 
-both_engines!(
+every_deployment!(
     a_scoped_creator_owns_the_room_and_lists_it,
     the_master_key_manages_every_room,
     joining_follows_the_rules,

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, EngineKind};
 
-both_engines!(
+every_deployment!(
     every_authentication_action_is_recorded,
     events_filter_and_page_newest_first,
 );

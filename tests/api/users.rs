@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app, spawn_app_with, EngineKind};
 
-both_engines!(
+every_deployment!(
     the_guides_flow_works_end_to_end,
     create_user_returns_the_documented_body,
     duplicate_email_or_username_is_409,

@@ -154,11 +154,11 @@ pub enum Reply {
     Done,
 }
 
-/// What the actor knows when a request starts.
+/// What a request needs from the actor. The room itself is read from the store on
+/// every request: another node may have changed it a moment ago.
 pub struct CommandContext {
     pub engine: SharedEngine,
-    pub room: Option<Room>,
-    pub last_seq: u64,
+    pub room_id: RoomId,
 }
 
 /// What a request changed, for the actor to apply.
@@ -263,8 +263,8 @@ pub async fn run(
     if let RoomCommand::Create { room, members } = command {
         return create(&ctx, room, members).await;
     }
-    let room = match &ctx.room {
-        Some(room) if room.client_id == caller.client().id => room.clone(),
+    let (room, stats) = match ctx.engine.get_room(ctx.room_id).await? {
+        Some((room, stats)) if room.client_id == caller.client().id => (room, stats),
         _ => return Err(ErrorCode::RoomNotFound.into()),
     };
     let member = match caller.user() {
@@ -347,13 +347,13 @@ pub async fn run(
         }
         RoomCommand::MarkRead { seq } => {
             let user = access.member()?.membership.user_id;
-            let seq = seq.min(ctx.last_seq);
+            let seq = seq.min(stats.last_seq);
             let position = ctx.engine.mark_read(room.id, user, seq).await?;
             let position = position.ok_or(ErrorCode::NotAMember)?;
             let body = ReadBody {
                 room_id: room.id,
                 last_read_seq: position,
-                unread_count: ctx.last_seq.saturating_sub(position),
+                unread_count: stats.last_seq.saturating_sub(position),
             };
             let event = Event::Read {
                 room_id: room.id,

@@ -20,7 +20,7 @@ use std::{
 
 use actix::{
     dev::SendError, Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, AtomicResponse,
-    Context, Handler, SpawnHandle, WrapFuture,
+    Context, Handler, ResponseActFuture, SpawnHandle, WrapFuture,
 };
 use bytestring::ByteString;
 
@@ -384,8 +384,7 @@ impl Handler<Execute> for RoomActor {
         self.last_request = Instant::now();
         let context = CommandContext {
             engine: self.engine.clone(),
-            room: self.room.clone(),
-            last_seq: self.last_seq,
+            room_id: self.room_id,
         };
         AtomicResponse::new(Box::pin(
             commands::run(context, msg.caller, msg.command)
@@ -402,19 +401,50 @@ impl Handler<Execute> for RoomActor {
 }
 
 impl Handler<Subscribe> for RoomActor {
-    type Result = Option<u64>;
+    type Result = ResponseActFuture<Self, Option<u64>>;
 
-    fn handle(&mut self, msg: Subscribe, ctx: &mut Context<Self>) -> Option<u64> {
-        self.room.as_ref()?;
-        if self.subscribers.is_empty() {
+    /// The first local subscriber starts this node listening to the room. Until then
+    /// nobody here was waiting for the room's messages, so delivery starts from the
+    /// store's last `seq` rather than from whatever this actor saw last.
+    fn handle(&mut self, msg: Subscribe, _: &mut Context<Self>) -> Self::Result {
+        let first = self.subscribers.is_empty();
+        if first {
             self.engine.subscribe(self.room_id);
         }
-        let user = msg.link.user_id;
-        let session = msg.link.session_id;
-        let was_online = self.is_online(user);
-        self.subscribers.insert(session, msg.link);
-        self.change_presence(user, session, true, !was_online, ctx);
-        Some(self.last_seq)
+        let engine = self.engine.clone();
+        let room_id = self.room_id;
+        Box::pin(
+            async move {
+                if first {
+                    engine
+                        .get_room(room_id)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|(_, stats)| stats.last_seq)
+                } else {
+                    None
+                }
+            }
+            .into_actor(self)
+            .map(move |latest, act, ctx| {
+                if act.room.is_none() {
+                    if act.subscribers.is_empty() {
+                        act.engine.unsubscribe(act.room_id);
+                    }
+                    return None;
+                }
+                if let Some(latest) = latest {
+                    act.last_seq = act.last_seq.max(latest);
+                }
+                let user = msg.link.user_id;
+                let session = msg.link.session_id;
+                let was_online = act.is_online(user);
+                act.subscribers.insert(session, msg.link);
+                act.change_presence(user, session, true, !was_online, ctx);
+                Some(act.last_seq)
+            }),
+        )
     }
 }
 
