@@ -271,3 +271,52 @@ async fn a_killed_nodes_users_go_offline_when_their_presence_lapses() {
         .unwrap()
         .contains(&json!(member_id)));
 }
+
+#[actix_web::test]
+async fn a_redis_restart_loses_nothing_acknowledged_and_delivery_resumes() {
+    let mut nodes = spawn_cluster(2).await;
+    let (_, owner, _) = nodes[0].new_user().await;
+    let room = nodes[0]
+        .create_room(&owner, json!({"name": "Restart"}))
+        .await;
+    let (mut on_a, _) = WsClient::connect(&nodes[0], &owner).await;
+    for i in 0..10 {
+        nodes[1].send(&owner, &room, &format!("before {i}")).await;
+    }
+    for expected in 1..=10u64 {
+        assert_eq!(on_a.next(is_new_message).await["data"]["seq"], expected);
+    }
+
+    let redis = nodes[0].redis.as_mut().unwrap();
+    redis.kill();
+    redis.restart();
+    for node in &nodes {
+        node.eventually("the node to be ready again", || async {
+            node.request(reqwest::Method::GET, "/ready", None, None)
+                .await
+                .status
+                == 200
+        })
+        .await;
+    }
+    for i in 0..10 {
+        nodes[1].send(&owner, &room, &format!("after {i}")).await;
+    }
+    for expected in 11..=20u64 {
+        assert_eq!(on_a.next(is_new_message).await["data"]["seq"], expected);
+    }
+    let history = nodes[1]
+        .get(&format!("/rooms/{room}/messages?limit=50"), &owner)
+        .await;
+    assert_eq!(history.body["data"].as_array().unwrap().len(), 20);
+
+    // A client that reconnects and syncs gets exactly what it missed.
+    drop(on_a);
+    nodes[1].send(&owner, &room, "while away").await;
+    let (mut again, _) = WsClient::connect(&nodes[0], &owner).await;
+    again
+        .send_raw(json!({"type": "sync", "id": "s", "data": {"rooms": {room.clone(): 20}}}))
+        .await;
+    assert_eq!(again.next(is_new_message).await["data"]["seq"], 21);
+    assert_eq!(again.next(|f| f["id"] == "s").await["type"], "ack");
+}
