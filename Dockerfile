@@ -6,7 +6,7 @@
 #
 # Build:  docker build -t chatapi .
 # Run:    docker run --rm -p 8000:8000 -e REDIS_URL=redis://host:6379 chatapi
-# (docker-compose.yml wires it up with Redis.)
+# (docker-compose.yml runs three of them behind nginx, with Redis.)
 
 ############################## builder ########################################
 FROM rust:1-bookworm AS builder
@@ -25,10 +25,12 @@ RUN mkdir -p src loadtest/src \
  && cargo build --release --locked --bin chatapi \
  && rm -rf src loadtest/src
 
-# 2. The real sources. COPY keeps the files' original mtimes, which may be
+# 2. The real sources, and static/ (the demo page is compiled in with
+#    include_str!). COPY keeps the files' original mtimes, which may be
 #    older than the stub build above, so touch them to make sure Cargo
 #    rebuilds the chatapi crate instead of reusing the stub artifacts.
 COPY src src
+COPY static static
 COPY loadtest/src loadtest/src
 RUN touch src/main.rs src/lib.rs \
  && cargo build --release --locked --bin chatapi \
