@@ -4,23 +4,31 @@
 //!
 //! ```text
 //! cargo build --release --bin chatapi
-//! cargo run --release -p loadtest -- fanout [--url http://127.0.0.1:8000]
+//! cargo run --release -p loadtest -- fanout [--url http://127.0.0.1:8000 | --redis]
 //!     [--sockets 1000] [--messages 200] [--rate 20]
+//! cargo run --release -p loadtest -- crossnode [--sockets 1000] [--messages 200] [--rate 20]
 //! ```
 //!
 //! Without `--url` the tool starts `target/release/chatapi` itself (or `$CHATAPI_BIN`)
-//! on a free loopback port and kills it at the end. Only loopback addresses are ever
-//! contacted: a `--url` naming any other host is refused.
+//! on a free loopback port and kills it at the end; with Redis (`fanout --redis`,
+//! `crossnode`) it starts a private `redis-server` too. Only loopback addresses are
+//! ever contacted: a `--url` naming any other host is refused.
 //!
 //! # Layout
 //! - `main.rs`: arguments and dispatch.
-//! - [`server`]: the child `chatapi` process, killed on drop.
+//! - [`server`]: a child `chatapi` node, killed on drop.
+//! - [`redis`]: a child `redis-server` for the nodes of one run, killed on drop.
 //! - [`api`]: the REST calls the scenarios set up with.
-//! - [`fanout`]: one room, many subscriber sockets, one publisher.
+//! - [`measure`]: one room's delivery, measured and printed; shared by the scenarios.
+//! - [`fanout`]: one node: one room, many subscriber sockets, one publisher.
+//! - [`crossnode`]: two nodes over Redis: publisher on one, subscribers on the other.
 //! - [`stats`]: latency histogram and figure formatting.
 
 mod api;
+mod crossnode;
 mod fanout;
+mod measure;
+mod redis;
 mod server;
 mod stats;
 
@@ -39,17 +47,37 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Scenario {
-    /// One room, N subscriber sockets, one publisher over REST: deliveries per
-    /// second and delivery latency.
+    /// One node, one room, N subscriber sockets, one publisher over REST: deliveries
+    /// per second and delivery latency.
     Fanout(FanoutArgs),
+    /// Two nodes over one Redis: setup and publisher on node 1, the N subscriber
+    /// sockets on node 2; the same figures as fanout, for deliveries across nodes.
+    Crossnode(CrossnodeArgs),
 }
 
 #[derive(Args)]
 pub struct FanoutArgs {
     /// A running server (loopback only), e.g. http://127.0.0.1:8000. Without it the
     /// tool starts its own from target/release/chatapi or $CHATAPI_BIN.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "redis")]
     pub url: Option<String>,
+    /// Start the node with a private redis-server (the repository's redis.conf) as
+    /// its store instead of memory.
+    #[arg(long)]
+    pub redis: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Args)]
+pub struct CrossnodeArgs {
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// The load itself, the same for every scenario.
+#[derive(Args)]
+pub struct LoadArgs {
     /// Subscriber WebSockets, one user each, all in the one room.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=20_000))]
     pub sockets: u32,
@@ -89,8 +117,12 @@ fn run(cli: Cli) -> Result<bool> {
         .context("cannot start the tokio runtime")?;
     match cli.scenario {
         Scenario::Fanout(args) => {
-            raise_file_limit(u64::from(args.sockets) + SPARE_FILES)?;
+            raise_file_limit(u64::from(args.load.sockets) + SPARE_FILES)?;
             runtime.block_on(until_interrupted(fanout::run(args)))
+        }
+        Scenario::Crossnode(args) => {
+            raise_file_limit(u64::from(args.load.sockets) + SPARE_FILES)?;
+            runtime.block_on(until_interrupted(crossnode::run(args)))
         }
     }
 }

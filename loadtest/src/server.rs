@@ -1,6 +1,7 @@
 //! The server under test, as a child process: the release `chatapi` binary on a free
-//! loopback port. [`ServerGuard`] kills it when dropped, so an error or a panic in a
-//! scenario never leaves a server behind (mini-redis's drop-guard idea).
+//! loopback port, with its state in memory or in a [`RedisGuard`]'s server.
+//! [`ServerGuard`] kills it when dropped, so an error or a panic in a scenario never
+//! leaves a server behind (mini-redis's drop-guard idea).
 
 use std::{
     fs::File,
@@ -13,12 +14,16 @@ use std::{
 use anyhow::{bail, Context, Result};
 use tokio::time::{sleep, Instant};
 
+use crate::redis::RedisGuard;
+
 /// How long the server gets to answer `GET /health` after it is started.
 const READY_DEADLINE: Duration = Duration::from_secs(20);
 /// Pause between two health probes.
 const PROBE_INTERVAL: Duration = Duration::from_millis(100);
 /// Log lines shown when the server fails to start.
 const LOG_TAIL_LINES: usize = 20;
+/// Log lines shown at the end of a run, when the server logged anything.
+const LOG_LINES_SHOWN: usize = 10;
 
 pub struct ServerGuard {
     /// Killed and reaped in `drop`.
@@ -31,8 +36,10 @@ pub struct ServerGuard {
 }
 
 impl ServerGuard {
-    /// Starts the binary and waits until `GET /api/v1/health` answers 200.
-    pub async fn start() -> Result<Self> {
+    /// Starts the binary and waits until `GET /api/v1/health` answers 200. With
+    /// `redis`, the node keeps its state there under the run's key prefix, so every
+    /// node given the same guard is one cluster; without, it keeps it in memory.
+    pub async fn start(redis: Option<&RedisGuard>) -> Result<Self> {
         let binary = binary_path();
         if !binary.is_file() {
             bail!(
@@ -47,13 +54,25 @@ impl ServerGuard {
         let err = out
             .try_clone()
             .context("cannot share the server log file")?;
-        let child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        command
             .env("CHATAPI_HOST", "127.0.0.1")
             .env("CHATAPI_PORT", port.to_string())
             .env("CHATAPI_LOG", "warn")
             // The server refuses to start on an unknown CHATAPI_* variable, and this one
             // is ours, not its.
-            .env_remove("CHATAPI_BIN")
+            .env_remove("CHATAPI_BIN");
+        // The store is the scenario's choice, never one inherited from this shell: a
+        // stray REDIS_URL would turn a memory run into a Redis one unannounced.
+        match redis {
+            Some(redis) => command
+                .env("REDIS_URL", redis.url())
+                .env("CHATAPI_REDIS_PREFIX", redis.prefix()),
+            None => command
+                .env_remove("REDIS_URL")
+                .env_remove("CHATAPI_REDIS_PREFIX"),
+        };
+        let child = command
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -127,8 +146,8 @@ fn binary_path() -> PathBuf {
 }
 
 /// A port that was free a moment ago: bind port 0, read it, release it. Another
-/// process could take it in between; the health wait would then fail clearly.
-fn free_port() -> Result<u16> {
+/// process could take it in between; the readiness wait would then fail clearly.
+pub fn free_port() -> Result<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot bind a port")?;
     Ok(listener
         .local_addr()
@@ -145,5 +164,23 @@ pub fn log_tail(path: &Path, lines: usize) -> String {
             all.into_iter().skip(skip).collect::<Vec<_>>().join("\n")
         }
         Err(err) => format!("(cannot read the log: {err})"),
+    }
+}
+
+/// Prints how much a child logged and its first few lines: `<name> log: N lines at
+/// warn or above (<path>)`. The servers run at `warn`, so any line is news.
+pub fn report_log(name: &str, path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    println!(
+        "{name} log: {} lines at warn or above ({})",
+        lines.len(),
+        path.display()
+    );
+    for line in lines.iter().take(LOG_LINES_SHOWN) {
+        println!("  | {line}");
+    }
+    if lines.len() > LOG_LINES_SHOWN {
+        println!("  | … ({})", log_tail(path, 1));
     }
 }
