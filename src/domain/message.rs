@@ -76,6 +76,8 @@ pub enum Appended {
     New(Message),
     /// The room already had this `client_msg_id` within the window: the original.
     Duplicate(Message),
+    /// The room no longer exists (deleted a moment ago, perhaps on another node).
+    RoomGone,
 }
 
 pub fn parse_content(text: String) -> Result<String, String> {

@@ -476,6 +476,9 @@ impl Store for MemoryEngine {
         let Some(room) = state.rooms.get(&membership.room_id) else {
             return Ok(AddMember::RoomGone);
         };
+        if !state.users.contains_key(&membership.user_id) {
+            return Ok(AddMember::UserGone);
+        }
         if room.members.contains_key(&membership.user_id) {
             return Ok(AddMember::AlreadyMember);
         }
@@ -567,9 +570,7 @@ impl Store for MemoryEngine {
     async fn append_message(&self, message: &Message) -> Result<Appended, EngineError> {
         let mut state = self.state()?;
         let Some(room) = state.rooms.get_mut(&message.room_id) else {
-            return Err(EngineError::Corrupt(anyhow::anyhow!(
-                "append to a missing room"
-            )));
+            return Ok(Appended::RoomGone);
         };
         if let Some(cmid) = &message.client_msg_id {
             let horizon = message.created_at - IDEMPOTENCY_WINDOW;

@@ -68,6 +68,8 @@ pub enum AddMember {
     Full,
     /// The room no longer exists.
     RoomGone,
+    /// The user no longer exists (deleted meanwhile).
+    UserGone,
 }
 
 /// The outcome of a compare-and-set update.
@@ -178,7 +180,8 @@ pub trait Store: Send + Sync {
 
     // --- members -------------------------------------------------------------
 
-    /// Adds a member unless already one or the room holds `max_members`.
+    /// Adds a member unless already one, the room holds `max_members`, or the room or
+    /// the user is gone.
     async fn add_member(
         &self,
         membership: &Membership,

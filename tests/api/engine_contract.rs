@@ -83,6 +83,27 @@ async fn client_with_user(engine: &SharedEngine) -> (Client, User) {
     (client, user)
 }
 
+/// A stored user of `client` (no client record needed), for membership checks.
+async fn stored_user(engine: &SharedEngine, client: ClientId) -> UserId {
+    let now = Utc::now();
+    let id = UserId::random();
+    let name = format!("u{}", &id.to_string()[..8]);
+    let user = User {
+        id,
+        client_id: client,
+        email: Email::parse(&format!("{name}@example.com")).unwrap(),
+        username: Username::parse(&name).unwrap(),
+        full_name: None,
+        metadata: Default::default(),
+        is_active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    let key = issue(user_owner(&user), now, Some(Duration::hours(1)));
+    engine.create_user(&user, &key.record).await.unwrap();
+    id
+}
+
 fn user_owner(user: &User) -> KeyOwner {
     KeyOwner::User {
         client: user.client_id,
@@ -316,7 +337,7 @@ async fn add_member_reports_added_already_member_full_and_room_gone(kind: Engine
     let (engine, _redis) = engine(kind).await;
     let client = ClientId::random();
     let room = store_room(&engine, new_room(client), &[UserId::random()]).await;
-    let second = membership(&room, UserId::random(), Utc::now());
+    let second = membership(&room, stored_user(&engine, client).await, Utc::now());
     assert_eq!(
         engine.add_member(&second, 2).await.unwrap(),
         AddMember::Added
@@ -325,8 +346,13 @@ async fn add_member_reports_added_already_member_full_and_room_gone(kind: Engine
         engine.add_member(&second, 3).await.unwrap(),
         AddMember::AlreadyMember
     );
-    let third = membership(&room, UserId::random(), Utc::now());
+    let third = membership(&room, stored_user(&engine, client).await, Utc::now());
     assert_eq!(engine.add_member(&third, 2).await.unwrap(), AddMember::Full);
+    let deleted = membership(&room, UserId::random(), Utc::now());
+    assert_eq!(
+        engine.add_member(&deleted, 9).await.unwrap(),
+        AddMember::UserGone
+    );
     let (_, stats) = engine.get_room(room.id).await.unwrap().unwrap();
     assert_eq!(stats.member_count, 2);
     let unsaved = new_room(client);
@@ -339,8 +365,9 @@ async fn add_member_reports_added_already_member_full_and_room_gone(kind: Engine
 
 async fn mark_read_only_moves_forward_and_leaving_forgets_it(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let user = UserId::random();
-    let room = store_room(&engine, new_room(ClientId::random()), &[user]).await;
+    let client = ClientId::random();
+    let user = stored_user(&engine, client).await;
+    let room = store_room(&engine, new_room(client), &[user]).await;
     assert_eq!(engine.mark_read(room.id, user, 5).await.unwrap(), Some(5));
     assert_eq!(engine.mark_read(room.id, user, 3).await.unwrap(), Some(5));
     // Exact at the top of the range, where a double would round.

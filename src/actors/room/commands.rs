@@ -604,6 +604,7 @@ async fn added(
         AddMember::AlreadyMember => return Err(ErrorCode::AlreadyMember.into()),
         AddMember::Full => return Err(ErrorCode::RoomFull.into()),
         AddMember::RoomGone => return Err(ErrorCode::RoomNotFound.into()),
+        AddMember::UserGone => return Err(ErrorCode::UserNotFound.into()),
     }
     let user_id = membership.user_id;
     let event = Event::MemberJoined {
@@ -670,6 +671,7 @@ async fn send(
             Ok(Outcome::reply(message_reply(&stored, true)).event(event))
         }
         Appended::Duplicate(original) => Ok(Outcome::reply(message_reply(&original, false))),
+        Appended::RoomGone => Err(ErrorCode::RoomNotFound.into()),
     }
 }
 

@@ -704,6 +704,7 @@ impl Store for RedisEngine {
                 .key(self.keys.members(room))
                 .key(self.keys.member_order(room))
                 .key(self.keys.user_rooms(membership.user_id))
+                .key(self.keys.user(membership.user_id))
                 .arg(membership.user_id.to_string())
                 .arg(membership_json(membership)?)
                 .arg(membership.order_key())
@@ -715,6 +716,7 @@ impl Store for RedisEngine {
         match reply.as_str() {
             "ADDED" => Ok(AddMember::Added),
             "GONE" => Ok(AddMember::RoomGone),
+            "USER_GONE" => Ok(AddMember::UserGone),
             "MEMBER" => Ok(AddMember::AlreadyMember),
             "FULL" => Ok(AddMember::Full),
             other => Err(unexpected("add_member", other)),
@@ -845,9 +847,7 @@ impl Store for RedisEngine {
             [status, seq, original] if status == "DUPLICATE" => Ok(Appended::Duplicate(
                 message_from_json(original, parse_seq(seq)?)?,
             )),
-            [status] if status == "GONE" => {
-                Err(EngineError::Corrupt(anyhow!("append to a missing room")))
-            }
+            [status] if status == "GONE" => Ok(Appended::RoomGone),
             other => Err(unexpected("append_message", &other.join(" "))),
         }
     }

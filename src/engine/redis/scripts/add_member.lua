@@ -1,10 +1,15 @@
--- Adds a member to a room unless it is gone, the user is in already, or it is full.
--- KEYS[1] room record, KEYS[2] room's members, KEYS[3] member order, KEYS[4] user's rooms
+-- Adds a member to a room unless it is gone, the user is gone or in already, or the
+-- room is full. Checking the user here closes the race with a concurrent deletion.
+-- KEYS[1] room record, KEYS[2] room's members, KEYS[3] member order, KEYS[4] user's rooms,
+-- KEYS[5] user record
 -- ARGV[1] user id, ARGV[2] membership JSON (with its order key), ARGV[3] order member,
 -- ARGV[4] room id, ARGV[5] max members
--- Returns 'ADDED', 'GONE', 'MEMBER' or 'FULL'.
+-- Returns 'ADDED', 'GONE', 'USER_GONE', 'MEMBER' or 'FULL'.
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 'GONE'
+end
+if redis.call('EXISTS', KEYS[5]) == 0 then
+  return 'USER_GONE'
 end
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then
   return 'MEMBER'
