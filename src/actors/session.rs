@@ -56,6 +56,9 @@ pub const SYNC_LIMIT: usize = 1000;
 /// Messages a connection may send per second, and in a burst.
 const SEND_RATE: f64 = 20.0;
 const SEND_BURST: f64 = 40.0;
+/// Sends refused in a row before the connection is closed with 4008: a client that
+/// ignores `RATE_LIMIT_EXCEEDED` this long is not going to slow down.
+const RATE_STRIKES: u32 = 20;
 
 pub struct WsSession {
     id: SessionId,
@@ -70,6 +73,8 @@ pub struct WsSession {
     /// Token bucket for `message.send`.
     send_tokens: f64,
     send_checked: Instant,
+    /// Sends refused in a row; reset by an accepted one.
+    refused_sends: u32,
 }
 
 /// What this connection has sent of one room's messages.
@@ -107,6 +112,7 @@ impl WsSession {
             held: None,
             send_tokens: SEND_BURST,
             send_checked: Instant::now(),
+            refused_sends: 0,
         }
     }
 
@@ -232,12 +238,17 @@ impl WsSession {
             Request::Sync { rooms } => self.sync(id, caller, rooms, ctx),
             Request::Send(data) => {
                 if !self.take_send_token() {
+                    self.refused_sends += 1;
                     ctx.text(protocol::error(
                         id.as_deref(),
                         &ApiError::new(ErrorCode::RateLimitExceeded),
                     ));
+                    if self.refused_sends >= RATE_STRIKES {
+                        self.close(ctx, close::RATE_LIMITED, "rate limited");
+                    }
                     return;
                 }
+                self.refused_sends = 0;
                 let room_id = data.room_id;
                 match NewMessage::parse(
                     data.content,

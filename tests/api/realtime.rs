@@ -23,6 +23,7 @@ every_deployment!(
     refusals_have_their_codes,
     an_expired_key_closes_with_4002,
     a_graceful_stop_tells_sockets_1012,
+    a_sender_over_its_rate_is_refused_then_closed_with_4008,
 );
 
 /// A room owned by a new user, with a second user in it; (room, owner key, member key).
@@ -446,4 +447,25 @@ async fn a_graceful_stop_tells_sockets_1012(engine: EngineKind) {
     for socket in [&mut a, &mut b] {
         assert_eq!(socket.closed().await, Closed::Code(1012));
     }
+}
+
+async fn a_sender_over_its_rate_is_refused_then_closed_with_4008(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    let (room, _, owner, _, _) = room_with_two(&app).await;
+    let (mut socket, _) = WsClient::connect(&app, &owner).await;
+    // 40 fit the burst; the next ones are refused, and 20 refusals in a row close it.
+    for i in 0..100 {
+        let frame = json!({"type": "message.send", "id": format!("m{i}"), "data": {"room_id": room, "content": "spam"}});
+        socket.send_raw(frame).await;
+    }
+    let refused = socket
+        .next(|f| f["type"] == "error" && f["data"]["error_code"] == "RATE_LIMIT_EXCEEDED")
+        .await;
+    assert_eq!(refused["data"]["status_code"], 429);
+    assert_eq!(socket.closed().await, Closed::Code(4008));
+    let history = app
+        .get(&format!("/rooms/{room}/messages?limit=200"), &owner)
+        .await;
+    let stored = history.body["data"].as_array().unwrap().len();
+    assert!((40..100).contains(&stored), "{stored} stored");
 }
