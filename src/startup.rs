@@ -78,6 +78,9 @@ impl Application {
                 .configure(http::configure)
         })
         .workers(settings.workers)
+        // Chat frames are small and latency-bound: Nagle's algorithm would hold a frame
+        // written while an earlier one is unacknowledged for up to a delayed-ACK (40 ms).
+        .tcp_nodelay(true)
         // Signals are ours: a SIGTERM first tells the sockets (see `Stopper`).
         .disable_signals()
         .listen(listener)?

@@ -26,8 +26,9 @@ struct ClientCreated {
     master_api_key: String,
 }
 
+/// What `POST /users` and `POST /users/login` both answer with: the user's new key.
 #[derive(Deserialize)]
-struct UserCreated {
+struct KeyIssued {
     scoped_api_key: String,
 }
 
@@ -67,7 +68,8 @@ impl Api {
     }
 
     /// `POST /users`, `count` times with at most `concurrency` in flight. Returns the
-    /// scoped keys in index order; names are `lt_u<index>`, unique within the client.
+    /// scoped keys in index order; names are `lt_u<index>`, unique within the client,
+    /// and emails are [`user_email`]`(index)`.
     pub async fn create_users(
         &self,
         master: &str,
@@ -81,16 +83,28 @@ impl Api {
                     .post(format!("{}/users", self.base))
                     .bearer_auth(master)
                     .json(&json!({
-                        "email": format!("lt_u{i}@loadtest.invalid"),
+                        "email": user_email(i),
                         "username": format!("lt_u{i}"),
                     }));
-                let created: UserCreated =
-                    call(request, &format!("POST /users (user {i})")).await?;
+                let created: KeyIssued = call(request, &format!("POST /users (user {i})")).await?;
                 Ok::<_, anyhow::Error>(created.scoped_api_key)
             })
             .buffered(concurrency)
             .try_collect()
             .await
+    }
+
+    /// `POST /users/login` with the master key: issues the user a new scoped key and
+    /// revokes the previous one, which closes the sockets opened with it. The new key
+    /// is read, to check the answer's shape, and dropped: no scenario uses it.
+    pub async fn login(&self, master: &str, email: &str) -> Result<()> {
+        let request = self
+            .http
+            .post(format!("{}/users/login", self.base))
+            .bearer_auth(master)
+            .json(&json!({"email": email}));
+        let _: KeyIssued = call(request, &format!("POST /users/login ({email})")).await?;
+        Ok(())
     }
 
     /// `POST /rooms` with the creator's scoped key (the creator becomes owner, hence a
@@ -138,6 +152,11 @@ impl Api {
         let _: Value = call(request, "POST /messages").await?;
         Ok(())
     }
+}
+
+/// The email of the user [`Api::create_users`] made with this index.
+pub fn user_email(index: u32) -> String {
+    format!("lt_u{index}@loadtest.invalid")
 }
 
 /// Sends, requires a 2xx, and reads the JSON body; otherwise an error with the status

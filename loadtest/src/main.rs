@@ -7,28 +7,34 @@
 //! cargo run --release -p loadtest -- fanout [--url http://127.0.0.1:8000 | --redis]
 //!     [--sockets 1000] [--messages 200] [--rate 20]
 //! cargo run --release -p loadtest -- crossnode [--sockets 1000] [--messages 200] [--rate 20]
+//! cargo run --release -p loadtest -- revoke [--users 200]
 //! ```
 //!
 //! Without `--url` the tool starts `target/release/chatapi` itself (or `$CHATAPI_BIN`)
 //! on a free loopback port and kills it at the end; with Redis (`fanout --redis`,
-//! `crossnode`) it starts a private `redis-server` too. Only loopback addresses are
+//! `crossnode`, `revoke`) it starts a private `redis-server` too. Only loopback addresses are
 //! ever contacted: a `--url` naming any other host is refused.
 //!
 //! # Layout
 //! - `main.rs`: arguments and dispatch.
 //! - [`server`]: a child `chatapi` node, killed on drop.
 //! - [`redis`]: a child `redis-server` for the nodes of one run, killed on drop.
+//! - [`cluster`]: two nodes on one such Redis, for the cross-node scenarios.
 //! - [`api`]: the REST calls the scenarios set up with.
 //! - [`measure`]: one room's delivery, measured and printed; shared by the scenarios.
 //! - [`fanout`]: one node: one room, many subscriber sockets, one publisher.
 //! - [`crossnode`]: two nodes over Redis: publisher on one, subscribers on the other.
+//! - [`revoke`]: two nodes over Redis: logins on one close the old keys' sockets on
+//!   the other; how fast.
 //! - [`stats`]: latency histogram and figure formatting.
 
 mod api;
+mod cluster;
 mod crossnode;
 mod fanout;
 mod measure;
 mod redis;
+mod revoke;
 mod server;
 mod stats;
 
@@ -53,6 +59,9 @@ enum Scenario {
     /// Two nodes over one Redis: setup and publisher on node 1, the N subscriber
     /// sockets on node 2; the same figures as fanout, for deliveries across nodes.
     Crossnode(CrossnodeArgs),
+    /// Two nodes over one Redis: each user's socket on node 2, then one login at a
+    /// time on node 1, which revokes the user's key; how soon node 2 closes the socket.
+    Revoke(RevokeArgs),
 }
 
 #[derive(Args)]
@@ -75,7 +84,14 @@ pub struct CrossnodeArgs {
     pub load: LoadArgs,
 }
 
-/// The load itself, the same for every scenario.
+#[derive(Args)]
+pub struct RevokeArgs {
+    /// Users, one socket each on node 2, logged in one at a time on node 1.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub users: u32,
+}
+
+/// The load of `fanout` and `crossnode`.
 #[derive(Args)]
 pub struct LoadArgs {
     /// Subscriber WebSockets, one user each, all in the one room.
@@ -123,6 +139,10 @@ fn run(cli: Cli) -> Result<bool> {
         Scenario::Crossnode(args) => {
             raise_file_limit(u64::from(args.load.sockets) + SPARE_FILES)?;
             runtime.block_on(until_interrupted(crossnode::run(args)))
+        }
+        Scenario::Revoke(args) => {
+            raise_file_limit(u64::from(args.users) + SPARE_FILES)?;
+            runtime.block_on(until_interrupted(revoke::run(args)))
         }
     }
 }

@@ -45,9 +45,9 @@ use crate::{
 
 /// REST calls in flight at once during setup: enough to keep both cores busy without
 /// queueing hundreds of requests behind each other.
-const SETUP_CONCURRENCY: usize = 32;
+pub const SETUP_CONCURRENCY: usize = 32;
 /// WebSocket handshakes in flight at once; well under the listen backlog.
-const CONNECT_CONCURRENCY: usize = 32;
+pub const CONNECT_CONCURRENCY: usize = 32;
 /// One socket's connect + `auth` + `ready`.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(10);
 /// After the last socket is ready: the server holds new messages back for 1 s after
@@ -64,7 +64,7 @@ const MAX_PUBLISH_FAILURES: u32 = 10;
 /// at 160 MB.
 const MAX_DELIVERIES: u64 = 20_000_000;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Which node each part of the run talks to. In one node's run all three are the
 /// same; across nodes they differ, and a delivery has to cross the shared store.
@@ -162,8 +162,9 @@ pub async fn run(label: &str, args: &LoadArgs, target: Target<'_>) -> Result<boo
     Ok(problems.is_empty())
 }
 
-/// Connects, authenticates with the first frame, and waits for `ready`.
-async fn connect(url: &str, key: &str, index: usize) -> Result<Socket> {
+/// Connects, authenticates with the first frame, and waits for `ready`. Also how
+/// [`crate::revoke`] opens its sockets.
+pub async fn connect(url: &str, key: &str, index: usize) -> Result<Socket> {
     let handshake = async {
         let (mut socket, _) = connect_async(url)
             .await
