@@ -4,6 +4,7 @@
 //! when Redis returns (the pool drops dead connections on checkout).
 
 mod keys;
+mod presence;
 mod pubsub;
 mod records;
 mod scripts;
@@ -20,10 +21,10 @@ use redis::{
 use tokio::sync::mpsc::UnboundedSender;
 
 use self::{keys::Keys, records::*, scripts::Scripts};
-use super::{AddMember, Broker, EngineError, Inbound, Presence, Rotation, Store, Topic, Update};
+use super::{AddMember, EngineError, Rotation, Store, Update};
 use crate::domain::{
     client::Client,
-    ids::{ClientId, MessageId, RoomId, SessionId, UserId},
+    ids::{ClientId, MessageId, RoomId, UserId},
     keys::{KeyDigest, KeyOwner, KeyRecord, RECORD_RETENTION},
     message::{Appended, HistoryRange, Message, IDEMPOTENCY_WINDOW},
     page::{Page, PageRequest},
@@ -988,122 +989,6 @@ impl Store for RedisEngine {
             data,
             next_cursor: None,
         })
-    }
-}
-
-#[async_trait]
-impl Broker for RedisEngine {
-    fn start_broker(&self, sink: UnboundedSender<Inbound>) {
-        let (commands, receiver) = tokio::sync::mpsc::unbounded_channel();
-        if self.subscriber.set(commands).is_ok() {
-            let task = pubsub::run(self.client.clone(), self.keys.clone(), receiver, sink);
-            tokio::spawn(task);
-        }
-    }
-
-    fn subscribe(&self, room: RoomId) {
-        if let Some(subscriber) = self.subscriber.get() {
-            // The task only ends with the node, so a failed send has nobody to tell.
-            let _ = subscriber.send(pubsub::Command::Subscribe(room));
-        }
-    }
-
-    fn unsubscribe(&self, room: RoomId) {
-        if let Some(subscriber) = self.subscriber.get() {
-            let _ = subscriber.send(pubsub::Command::Unsubscribe(room));
-        }
-    }
-
-    async fn publish(&self, topic: Topic, payload: String) -> Result<(), EngineError> {
-        let channel = match topic {
-            Topic::Room(room) => self.keys.room_channel(room),
-            Topic::Control => self.keys.control_channel(),
-        };
-        let mut conn = self.conn().await?;
-        let _: i64 = timed(conn.publish(channel, payload)).await?;
-        Ok(())
-    }
-}
-
-/// A presence entry's member in a room's sorted set: the node is part of it, so a
-/// node's clean-up can never remove another node's entry.
-fn presence_member(node: &str, user: UserId, session: SessionId) -> String {
-    format!("{user}:{session}@{node}")
-}
-
-#[async_trait]
-impl Presence for RedisEngine {
-    async fn presence_refresh(
-        &self,
-        node: &str,
-        room: RoomId,
-        sessions: &[(UserId, SessionId)],
-        ttl: Duration,
-    ) -> Result<(), EngineError> {
-        if sessions.is_empty() {
-            return Ok(());
-        }
-        let expires =
-            Utc::now().timestamp_millis() + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
-        let room_key = self.keys.room_presence(room);
-        let node_key = self.keys.node_presence(node);
-        let mut pipe = redis::pipe();
-        // Entries of nodes that died are dropped here, by whoever refreshes next.
-        pipe.zrembyscore(&room_key, "-inf", Utc::now().timestamp_millis())
-            .ignore();
-        for &(user, session) in sessions {
-            let member = presence_member(node, user, session);
-            pipe.zadd(&room_key, &member, expires).ignore();
-            pipe.sadd(&node_key, format!("{room}|{member}")).ignore();
-        }
-        let mut conn = self.conn().await?;
-        timed(pipe.query_async::<()>(&mut conn)).await
-    }
-
-    async fn presence_remove(
-        &self,
-        node: &str,
-        room: RoomId,
-        user: UserId,
-        session: SessionId,
-    ) -> Result<(), EngineError> {
-        let member = presence_member(node, user, session);
-        let mut pipe = redis::pipe();
-        pipe.zrem(self.keys.room_presence(room), &member).ignore();
-        pipe.srem(self.keys.node_presence(node), format!("{room}|{member}"))
-            .ignore();
-        let mut conn = self.conn().await?;
-        timed(pipe.query_async::<()>(&mut conn)).await
-    }
-
-    async fn presence_online(&self, room: RoomId) -> Result<Vec<UserId>, EngineError> {
-        let now = Utc::now().timestamp_millis();
-        let key = self.keys.room_presence(room);
-        let mut conn = self.conn().await?;
-        let members: Vec<String> =
-            timed(conn.zrangebyscore(&key, format!("({now}"), "+inf")).await?;
-        let users: std::collections::BTreeSet<UserId> = members
-            .iter()
-            .filter_map(|m| m.split(':').next().and_then(UserId::parse))
-            .collect();
-        Ok(users.into_iter().collect())
-    }
-
-    async fn presence_clear_node(&self, node: &str) -> Result<(), EngineError> {
-        let node_key = self.keys.node_presence(node);
-        let mut conn = self.conn().await?;
-        let entries: Vec<String> = timed(conn.smembers(&node_key)).await?;
-        let mut pipe = redis::pipe();
-        for entry in &entries {
-            let Some((room, member)) = entry.split_once('|') else {
-                continue;
-            };
-            if let Some(room) = RoomId::parse(room) {
-                pipe.zrem(self.keys.room_presence(room), member).ignore();
-            }
-        }
-        pipe.del(&node_key).ignore();
-        timed(pipe.query_async::<()>(&mut conn)).await
     }
 }
 

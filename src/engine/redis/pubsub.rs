@@ -6,11 +6,16 @@
 
 use std::{collections::HashSet, time::Duration};
 
+use async_trait::async_trait;
 use futures_util::StreamExt;
+use redis::AsyncCommands;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-use super::keys::Keys;
-use crate::{domain::ids::RoomId, engine::Inbound};
+use super::{keys::Keys, timed, RedisEngine};
+use crate::{
+    domain::ids::RoomId,
+    engine::{Broker, EngineError, Inbound, Topic},
+};
 
 /// First wait before reconnecting; doubles up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(50);
@@ -118,5 +123,39 @@ async fn wait_applying(
                 rooms.remove(&room);
             }
         }
+    }
+}
+
+#[async_trait]
+impl Broker for RedisEngine {
+    fn start_broker(&self, sink: UnboundedSender<Inbound>) {
+        let (commands, receiver) = tokio::sync::mpsc::unbounded_channel();
+        if self.subscriber.set(commands).is_ok() {
+            let task = run(self.client.clone(), self.keys.clone(), receiver, sink);
+            tokio::spawn(task);
+        }
+    }
+
+    fn subscribe(&self, room: RoomId) {
+        if let Some(subscriber) = self.subscriber.get() {
+            // The task only ends with the node, so a failed send has nobody to tell.
+            let _ = subscriber.send(Command::Subscribe(room));
+        }
+    }
+
+    fn unsubscribe(&self, room: RoomId) {
+        if let Some(subscriber) = self.subscriber.get() {
+            let _ = subscriber.send(Command::Unsubscribe(room));
+        }
+    }
+
+    async fn publish(&self, topic: Topic, payload: String) -> Result<(), EngineError> {
+        let channel = match topic {
+            Topic::Room(room) => self.keys.room_channel(room),
+            Topic::Control => self.keys.control_channel(),
+        };
+        let mut conn = self.conn().await?;
+        let _: i64 = timed(conn.publish(channel, payload)).await?;
+        Ok(())
     }
 }

@@ -1,0 +1,96 @@
+//! Presence in Redis: per room, a sorted set of `{user}:{session}@{node}` scored by
+//! expiry; per node, the set of its entries, so a restarted node can clear them.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use redis::AsyncCommands;
+
+use super::{timed, RedisEngine};
+use crate::{
+    domain::ids::{RoomId, SessionId, UserId},
+    engine::{EngineError, Presence},
+};
+
+/// A presence entry's member in a room's sorted set: the node is part of it, so a
+/// node's clean-up can never remove another node's entry.
+fn presence_member(node: &str, user: UserId, session: SessionId) -> String {
+    format!("{user}:{session}@{node}")
+}
+
+#[async_trait]
+impl Presence for RedisEngine {
+    async fn presence_refresh(
+        &self,
+        node: &str,
+        room: RoomId,
+        sessions: &[(UserId, SessionId)],
+        ttl: Duration,
+    ) -> Result<(), EngineError> {
+        if sessions.is_empty() {
+            return Ok(());
+        }
+        let expires =
+            Utc::now().timestamp_millis() + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        let room_key = self.keys.room_presence(room);
+        let node_key = self.keys.node_presence(node);
+        let mut pipe = redis::pipe();
+        // Entries of nodes that died are dropped here, by whoever refreshes next.
+        pipe.zrembyscore(&room_key, "-inf", Utc::now().timestamp_millis())
+            .ignore();
+        for &(user, session) in sessions {
+            let member = presence_member(node, user, session);
+            pipe.zadd(&room_key, &member, expires).ignore();
+            pipe.sadd(&node_key, format!("{room}|{member}")).ignore();
+        }
+        let mut conn = self.conn().await?;
+        timed(pipe.query_async::<()>(&mut conn)).await
+    }
+
+    async fn presence_remove(
+        &self,
+        node: &str,
+        room: RoomId,
+        user: UserId,
+        session: SessionId,
+    ) -> Result<(), EngineError> {
+        let member = presence_member(node, user, session);
+        let mut pipe = redis::pipe();
+        pipe.zrem(self.keys.room_presence(room), &member).ignore();
+        pipe.srem(self.keys.node_presence(node), format!("{room}|{member}"))
+            .ignore();
+        let mut conn = self.conn().await?;
+        timed(pipe.query_async::<()>(&mut conn)).await
+    }
+
+    async fn presence_online(&self, room: RoomId) -> Result<Vec<UserId>, EngineError> {
+        let now = Utc::now().timestamp_millis();
+        let key = self.keys.room_presence(room);
+        let mut conn = self.conn().await?;
+        let members: Vec<String> =
+            timed(conn.zrangebyscore(&key, format!("({now}"), "+inf")).await?;
+        let users: std::collections::BTreeSet<UserId> = members
+            .iter()
+            .filter_map(|m| m.split(':').next().and_then(UserId::parse))
+            .collect();
+        Ok(users.into_iter().collect())
+    }
+
+    async fn presence_clear_node(&self, node: &str) -> Result<(), EngineError> {
+        let node_key = self.keys.node_presence(node);
+        let mut conn = self.conn().await?;
+        let entries: Vec<String> = timed(conn.smembers(&node_key)).await?;
+        let mut pipe = redis::pipe();
+        for entry in &entries {
+            let Some((room, member)) = entry.split_once('|') else {
+                continue;
+            };
+            if let Some(room) = RoomId::parse(room) {
+                pipe.zrem(self.keys.room_presence(room), member).ignore();
+            }
+        }
+        pipe.del(&node_key).ignore();
+        timed(pipe.query_async::<()>(&mut conn)).await
+    }
+}
