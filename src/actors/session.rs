@@ -518,9 +518,15 @@ impl Actor for WsSession {
 impl Handler<Deliver> for WsSession {
     type Result = ();
 
+    /// While holding for a `sync`, new messages wait, but never more than the
+    /// outbound queue's bound: a busy room ends the hold early rather than grow it.
     fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
         match (&mut self.held, msg.seq) {
-            (Some(held), Some(_)) => held.push(msg),
+            (Some(held), Some(_)) if held.len() < OUTBOUND_QUEUE => held.push(msg),
+            (Some(_), Some(_)) => {
+                self.release(ctx);
+                self.send_live(msg, ctx);
+            }
             _ => self.send_live(msg, ctx),
         }
     }
