@@ -278,10 +278,11 @@ pub async fn run(
     match command {
         RoomCommand::Create { .. } => Err(ErrorCode::InternalError.into()),
         RoomCommand::Read => {
-            if room.is_private || access.is_master() || access.member.is_some() {
+            // Public rooms are readable by any user of the client.
+            if room.is_private {
                 access.require_insider()?;
             }
-            Ok(Outcome::reply(Reply::Room(room_body(&ctx, room).await?)))
+            Ok(Outcome::reply(Reply::Room(RoomBody::new(room, stats))))
         }
         RoomCommand::Update(changes) => update(&ctx, &access, room, changes).await,
         RoomCommand::Delete => {
