@@ -7,6 +7,8 @@
 
 use std::{fmt, net::IpAddr, str::FromStr, time::Duration};
 
+use ipnet::IpNet;
+
 /// A value that must never reach a log line: `Debug` prints a placeholder.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -54,6 +56,10 @@ pub struct Settings {
     /// `CHATAPI_PRESENCE_TTL` in seconds, default 30: how long a presence entry lives
     /// without a refresh, so a killed node's users go offline within it.
     pub presence_ttl: Duration,
+    /// `CHATAPI_TRUSTED_PROXIES`, default none: addresses or networks (comma-separated,
+    /// e.g. `10.0.0.0/8,127.0.0.1`) of load balancers whose `X-Forwarded-For` is
+    /// believed. Anyone else could write that header, so by default nobody is.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 pub const DEFAULT_PORT: u16 = 8000;
@@ -74,6 +80,7 @@ const KNOWN: &[&str] = &[
     "CHATAPI_LOG",
     "CHATAPI_NODE_ID",
     "CHATAPI_PRESENCE_TTL",
+    "CHATAPI_TRUSTED_PROXIES",
     "REDIS_URL",
 ];
 
@@ -90,6 +97,7 @@ impl Default for Settings {
             log: "info".to_owned(),
             node_id: None,
             presence_ttl: DEFAULT_PRESENCE_TTL,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -183,6 +191,19 @@ impl Settings {
                     }
                     settings.presence_ttl = Duration::from_secs(seconds);
                 }
+                "CHATAPI_TRUSTED_PROXIES" => {
+                    let expected = "comma-separated IP addresses or networks (10.0.0.0/8)";
+                    settings.trusted_proxies = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|item| !item.is_empty())
+                        .map(|item| {
+                            item.parse::<IpNet>()
+                                .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                                .map_err(|_| malformed(&name, expected, &value))
+                        })
+                        .collect::<Result<_, _>>()?;
+                }
                 _ if name.starts_with("CHATAPI_") => return Err(SettingsError::Unknown { name }),
                 _ => {}
             }
@@ -243,6 +264,15 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_take_addresses_and_networks() {
+        let settings = vars(&[("CHATAPI_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")]).unwrap();
+        let trusted = settings.trusted_proxies;
+        assert_eq!(trusted.len(), 2);
+        assert!(trusted[0].contains(&"10.1.2.3".parse::<IpAddr>().unwrap()));
+        assert!(trusted[1].contains(&"127.0.0.1".parse::<IpAddr>().unwrap()));
+    }
+
+    #[test]
     fn unknown_setting_stops_start_up() {
         let err = vars(&[("CHATAPI_PROT", "9000")]).unwrap_err();
         assert!(err.to_string().contains("CHATAPI_PROT"), "{err}");
@@ -258,6 +288,9 @@ mod tests {
             ("CHATAPI_WORKERS", "0"),
             ("REDIS_URL", "http://x"),
             ("CHATAPI_ADMIN_TOKEN", "short"),
+            ("CHATAPI_TRUSTED_PROXIES", "10.0.0.0/8,nonsense"),
+            ("CHATAPI_NODE_ID", "has space"),
+            ("CHATAPI_PRESENCE_TTL", "1"),
         ] {
             let err = vars(&[(name, value)]).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");

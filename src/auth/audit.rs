@@ -2,14 +2,41 @@
 //! it describes has already happened (a key was rotated, say), and refusing to hand
 //! its result over would only hurt the caller.
 
-use actix_web::HttpRequest;
+use std::net::IpAddr;
 
-use crate::{domain::security_event::SecurityEvent, engine::Engine};
+use actix_web::{web, HttpRequest};
 
-/// The caller's address as seen by this node. Forwarded headers are not trusted: any
-/// client could write them.
+use crate::{domain::security_event::SecurityEvent, engine::Engine, http::state::AppState};
+
+/// The caller's address. `X-Forwarded-For` is believed only when the peer is a
+/// trusted proxy, and then read from the right: the first address that is not a
+/// trusted proxy is the client (anything further left the client could have written).
 pub fn peer_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|addr| addr.ip().to_string())
+    let peer = req.peer_addr()?.ip();
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer.to_string());
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    let mut client = peer;
+    for hop in forwarded.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => client = ip,
+            Ok(ip) => return Some(ip.to_string()),
+            Err(_) => break,
+        }
+    }
+    Some(client.to_string())
 }
 
 pub async fn record(engine: &dyn Engine, event: SecurityEvent) {

@@ -2,6 +2,7 @@
 
 use actix::Addr;
 use chrono::Duration;
+use ipnet::IpNet;
 
 use crate::{
     actors::registry::Registry, config::Settings, domain::keys::KeyDigest, engine::SharedEngine,
@@ -16,6 +17,8 @@ pub struct AppState {
     /// Digest of `CHATAPI_ADMIN_TOKEN`, compared in constant time; `None` leaves
     /// client registration open (development).
     pub admin_token: Option<KeyDigest>,
+    /// Load balancers whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl AppState {
@@ -28,6 +31,7 @@ impl AppState {
                 .admin_token
                 .as_ref()
                 .map(|token| KeyDigest::of(token.expose())),
+            trusted_proxies: settings.trusted_proxies.clone(),
         }
     }
 }

@@ -2,11 +2,12 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, EngineKind};
+use crate::helpers::{spawn_app, spawn_app_with, EngineKind, TestApp};
 
 every_deployment!(
     every_authentication_action_is_recorded,
     events_filter_and_page_newest_first,
+    forwarded_addresses_count_only_from_trusted_proxies,
 );
 
 fn kinds(reply: &Value) -> Vec<String> {
@@ -117,4 +118,41 @@ async fn events_filter_and_page_newest_first(engine: EngineKind) {
     let (_, other_master) = app.register_client("Other").await;
     let theirs = app.get("/security-events", &other_master).await;
     assert_eq!(kinds(&theirs.body), ["client.created"]);
+}
+
+/// Creates a user through `app`'s first node claiming to be forwarded for 203.0.113.7
+/// (behind a proxy at 198.51.100.9); returns the `ip` its `user.created` event recorded.
+async fn recorded_ip(app: &TestApp) -> Value {
+    let name = format!("u{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    let response = app
+        .http
+        .post(format!("{}/users", app.base))
+        .bearer_auth(&app.master_key)
+        .header("X-Forwarded-For", "203.0.113.7, 198.51.100.9")
+        .json(&json!({"email": format!("{name}@example.com"), "username": name}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let events = app
+        .get(
+            "/security-events?type=user.created&limit=1",
+            &app.master_key,
+        )
+        .await;
+    events.body["data"][0]["ip"].clone()
+}
+
+async fn forwarded_addresses_count_only_from_trusted_proxies(engine: EngineKind) {
+    let untrusting = spawn_app(engine).await;
+    assert_eq!(recorded_ip(&untrusting).await, "127.0.0.1");
+
+    let behind_proxies = spawn_app_with(engine, |s| {
+        s.trusted_proxies = vec![
+            "127.0.0.1/32".parse().unwrap(),
+            "198.51.100.0/24".parse().unwrap(),
+        ];
+    })
+    .await;
+    assert_eq!(recorded_ip(&behind_proxies).await, "203.0.113.7");
 }
