@@ -3,15 +3,9 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::locate;
+use super::answer;
 use crate::{
-    actors::room::RoomCommand,
-    auth::extract::Caller,
-    error::ApiError,
-    http::{
-        rooms::{execute, respond},
-        state::AppState,
-    },
+    actors::room::RoomCommand, auth::extract::Caller, error::ApiError, http::state::AppState,
 };
 
 pub async fn delete(
@@ -19,8 +13,5 @@ pub async fn delete(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, room) = locate(&state, &id).await?;
-    Ok(respond(
-        execute(&state, room, caller, RoomCommand::DeleteMessage { id }).await?,
-    ))
+    answer(&state, &id, caller, |id| RoomCommand::DeleteMessage { id }).await
 }

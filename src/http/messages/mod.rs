@@ -8,11 +8,29 @@ pub mod reactions;
 pub mod read;
 pub mod update;
 
+use actix_web::HttpResponse;
+
 use crate::{
+    actors::room::RoomCommand,
+    auth::extract::Caller,
     domain::ids::{MessageId, RoomId},
     error::{ApiError, ErrorCode},
-    http::state::AppState,
+    http::{
+        rooms::{execute, respond},
+        state::AppState,
+    },
 };
+
+/// Runs the command made from the message's id on the message's room and answers.
+pub async fn answer(
+    state: &AppState,
+    id: &str,
+    caller: Caller,
+    command: impl FnOnce(MessageId) -> RoomCommand,
+) -> Result<HttpResponse, ApiError> {
+    let (id, room) = locate(state, id).await?;
+    Ok(respond(execute(state, room, caller, command(id)).await?))
+}
 
 /// The message's id and the room it lives in; an unknown id is `MESSAGE_NOT_FOUND`.
 pub async fn locate(state: &AppState, id: &str) -> Result<(MessageId, RoomId), ApiError> {

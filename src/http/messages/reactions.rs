@@ -3,16 +3,12 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::locate;
+use super::answer;
 use crate::{
     actors::room::RoomCommand,
     auth::extract::{Caller, UserCaller},
     error::ApiError,
-    http::{
-        json::Json,
-        rooms::{execute, respond},
-        state::AppState,
-    },
+    http::{json::Json, state::AppState},
 };
 
 #[derive(Debug, Deserialize)]
@@ -27,15 +23,13 @@ pub async fn add(
     id: web::Path<String>,
     body: Json<React>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, room) = locate(&state, &id).await?;
-    let command = RoomCommand::React {
+    let emoji = body.0.emoji;
+    let command = |id| RoomCommand::React {
         id,
-        emoji: body.0.emoji,
+        emoji,
         add: true,
     };
-    Ok(respond(
-        execute(&state, room, Caller::User(caller), command).await?,
-    ))
+    answer(&state, &id, Caller::User(caller), command).await
 }
 
 pub async fn remove(
@@ -44,13 +38,10 @@ pub async fn remove(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, emoji) = path.into_inner();
-    let (id, room) = locate(&state, &id).await?;
-    let command = RoomCommand::React {
+    let command = |id| RoomCommand::React {
         id,
         emoji,
         add: false,
     };
-    Ok(respond(
-        execute(&state, room, Caller::User(caller), command).await?,
-    ))
+    answer(&state, &id, Caller::User(caller), command).await
 }

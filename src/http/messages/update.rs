@@ -3,16 +3,12 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::locate;
+use super::answer;
 use crate::{
     actors::room::RoomCommand,
     auth::extract::Caller,
     error::ApiError,
-    http::{
-        json::Json,
-        rooms::{execute, respond},
-        state::AppState,
-    },
+    http::{json::Json, state::AppState},
 };
 
 #[derive(Debug, Deserialize)]
@@ -27,10 +23,6 @@ pub async fn update(
     id: web::Path<String>,
     body: Json<Edit>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, room) = locate(&state, &id).await?;
-    let command = RoomCommand::Edit {
-        id,
-        content: body.0.content,
-    };
-    Ok(respond(execute(&state, room, caller, command).await?))
+    let content = body.0.content;
+    answer(&state, &id, caller, |id| RoomCommand::Edit { id, content }).await
 }

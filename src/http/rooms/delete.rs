@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::{execute, respond, room_id};
+use super::answer;
 use crate::{
     actors::room::RoomCommand, auth::extract::Caller, error::ApiError, http::state::AppState,
 };
@@ -12,8 +12,5 @@ pub async fn delete(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let room = room_id(&id)?;
-    Ok(respond(
-        execute(&state, room, caller, RoomCommand::Delete).await?,
-    ))
+    answer(&state, &id, caller, RoomCommand::Delete).await
 }

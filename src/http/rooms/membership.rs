@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::{execute, respond, room_id};
+use super::answer;
 use crate::{
     actors::room::RoomCommand,
     auth::extract::{Caller, UserCaller},
@@ -23,7 +23,13 @@ pub async fn join(
     state: web::Data<AppState>,
     body: Json<RoomRef>,
 ) -> Result<HttpResponse, ApiError> {
-    run(caller, &state, &body.0.room_id, RoomCommand::Join).await
+    answer(
+        &state,
+        &body.0.room_id,
+        Caller::User(caller),
+        RoomCommand::Join,
+    )
+    .await
 }
 
 pub async fn join_path(
@@ -31,7 +37,7 @@ pub async fn join_path(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    run(caller, &state, &id, RoomCommand::Join).await
+    answer(&state, &id, Caller::User(caller), RoomCommand::Join).await
 }
 
 pub async fn leave(
@@ -39,7 +45,13 @@ pub async fn leave(
     state: web::Data<AppState>,
     body: Json<RoomRef>,
 ) -> Result<HttpResponse, ApiError> {
-    run(caller, &state, &body.0.room_id, RoomCommand::Leave).await
+    answer(
+        &state,
+        &body.0.room_id,
+        Caller::User(caller),
+        RoomCommand::Leave,
+    )
+    .await
 }
 
 pub async fn leave_path(
@@ -47,17 +59,5 @@ pub async fn leave_path(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    run(caller, &state, &id, RoomCommand::Leave).await
-}
-
-async fn run(
-    caller: UserCaller,
-    state: &AppState,
-    room: &str,
-    command: RoomCommand,
-) -> Result<HttpResponse, ApiError> {
-    let room = room_id(room)?;
-    Ok(respond(
-        execute(state, room, Caller::User(caller), command).await?,
-    ))
+    answer(&state, &id, Caller::User(caller), RoomCommand::Leave).await
 }

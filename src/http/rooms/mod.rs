@@ -51,6 +51,17 @@ pub async fn execute(
         })?
 }
 
+/// Runs `command` on the room whose id is `id` (from a path or a body) and answers.
+pub async fn answer(
+    state: &AppState,
+    id: &str,
+    caller: Caller,
+    command: RoomCommand,
+) -> Result<HttpResponse, ApiError> {
+    let room = room_id(id)?;
+    Ok(respond(execute(state, room, caller, command).await?))
+}
+
 /// The HTTP answer for a room reply: 204 for nothing, 201 for a new message.
 pub fn respond(reply: Reply) -> HttpResponse {
     match reply {

@@ -1,8 +1,8 @@
-//! `GET /rooms/{id}/presence`: who has a live connection to the room.
+//! `GET /rooms/{id}/presence`: who is online in the room, on any node.
 
 use actix_web::{web, HttpResponse};
 
-use super::{execute, respond, room_id};
+use super::answer;
 use crate::{
     actors::room::RoomCommand, auth::extract::Caller, error::ApiError, http::state::AppState,
 };
@@ -12,8 +12,5 @@ pub async fn presence(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let room = room_id(&id)?;
-    Ok(respond(
-        execute(&state, room, caller, RoomCommand::Presence).await?,
-    ))
+    answer(&state, &id, caller, RoomCommand::Presence).await
 }
