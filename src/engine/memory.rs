@@ -303,27 +303,11 @@ impl Store for MemoryEngine {
         page: &PageRequest,
     ) -> Result<Page<User>, EngineError> {
         let state = self.state()?;
-        let start = match &page.cursor {
-            Some(cursor) => Bound::Excluded((client, cursor.clone())),
-            None => Bound::Included((client, String::new())),
-        };
-        let mut data = Vec::with_capacity(page.limit);
-        let mut more = false;
-        for ((owner, _), id) in state.user_order.range((start, Bound::Unbounded)) {
-            if *owner != client {
-                break;
-            }
-            let Some(user) = state.users.get(id).filter(|user| filter.matches(user)) else {
-                continue;
-            };
-            if data.len() == page.limit {
-                more = true;
-                break;
-            }
-            data.push(user.clone());
-        }
-        let next_cursor = more.then(|| data.last().map(User::order_key)).flatten();
-        Ok(Page { data, next_cursor })
+        let users = after_cursor(&state.user_order, client, page)
+            .filter_map(|id| state.users.get(id))
+            .filter(|user| filter.matches(user))
+            .cloned();
+        Ok(paginate(users, page.limit, User::order_key))
     }
 
     async fn update_user(
@@ -426,15 +410,8 @@ impl Store for MemoryEngine {
         page: &PageRequest,
     ) -> Result<Page<(Room, RoomStats)>, EngineError> {
         let state = self.state()?;
-        let start = match &page.cursor {
-            Some(cursor) => Bound::Excluded((client, cursor.clone())),
-            None => Bound::Included((client, String::new())),
-        };
-        let rooms = state
-            .room_order
-            .range((start, Bound::Unbounded))
-            .take_while(|((owner, _), _)| *owner == client)
-            .filter_map(|(_, id)| state.rooms.get(id))
+        let rooms = after_cursor(&state.room_order, client, page)
+            .filter_map(|id| state.rooms.get(id))
             .map(|r| (r.room.clone(), r.stats()));
         Ok(paginate(rooms, page.limit, |(room, _)| room.order_key()))
     }
@@ -774,6 +751,23 @@ impl Presence for MemoryEngine {
         state.presence.retain(|_, entries| !entries.is_empty());
         Ok(())
     }
+}
+
+/// A client's entries of an order index (keyed by client and order key), in order,
+/// after the page's cursor.
+fn after_cursor<'a, V>(
+    index: &'a BTreeMap<(ClientId, String), V>,
+    client: ClientId,
+    page: &PageRequest,
+) -> impl Iterator<Item = &'a V> {
+    let start = match &page.cursor {
+        Some(cursor) => Bound::Excluded((client, cursor.clone())),
+        None => Bound::Included((client, String::new())),
+    };
+    index
+        .range((start, Bound::Unbounded))
+        .take_while(move |((owner, _), _)| *owner == client)
+        .map(|(_, value)| value)
 }
 
 /// Takes at most `limit` items; when more follow, the cursor is the last item's key.

@@ -476,41 +476,25 @@ impl Store for RedisEngine {
         page: &PageRequest,
     ) -> Result<Page<User>, EngineError> {
         let mut conn = self.conn().await?;
+        let queue = |pipe: &mut Pipeline, member: &str| {
+            pipe.get(self.keys.user(ordered_id(member, UserId::parse)?));
+            Ok(())
+        };
+        let read = |replies: &mut Replies| {
+            let text: Option<String> = next_reply(replies)?;
+            let user = text.map(|text| from_json::<User>(&text)).transpose()?;
+            Ok(user.filter(|user| filter.matches(user)))
+        };
         let order = self.keys.user_order(client);
-        let mut start = page
-            .cursor
-            .as_ref()
-            .map_or("-".to_owned(), |c| format!("({c}"));
-        let mut data = Vec::with_capacity(page.limit);
-        loop {
-            let members: Vec<String> =
-                timed(conn.zrangebylex_limit(&order, &start, "+", 0, SCAN_BATCH as isize)).await?;
-            let Some(last) = members.last() else { break };
-            start = format!("({last}");
-            let ids = members
-                .iter()
-                .filter_map(|m| m.rsplit(':').next().and_then(UserId::parse));
-            let user_keys: Vec<String> = ids.map(|id| self.keys.user(id)).collect();
-            let texts: Vec<Option<String>> = timed(conn.mget(&user_keys)).await?;
-            for text in texts.into_iter().flatten() {
-                let user: User = from_json(&text)?;
-                if !filter.matches(&user) {
-                    continue;
-                }
-                if data.len() == page.limit {
-                    let next_cursor = data.last().map(User::order_key);
-                    return Ok(Page { data, next_cursor });
-                }
-                data.push(user);
-            }
-            if members.len() < SCAN_BATCH {
-                break;
-            }
-        }
-        Ok(Page {
-            data,
-            next_cursor: None,
-        })
+        lex_page(
+            &mut conn,
+            &order,
+            page.cursor.as_deref(),
+            page.limit,
+            queue,
+            read,
+        )
+        .await
     }
 
     async fn update_user(
