@@ -34,9 +34,9 @@ pub struct RoomNotice {
     /// An encoded event, sent to sessions as is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frame: Option<String>,
-    /// The room itself changed (updated, deleted): reload it from the store.
+    /// The room was deleted: other nodes' actors forget it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub reload: bool,
+    pub deleted: bool,
 }
 
 /// A payload on the control channel.

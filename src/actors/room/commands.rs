@@ -173,7 +173,7 @@ pub struct Outcome {
 
 pub enum RoomChange {
     Unchanged,
-    Set(Room),
+    Created,
     Deleted,
 }
 
@@ -508,10 +508,10 @@ async fn create(
     members: Vec<Membership>,
 ) -> Result<Outcome, ApiError> {
     ctx.engine.create_room(&room, &members).await?;
-    let body = room_body(ctx, room.clone()).await?;
+    let body = room_body(ctx, room).await?;
     let mut outcome = Outcome::reply(Reply::Room(body));
     outcome.memberships = members.iter().map(|m| (m.user_id, true)).collect();
-    outcome.room = RoomChange::Set(room);
+    outcome.room = RoomChange::Created;
     Ok(outcome)
 }
 
@@ -539,10 +539,8 @@ async fn update(
     }
     room.updated_at = Utc::now();
     ctx.engine.update_room(&room).await?;
-    let body = room_body(ctx, room.clone()).await?;
-    let mut outcome = Outcome::reply(Reply::Room(body.clone())).event(Event::RoomUpdated(body));
-    outcome.room = RoomChange::Set(room);
-    Ok(outcome)
+    let body = room_body(ctx, room).await?;
+    Ok(Outcome::reply(Reply::Room(body.clone())).event(Event::RoomUpdated(body)))
 }
 
 async fn join(ctx: &CommandContext, access: &Access<'_>, room: &Room) -> Result<Outcome, ApiError> {

@@ -38,7 +38,6 @@ use crate::{
     domain::{
         ids::{RoomId, SessionId, UserId},
         message::HistoryRange,
-        room::Room,
     },
     engine::{SharedEngine, Topic},
     error::ApiError,
@@ -61,9 +60,9 @@ pub struct RoomActor {
     engine: SharedEngine,
     node: Arc<NodeInfo>,
     registry: Addr<Registry>,
-    /// The room as last read or written; `None` until loaded, or if it does not exist
-    /// (then requests other than a create answer `ROOM_NOT_FOUND`).
-    room: Option<Room>,
+    /// Whether the room exists (as loaded at start, created or deleted since). Requests
+    /// read the room itself from the store; this only decides subscriptions and idling.
+    exists: bool,
     /// The highest `seq` delivered to this node's sessions: they have every message
     /// up to it, in order. A new session starts from here.
     last_seq: u64,
@@ -72,9 +71,6 @@ pub struct RoomActor {
     typing: HashMap<UserId, SpawnHandle>,
     last_request: Instant,
     deleted: bool,
-    /// Whether the room was read from the store once: the first read sets `last_seq`,
-    /// later ones (after a change on another node) leave delivery to catch-up.
-    loaded: bool,
 }
 
 impl RoomActor {
@@ -90,13 +86,12 @@ impl RoomActor {
             engine,
             node,
             registry,
-            room: None,
+            exists: false,
             last_seq: 0,
             subscribers: subscribers.into_iter().map(|l| (l.session_id, l)).collect(),
             typing: HashMap::new(),
             last_request: Instant::now(),
             deleted: false,
-            loaded: false,
         }
     }
 
@@ -199,7 +194,7 @@ impl RoomActor {
         let notice = RoomNotice {
             origin: Some(self.node.id),
             frame: Some(frame.to_string()),
-            reload: matches!(event, Event::RoomUpdated(_) | Event::RoomDeleted { .. }),
+            deleted: matches!(event, Event::RoomDeleted { .. }),
             ..RoomNotice::default()
         };
         let Ok(payload) = serde_json::to_string(&notice) else {
@@ -260,21 +255,19 @@ impl RoomActor {
         );
     }
 
-    fn reload(&mut self, ctx: &mut Context<Self>) {
+    /// Reads whether the room exists and where its messages stand.
+    fn load(&mut self, ctx: &mut Context<Self>) {
         let engine = self.engine.clone();
         let room_id = self.room_id;
         ctx.wait(
             async move { engine.get_room(room_id).await }
                 .into_actor(self)
                 .map(|loaded, act, _| match loaded {
-                    Ok(Some((room, stats))) => {
-                        act.room = Some(room);
-                        if !act.loaded {
-                            act.last_seq = stats.last_seq;
-                            act.loaded = true;
-                        }
+                    Ok(Some((_, stats))) => {
+                        act.exists = true;
+                        act.last_seq = stats.last_seq;
                     }
-                    Ok(None) => act.room = None,
+                    Ok(None) => {}
                     Err(err) => {
                         tracing::warn!(room_id = %act.room_id, error = %err, "room not loaded")
                     }
@@ -303,12 +296,9 @@ impl RoomActor {
     fn apply(&mut self, outcome: Outcome, ctx: &mut Context<Self>) {
         match outcome.room {
             RoomChange::Unchanged => {}
-            RoomChange::Set(room) => {
-                self.room = Some(room);
-                self.loaded = true;
-            }
+            RoomChange::Created => self.exists = true,
             RoomChange::Deleted => {
-                self.room = None;
+                self.exists = false;
                 self.deleted = true;
             }
         }
@@ -340,7 +330,7 @@ impl Actor for RoomActor {
     /// Loads the room before any request is handled (`wait` holds the mailbox), and
     /// listens to the room's channel if sessions are already waiting (a restart).
     fn started(&mut self, ctx: &mut Context<Self>) {
-        self.reload(ctx);
+        self.load(ctx);
         if !self.subscribers.is_empty() {
             self.engine.subscribe(self.room_id);
         }
@@ -354,7 +344,7 @@ impl Actor for RoomActor {
             act.refresh_presence(sessions);
         });
         ctx.run_interval(MISSING_ROOM_TIMEOUT, |act, ctx| {
-            let limit = if act.room.is_some() {
+            let limit = if act.exists {
                 IDLE_TIMEOUT
             } else {
                 MISSING_ROOM_TIMEOUT
@@ -428,7 +418,7 @@ impl Handler<Subscribe> for RoomActor {
             }
             .into_actor(self)
             .map(move |latest, act, ctx| {
-                if act.room.is_none() {
+                if !act.exists {
                     if act.subscribers.is_empty() {
                         act.engine.unsubscribe(act.room_id);
                     }
@@ -490,8 +480,8 @@ impl Handler<Remote> for RoomActor {
         if notice.origin == Some(self.node.id) {
             return;
         }
-        if notice.reload {
-            self.reload(ctx);
+        if notice.deleted {
+            self.exists = false;
         }
         if let Some(frame) = notice.frame {
             self.fan_out(ByteString::from(frame), None);

@@ -42,21 +42,18 @@ pub async fn create(
     let description = validator.check_opt("description", body.description, parse_description);
     let max_members = validator.check_opt("max_members", body.max_members, parse_max_members);
     let metadata = validator.check_opt("metadata", body.metadata, parse_metadata);
-    let room_type = body.room_type.unwrap_or_default();
-    if room_type == RoomType::Direct {
-        validator.check::<()>(
-            "room_type",
-            Err("direct rooms are made with POST /rooms/direct".into()),
-        );
-    }
-    let (Some(name), Some(description), Some(max_members), Some(metadata)) =
-        (name, description, max_members, metadata)
+    let room_type = validator.check(
+        "room_type",
+        match body.room_type.unwrap_or_default() {
+            RoomType::Direct => Err("direct rooms are made with POST /rooms/direct".into()),
+            room_type => Ok(room_type),
+        },
+    );
+    let (Some(name), Some(description), Some(max_members), Some(metadata), Some(room_type)) =
+        (name, description, max_members, metadata, room_type)
     else {
         return Err(ApiError::validation(validator.into_errors()));
     };
-    if room_type == RoomType::Direct {
-        return Err(ApiError::validation(validator.into_errors()));
-    }
 
     let now = Utc::now();
     let client = caller.client().id;
