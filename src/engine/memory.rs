@@ -662,23 +662,10 @@ impl Store for MemoryEngine {
             None => u64::MAX,
         };
         let horizon = Utc::now() - RETENTION;
-        let mut data = Vec::with_capacity(page.limit);
-        let mut last = None;
-        let mut more = false;
         let log = state.events.get(&client).into_iter().flatten().rev();
-        for (number, event) in log.filter(|(n, e)| *n < before && e.at >= horizon) {
-            if !filter.matches(event) {
-                continue;
-            }
-            if data.len() == page.limit {
-                more = true;
-                break;
-            }
-            data.push(event.clone());
-            last = Some(*number);
-        }
-        let next_cursor = more.then(|| last.map(|n| n.to_string())).flatten();
-        Ok(Page { data, next_cursor })
+        let events = log.filter(|(n, e)| *n < before && e.at >= horizon && filter.matches(e));
+        let page = paginate(events, page.limit, |(number, _)| number.to_string());
+        Ok(page.map(|(_, event)| event.clone()))
     }
 }
 
