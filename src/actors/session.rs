@@ -24,7 +24,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::{
-    messages::{Connect, Deliver, Disconnect, Execute, SessionClosed, SessionLink, ToRoom},
+    messages::{Connect, Deliver, Disconnect, SessionClosed, SessionLink},
     registry::Registry,
     room::{NewMessage, Reply, RoomCommand},
 };
@@ -36,7 +36,7 @@ use crate::{
         page::{PageRequest, MAX_LIMIT},
     },
     error::{ApiError, ErrorCode},
-    http::{state::AppState, users::UserBody},
+    http::{messages::room_of, rooms::execute, state::AppState, users::UserBody},
     views::MessageBody,
     ws::protocol::{self, close, Request},
 };
@@ -381,30 +381,14 @@ impl WsSession {
         command: RoomCommand,
         ctx: &mut ws::WebsocketContext<Self>,
     ) {
-        let registry = self.registry();
-        let engine = self.state.engine.clone();
+        let state = self.state.clone();
         ctx.wait(
             async move {
                 let room_id = match target {
                     Target::Room(room_id) => room_id,
-                    Target::Message(message_id) => engine
-                        .get_message(message_id)
-                        .await?
-                        .map(|m| m.room_id)
-                        .ok_or(ErrorCode::MessageNotFound)?,
+                    Target::Message(message_id) => room_of(&state, message_id).await?,
                 };
-                let execute = Execute {
-                    caller: Caller::User(caller),
-                    command,
-                };
-                registry
-                    .send(ToRoom {
-                        room_id,
-                        execute,
-                        retried: false,
-                    })
-                    .await
-                    .map_err(|_| ApiError::new(ErrorCode::ServiceUnavailable))?
+                execute(&state, room_id, Caller::User(caller), command).await
             }
             .into_actor(self)
             .map(move |result, _, ctx| {

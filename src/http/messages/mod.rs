@@ -35,7 +35,11 @@ pub async fn answer(
 /// The message's id and the room it lives in; an unknown id is `MESSAGE_NOT_FOUND`.
 pub async fn locate(state: &AppState, id: &str) -> Result<(MessageId, RoomId), ApiError> {
     let id = MessageId::parse(id).ok_or(ErrorCode::MessageNotFound)?;
+    Ok((id, room_of(state, id).await?))
+}
+
+/// The room a message lives in; `MESSAGE_NOT_FOUND` if there is no such message.
+pub async fn room_of(state: &AppState, id: MessageId) -> Result<RoomId, ApiError> {
     let message = state.engine.get_message(id).await?;
-    let message = message.ok_or(ErrorCode::MessageNotFound)?;
-    Ok((id, message.room_id))
+    Ok(message.ok_or(ErrorCode::MessageNotFound)?.room_id)
 }
