@@ -244,10 +244,7 @@ pub async fn spawn_cluster(n: usize) -> Vec<TestApp> {
             redis_prefix: first.prefix.clone(),
             ..Settings::default()
         };
-        let application = Application::build(settings).await.unwrap();
-        let base = format!("http://127.0.0.1:{}/api/v1", application.port());
-        let stopper = application.stopper();
-        actix_web::rt::spawn(application.run_until_stopped());
+        let (base, stopper) = start_node(settings).await;
         nodes.push(TestApp {
             bases: vec![base.clone()],
             base,
@@ -261,6 +258,15 @@ pub async fn spawn_cluster(n: usize) -> Vec<TestApp> {
     }
     nodes.insert(0, first);
     nodes
+}
+
+/// Builds and runs one node; returns its API base URL and what stops it.
+pub async fn start_node(settings: Settings) -> (String, chatapi::startup::Stopper) {
+    let application = Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}/api/v1", application.port());
+    let stopper = application.stopper();
+    actix_web::rt::spawn(application.run_until_stopped());
+    (base, stopper)
 }
 
 /// Starts a node with settings adjusted by `customize`, and registers one client.
@@ -283,10 +289,9 @@ pub async fn spawn_app_with(engine: EngineKind, customize: impl FnOnce(&mut Sett
     let mut bases = Vec::with_capacity(nodes);
     let mut stoppers = Vec::with_capacity(nodes);
     for _ in 0..nodes {
-        let application = Application::build(settings.clone()).await.unwrap();
-        bases.push(format!("http://127.0.0.1:{}/api/v1", application.port()));
-        stoppers.push(application.stopper());
-        actix_web::rt::spawn(application.run_until_stopped());
+        let (base, stopper) = start_node(settings.clone()).await;
+        bases.push(base);
+        stoppers.push(stopper);
     }
     let stopper = stoppers.swap_remove(0);
     let mut app = TestApp {

@@ -65,11 +65,7 @@ async fn a_node_starts_while_redis_is_down_and_serves_once_it_is_up() {
         redis_prefix: format!("test:{}:", uuid::Uuid::new_v4()),
         ..Default::default()
     };
-    let application = chatapi::startup::Application::build(settings)
-        .await
-        .unwrap();
-    let base = format!("http://127.0.0.1:{}/api/v1", application.port());
-    actix_web::rt::spawn(application.run_until_stopped());
+    let (base, _stopper) = crate::helpers::start_node(settings).await;
     let http = reqwest::Client::new();
     let ready = http.get(format!("{base}/ready")).send().await.unwrap();
     assert_eq!(ready.status(), 503);
