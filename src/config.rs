@@ -52,7 +52,7 @@ pub struct Settings {
     pub log: String,
     /// `CHATAPI_NODE_ID`, default a random id per start: this node's name in a
     /// cluster. A stable name lets a restarted node clear the presence it left behind.
-    pub node_id: Option<String>,
+    pub node_name: Option<String>,
     /// `CHATAPI_PRESENCE_TTL` in seconds, default 30: how long a presence entry lives
     /// without a refresh, so a killed node's users go offline within it.
     pub presence_ttl: Duration,
@@ -95,7 +95,7 @@ impl Default for Settings {
             scoped_key_ttl: DEFAULT_SCOPED_KEY_TTL,
             admin_token: None,
             log: "info".to_owned(),
-            node_id: None,
+            node_name: None,
             presence_ttl: DEFAULT_PRESENCE_TTL,
             trusted_proxies: Vec::new(),
         }
@@ -182,7 +182,7 @@ impl Settings {
                     if value.len() > 64 || !value.chars().all(allowed) {
                         return Err(malformed(&name, "1 to 64 of A-Z a-z 0-9 _ . -", &value));
                     }
-                    settings.node_id = Some(value);
+                    settings.node_name = Some(value);
                 }
                 "CHATAPI_PRESENCE_TTL" => {
                     let seconds: u64 = parse(&name, &value, "a number of seconds ≥ 2")?;

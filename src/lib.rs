@@ -5,30 +5,36 @@
 //! One node runs on an in-process store; with `REDIS_URL` set, state lives in Redis.
 //!
 //! # Layout
+//! Dependencies point one way: `domain` ← `engine` ← `core` ← {`http`, `ws`} ←
+//! `startup`. The core holds every rule and knows nothing of HTTP or WebSocket frames;
+//! the two edges translate to and from it and never import each other's insides (the
+//! HTTP route table mounts the WebSocket upgrade).
 //! - [`config`]: typed [`config::Settings`] read from `CHATAPI_*` / `REDIS_URL`; the
 //!   defaults run a working single node.
 //! - [`telemetry`]: the tracing subscriber, with a pluggable sink so tests can read logs.
+//! - [`domain`]: validated newtypes and records (ids, keys, users, clients, rooms,
+//!   messages, security events); no I/O.
+//! - [`engine`]: the storage seam, [`engine::Store`] + [`engine::Broker`] +
+//!   [`engine::Presence`], with two back ends: `memory` (embedded default) and `redis`
+//!   (shared by many nodes).
+//! - [`core`]: the application. [`core::Core`] is the state both edges hold;
+//!   `core::auth` turns a key into a caller; `core::clients` and `core::users` are
+//!   the account rules; `core::rooms` and `core::messages` are the room commands, one
+//!   file each, run by `core::actors` (the registry and one actor per room);
+//!   [`core::ApiError`] is the one error, with the documented codes; `core::views` the
+//!   JSON shapes; `core::events` the room events.
+//! - [`http`]: the REST edge: the route table, extractors (keys, client address, JSON
+//!   bodies), one handler file per verb, and the error as an HTTP answer.
+//! - [`ws`]: the WebSocket edge: the frame protocol and close codes, the session actor
+//!   per connection, and the table that sends its requests into the core.
 //! - [`startup`]: [`startup::Application`], the only way to start a node (the binary and
-//!   the tests share it): picks the engine, binds, mounts routes.
-//! - [`error`]: [`error::ApiError`], the one error type, and the documented error body.
-//! - [`domain`]: validated newtypes and records (ids, keys, users, clients, events); no I/O.
-//! - [`auth`]: key issue and digests, and the extractors that turn a bearer key into a caller.
-//! - [`engine`]: the storage seam, [`engine::Store`], with two back ends: `memory`
-//!   (embedded default) and `redis` (shared by many nodes).
-//! - [`http`]: the REST routes, one file per verb, and the route table in one place.
-//! - [`actors`]: the real-time core: the registry, one actor per room (orders and fans
-//!   out its events) and one per WebSocket session.
-//! - [`ws`]: the WebSocket wire protocol and upgrade route.
-//! - [`views`]: the JSON shapes of rooms, members and messages, shared by REST and WS.
+//!   the tests share it): picks the engine, starts the registry, binds, mounts routes.
 
-pub mod actors;
-pub mod auth;
 pub mod config;
+pub mod core;
 pub mod domain;
 pub mod engine;
-pub mod error;
 pub mod http;
 pub mod startup;
 pub mod telemetry;
-pub mod views;
 pub mod ws;

@@ -12,11 +12,14 @@ use actix_web::{
 use tracing_actix_web::TracingLogger;
 
 use crate::{
-    actors::{cluster::NodeInfo, messages::Shutdown, registry::Registry},
     config::Settings,
+    core::{
+        actors::{cluster::NodeInfo, messages::Shutdown, registry::Registry},
+        Core,
+    },
     domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
-    http::{self, request_id, state::AppState},
+    http::{self, client_ip::TrustedProxies, request_id},
 };
 
 /// A bound, not yet running, node.
@@ -62,19 +65,21 @@ impl Application {
         let id = NodeId::random();
         let node = Arc::new(NodeInfo {
             id,
-            name: settings.node_id.clone().unwrap_or_else(|| id.to_string()),
+            name: settings.node_name.clone().unwrap_or_else(|| id.to_string()),
             presence_ttl: settings.presence_ttl,
         });
         if let Err(err) = engine.presence_clear_node(&node.name).await {
             tracing::warn!(error = %err, "stale presence of this node not cleared");
         }
         let registry = Registry::new(engine.clone(), node.clone()).start();
-        let state = web::Data::new(AppState::new(engine, registry.clone(), &settings));
+        let core = web::Data::new(Core::new(engine, registry.clone(), node.clone(), &settings));
+        let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(request_id::echo))
                 .wrap(TracingLogger::default())
-                .app_data(state.clone())
+                .app_data(core.clone())
+                .app_data(proxies.clone())
                 .configure(http::configure)
         })
         .workers(settings.workers)

@@ -3,8 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use super::state::AppState;
-use crate::error::ApiError;
+use crate::core::{ApiError, Core};
 
 /// `GET /health`: the process is up and serving.
 pub async fn health() -> HttpResponse {
@@ -12,7 +11,7 @@ pub async fn health() -> HttpResponse {
 }
 
 /// `GET /ready`: the store answers; 503 `SERVICE_UNAVAILABLE` otherwise.
-pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.engine.ping().await?;
+pub async fn ready(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
+    core.engine.ping().await?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
 }

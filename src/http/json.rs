@@ -8,8 +8,8 @@ use futures_util::{future::LocalBoxFuture, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::{
+    core::{ApiError, ErrorCode},
     domain::validation::FieldError,
-    error::{ApiError, ErrorCode},
 };
 
 /// Largest accepted request body.

@@ -1,21 +1,27 @@
-//! The REST API. [`configure`] is the whole route table, in one place; each handler
-//! lives in its own file under the resource it serves.
+//! The REST edge. [`configure`] is the whole route table, in one place; each handler
+//! lives in its own file under the resource it serves, reads the request (extractors,
+//! the JSON body, ids in the path), calls the core and chooses the status. The core's
+//! errors become the documented body in `error.rs`.
 
+pub mod answer;
+pub mod client_ip;
 pub mod clients;
+pub mod demo;
+pub mod error;
+pub mod extract;
 pub mod health;
 pub mod json;
 pub mod messages;
-pub mod page;
 pub mod paging;
 pub mod request_id;
 pub mod rooms;
 pub mod security_events;
-pub mod state;
+pub mod upgrade;
 pub mod users;
 
 use actix_web::{error::QueryPayloadError, web, HttpRequest, HttpResponse, Resource};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::core::{ApiError, ErrorCode};
 
 /// Every route lives under this prefix.
 pub const BASE: &str = "/api/v1";
@@ -97,10 +103,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(delete().to(messages::reactions::remove)),
         )
         // WebSocket (§6).
-        .service(resource("/ws").route(get().to(crate::ws::route::upgrade)));
+        .service(resource("/ws").route(get().to(upgrade::upgrade)));
     cfg.app_data(web::QueryConfig::default().error_handler(bad_query))
         .service(api)
-        .service(resource("/").route(get().to(page::index)))
+        .service(resource("/").route(get().to(demo::index)))
         .default_service(web::to(not_found));
 }
 

@@ -1,9 +1,29 @@
 //! The `limit` and `cursor` query parameters every list takes (`API.md` §3).
 
-use crate::domain::{
-    page::{PageRequest, DEFAULT_LIMIT, MAX_LIMIT},
-    validation::Validator,
+use serde::Deserialize;
+
+use crate::{
+    core::ApiError,
+    domain::{
+        page::{PageRequest, DEFAULT_LIMIT, MAX_LIMIT},
+        validation::Validator,
+    },
 };
+
+/// `?limit=&cursor=`, as sent; lists with more parameters read these two alongside.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn page(self) -> Result<PageRequest, ApiError> {
+        let mut validator = Validator::default();
+        page_request(&mut validator, self.limit.as_deref(), self.cursor)
+            .ok_or_else(|| ApiError::validation(validator.into_errors()))
+    }
+}
 
 /// Parses `limit` (1..=200, default 50) and keeps `cursor` as given.
 pub fn page_request(

@@ -4,15 +4,14 @@ use actix_web::web;
 use serde::Deserialize;
 
 use crate::{
-    auth::extract::MasterCaller,
+    core::{auth::MasterCaller, ApiError, Core},
     domain::{
         ids::UserId,
         page::Page,
         security_event::{EventFilter, SecurityEvent, SecurityEventKind},
         validation::Validator,
     },
-    error::ApiError,
-    http::{paging::page_request, state::AppState},
+    http::paging::page_request,
 };
 
 #[derive(Debug, Deserialize)]
@@ -26,7 +25,7 @@ pub struct ListEvents {
 
 pub async fn list(
     caller: MasterCaller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     query: web::Query<ListEvents>,
 ) -> Result<web::Json<Page<SecurityEvent>>, ApiError> {
     let query = query.into_inner();
@@ -42,9 +41,7 @@ pub async fn list(
         return Err(ApiError::validation(validator.into_errors()));
     };
     let filter = EventFilter { kind, user_id };
-    let events = state
-        .engine
-        .list_events(caller.client.id, &filter, &page)
-        .await?;
-    Ok(web::Json(events))
+    Ok(web::Json(
+        core.security_events(&caller, &filter, &page).await?,
+    ))
 }

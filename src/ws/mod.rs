@@ -1,5 +1,8 @@
-//! The WebSocket API (`API.md` §6): the wire protocol and the upgrade route. The
-//! session actor that holds each connection lives in `actors/session.rs`.
+//! The WebSocket edge (`API.md` §6): the wire protocol (frames in, frames out, close
+//! codes), the session actor that holds each connection, the table that sends its
+//! requests into the core, and the upgrade.
 
+mod dispatch;
 pub mod protocol;
 pub mod route;
+pub mod session;

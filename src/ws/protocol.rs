@@ -1,16 +1,23 @@
-//! The wire protocol: JSON text frames `{"type", "id"?, "data"}`. Kept free of actix
-//! types so the transport could change without touching it.
+//! The wire protocol: JSON text frames `{"type", "id"?, "data"}`. A client frame is
+//! read into the same room commands REST builds; replies are written here. Kept free
+//! of actix types so the transport could change without touching it.
 
 use std::collections::HashMap;
 
 use bytestring::ByteString;
-use serde::{Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    domain::ids::{MessageId, RoomId, UserId},
-    error::{ApiError, ErrorCode},
-    views::{MessageBody, RoomBody},
+    core::{
+        actors::messages::CloseReason,
+        messages::{
+            AddReaction, DeleteMessage, EditMessage, MessageFields, RemoveReaction, SendMessage,
+        },
+        rooms::{JoinRoom, LeaveRoom, MarkRead, QueryPresence, Typing},
+        ApiError, ErrorCode,
+    },
+    domain::ids::{MessageId, RoomId},
 };
 
 /// Largest frame a client may send; a bigger one closes the socket with 1009.
@@ -30,70 +37,61 @@ pub mod close {
     pub const TRY_AGAIN_LATER: u16 = 1013;
 }
 
+/// The close code and reason text for why the core ended a session.
+pub fn close_for(reason: CloseReason) -> (u16, &'static str) {
+    match reason {
+        CloseReason::KeyRevoked => (close::KEY_REVOKED, "key revoked"),
+        CloseReason::TooSlow => (close::TOO_SLOW, "too slow"),
+        CloseReason::Restarting => (close::RESTARTING, "server restarting"),
+    }
+}
+
+/// The close code for a refused authentication.
+pub fn close_for_auth(code: ErrorCode) -> u16 {
+    match code {
+        ErrorCode::KeyExpired => close::KEY_EXPIRED,
+        ErrorCode::ServiceUnavailable => close::TRY_AGAIN_LATER,
+        _ => close::INVALID_CREDENTIALS,
+    }
+}
+
 /// A frame as a client sends it, before its `data` is read for its `type`.
 #[derive(Debug, Deserialize)]
-pub struct Envelope {
+struct Envelope {
     #[serde(rename = "type")]
-    pub kind: String,
-    pub id: Option<String>,
+    kind: String,
+    id: Option<String>,
     /// Only on `auth`: the scoped key.
-    pub token: Option<String>,
+    token: Option<String>,
     #[serde(default)]
-    pub data: Value,
+    data: Value,
 }
 
 /// What a client asks for, its `data` read and typed.
-#[derive(Debug)]
-pub enum Request {
+pub enum ClientFrame {
     Auth {
         token: String,
-    },
-    Send(SendData),
-    Edit {
-        message_id: MessageId,
-        content: String,
-    },
-    Delete {
-        message_id: MessageId,
-    },
-    React {
-        message_id: MessageId,
-        emoji: String,
-        add: bool,
-    },
-    Typing {
-        room_id: RoomId,
-        is_typing: bool,
-    },
-    Read {
-        room_id: RoomId,
-        seq: u64,
-    },
-    Join {
-        room_id: RoomId,
-    },
-    Leave {
-        room_id: RoomId,
-    },
-    PresenceQuery {
-        room_id: RoomId,
     },
     Sync {
         rooms: HashMap<RoomId, u64>,
     },
     Ping,
+    /// A room command, the same REST builds.
+    Room(RoomRequest),
 }
 
-/// `message.send` data; the same fields as `POST /messages`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SendData {
-    pub room_id: RoomId,
-    pub content: String,
-    pub message_type: Option<String>,
-    pub metadata: Option<Value>,
-    pub reply_to: Option<MessageId>,
-    pub client_msg_id: Option<String>,
+/// Every room command a WebSocket can send.
+pub enum RoomRequest {
+    Send(SendMessage),
+    Edit(EditMessage),
+    Delete(DeleteMessage),
+    AddReaction(AddReaction),
+    RemoveReaction(RemoveReaction),
+    Typing(Typing),
+    Read(MarkRead),
+    Join(JoinRoom),
+    Leave(LeaveRoom),
+    Presence(QueryPresence),
 }
 
 #[derive(Deserialize)]
@@ -142,155 +140,87 @@ struct SyncData {
     rooms: HashMap<RoomId, u64>,
 }
 
-impl Request {
+impl ClientFrame {
     /// Reads a text frame. The error keeps the frame's `id` when it had one, so the
     /// `error` frame can be correlated.
-    pub fn parse(text: &str) -> Result<(Option<String>, Request), (Option<String>, ApiError)> {
+    pub fn parse(text: &str) -> Result<(Option<String>, ClientFrame), (Option<String>, ApiError)> {
         let envelope: Envelope = serde_json::from_str(text).map_err(|err| {
             let detail = format!("A frame must be a JSON object with a type: {err}");
             (None, ApiError::with_detail(ErrorCode::InvalidJson, detail))
         })?;
         let id = envelope.id.clone();
-        Self::from_envelope(envelope)
-            .map(|req| (id.clone(), req))
-            .map_err(|e| (id, e))
+        match Self::from_envelope(envelope) {
+            Ok(frame) => Ok((id, frame)),
+            Err(err) => Err((id, err)),
+        }
     }
 
-    fn from_envelope(envelope: Envelope) -> Result<Request, ApiError> {
-        fn data<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ApiError> {
-            serde_json::from_value(value).map_err(|err| {
-                ApiError::with_detail(ErrorCode::ValidationError, format!("Bad data: {err}"))
-            })
-        }
-        let data_value = envelope.data;
-        Ok(match envelope.kind.as_str() {
-            "auth" => Request::Auth {
+    fn from_envelope(envelope: Envelope) -> Result<ClientFrame, ApiError> {
+        use RoomRequest as R;
+        let value = envelope.data;
+        let room = |request| Ok(ClientFrame::Room(request));
+        match envelope.kind.as_str() {
+            "auth" => Ok(ClientFrame::Auth {
                 token: envelope.token.ok_or_else(|| {
                     ApiError::with_detail(ErrorCode::ValidationError, "auth needs a token")
                 })?,
-            },
-            "message.send" => Request::Send(data(data_value)?),
+            }),
+            "sync" => data(value).map(|SyncData { rooms }| ClientFrame::Sync { rooms }),
+            "ping" => Ok(ClientFrame::Ping),
+            "message.send" => room(R::Send(SendMessage::parse(data::<MessageFields>(value)?)?)),
             "message.edit" => {
                 let EditData {
                     message_id,
                     content,
-                } = data(data_value)?;
-                Request::Edit {
-                    message_id,
-                    content,
-                }
+                } = data(value)?;
+                room(R::Edit(EditMessage::parse(message_id, content)?))
             }
             "message.delete" => {
-                let MessageRef { message_id } = data(data_value)?;
-                Request::Delete { message_id }
+                let MessageRef { message_id } = data(value)?;
+                room(R::Delete(DeleteMessage { id: message_id }))
             }
-            "reaction.add" | "reaction.remove" => {
-                let ReactionData { message_id, emoji } = data(data_value)?;
-                let add = envelope.kind == "reaction.add";
-                Request::React {
-                    message_id,
-                    emoji,
-                    add,
-                }
+            "reaction.add" => {
+                let ReactionData { message_id, emoji } = data(value)?;
+                room(R::AddReaction(AddReaction::parse(message_id, emoji)?))
+            }
+            "reaction.remove" => {
+                let ReactionData { message_id, emoji } = data(value)?;
+                room(R::RemoveReaction(RemoveReaction::parse(message_id, emoji)?))
             }
             "typing" => {
-                let TypingData { room_id, is_typing } = data(data_value)?;
-                Request::Typing { room_id, is_typing }
+                let TypingData { room_id, is_typing } = data(value)?;
+                room(R::Typing(Typing { room_id, is_typing }))
             }
             "read" => {
-                let ReadData { room_id, seq } = data(data_value)?;
-                Request::Read { room_id, seq }
+                let ReadData { room_id, seq } = data(value)?;
+                room(R::Read(MarkRead { room_id, seq }))
             }
-            "room.join" | "room.leave" | "presence.query" => {
-                let RoomRef { room_id } = data(data_value)?;
-                match envelope.kind.as_str() {
-                    "room.join" => Request::Join { room_id },
-                    "room.leave" => Request::Leave { room_id },
-                    _ => Request::PresenceQuery { room_id },
-                }
+            "room.join" => {
+                data(value).and_then(|RoomRef { room_id }| room(R::Join(JoinRoom { room_id })))
             }
-            "sync" => {
-                let SyncData { rooms } = data(data_value)?;
-                Request::Sync { rooms }
+            "room.leave" => {
+                data(value).and_then(|RoomRef { room_id }| room(R::Leave(LeaveRoom { room_id })))
             }
-            "ping" => Request::Ping,
-            other => {
-                return Err(ApiError::with_detail(
-                    ErrorCode::ValidationError,
-                    format!("Unknown frame type {other:?}"),
-                ))
-            }
-        })
-    }
-}
-
-/// A room event, sent to every member's sessions. Serialized once per room.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", content = "data")]
-pub enum Event {
-    #[serde(rename = "message.new")]
-    MessageNew(MessageBody),
-    #[serde(rename = "message.updated")]
-    MessageUpdated(MessageBody),
-    #[serde(rename = "message.deleted")]
-    MessageDeleted {
-        id: MessageId,
-        room_id: RoomId,
-        seq: u64,
-        deleted_at: Option<chrono::DateTime<chrono::Utc>>,
-    },
-    #[serde(rename = "reaction.updated")]
-    ReactionUpdated {
-        message_id: MessageId,
-        room_id: RoomId,
-        reactions: std::collections::BTreeMap<String, usize>,
-    },
-    #[serde(rename = "typing")]
-    Typing {
-        room_id: RoomId,
-        user_id: UserId,
-        is_typing: bool,
-    },
-    #[serde(rename = "read")]
-    Read {
-        room_id: RoomId,
-        user_id: UserId,
-        seq: u64,
-    },
-    #[serde(rename = "presence")]
-    Presence {
-        room_id: RoomId,
-        user_id: UserId,
-        online: bool,
-    },
-    #[serde(rename = "member.joined")]
-    MemberJoined { room_id: RoomId, user_id: UserId },
-    #[serde(rename = "member.left")]
-    MemberLeft { room_id: RoomId, user_id: UserId },
-    #[serde(rename = "room.updated")]
-    RoomUpdated(RoomBody),
-    #[serde(rename = "room.deleted")]
-    RoomDeleted { room_id: RoomId },
-}
-
-impl Event {
-    /// The `seq` that orders this event in its room's stream: only new messages
-    /// have one; every other event is delivered as it comes.
-    pub fn stream_seq(&self) -> Option<u64> {
-        match self {
-            Event::MessageNew(message) => Some(message.seq),
-            _ => None,
+            "presence.query" => data(value)
+                .and_then(|RoomRef { room_id }| room(R::Presence(QueryPresence { room_id }))),
+            other => Err(ApiError::with_detail(
+                ErrorCode::ValidationError,
+                format!("Unknown frame type {other:?}"),
+            )),
         }
     }
-
-    pub fn encode(&self) -> ByteString {
-        encode(self)
-    }
 }
 
-/// A reply frame: `ready`, `ack`, `error`, `pong`.
+/// A frame's `data`, read as `T`.
+fn data<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|err| {
+        ApiError::with_detail(ErrorCode::ValidationError, format!("Bad data: {err}"))
+    })
+}
+
+/// A frame the server sends in answer: `ready`, `ack`, `error`, `pong`.
 #[derive(Serialize)]
-struct Reply<'a, T: Serialize> {
+struct ReplyFrame<'a, T: Serialize> {
     #[serde(rename = "type")]
     kind: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -298,19 +228,31 @@ struct Reply<'a, T: Serialize> {
     data: T,
 }
 
+/// An answer frame. If `data` cannot be encoded (our own types never cause that), the
+/// client gets an `INTERNAL_ERROR` for its request instead, and the fault is logged.
 pub fn reply<T: Serialize>(kind: &str, id: Option<&str>, data: T) -> ByteString {
-    encode(&Reply { kind, id, data })
+    match serde_json::to_string(&ReplyFrame { kind, id, data }) {
+        Ok(text) => ByteString::from(text),
+        Err(err) => error(id, &ApiError::internal(err)),
+    }
 }
 
-/// An `error` frame with the documented error body.
+/// An `error` frame with the documented error body; the error is reported (logged)
+/// here, the WebSocket edge's one exit for errors.
 pub fn error(id: Option<&str>, err: &ApiError) -> ByteString {
-    reply("error", id, err.body())
+    let frame = ReplyFrame {
+        kind: "error",
+        id,
+        data: err.report(),
+    };
+    // An error body is strings and numbers only: it always encodes.
+    serde_json::to_string(&frame).map_or_else(
+        |_| ByteString::from_static(INTERNAL_ERROR),
+        ByteString::from,
+    )
 }
 
-fn encode(value: &impl Serialize) -> ByteString {
-    // Serializing our own types to JSON cannot fail: no map has non-string keys.
-    serde_json::to_string(value).map_or_else(|_| ByteString::from_static("{}"), ByteString::from)
-}
+const INTERNAL_ERROR: &str = r#"{"type":"error","data":{"detail":"Internal server error","error_code":"INTERNAL_ERROR","status_code":500}}"#;
 
 #[cfg(test)]
 mod tests {
@@ -322,35 +264,30 @@ mod tests {
         let text = format!(
             r#"{{"type":"typing","id":"r1","data":{{"room_id":"{room}","is_typing":true}}}}"#
         );
-        let (id, request) = Request::parse(&text).unwrap();
+        let (id, frame) = ClientFrame::parse(&text).unwrap();
         assert_eq!(id.as_deref(), Some("r1"));
         assert!(matches!(
-            request,
-            Request::Typing {
+            frame,
+            ClientFrame::Room(RoomRequest::Typing(Typing {
                 is_typing: true,
                 ..
-            }
+            }))
         ));
-        let (id, err) = Request::parse(r#"{"type":"nope","id":"x"}"#).unwrap_err();
+        let Err((id, err)) = ClientFrame::parse(r#"{"type":"nope","id":"x"}"#) else {
+            panic!("an unknown type parsed");
+        };
         assert_eq!(id.as_deref(), Some("x"));
         assert_eq!(err.code(), ErrorCode::ValidationError);
-        assert_eq!(
-            Request::parse("not json").unwrap_err().1.code(),
-            ErrorCode::InvalidJson
-        );
-        let (_, auth) = Request::parse(r#"{"type":"auth","token":"sk_user_x"}"#).unwrap();
-        assert!(matches!(auth, Request::Auth { .. }));
+        let Err((_, err)) = ClientFrame::parse("not json") else {
+            panic!("text that is not JSON parsed");
+        };
+        assert_eq!(err.code(), ErrorCode::InvalidJson);
+        let (_, auth) = ClientFrame::parse(r#"{"type":"auth","token":"sk_user_x"}"#).unwrap();
+        assert!(matches!(auth, ClientFrame::Auth { .. }));
     }
 
     #[test]
-    fn events_carry_type_and_data() {
-        let event = Event::MemberJoined {
-            room_id: RoomId::random(),
-            user_id: UserId::random(),
-        };
-        let json: Value = serde_json::from_str(&event.encode()).unwrap();
-        assert_eq!(json["type"], "member.joined");
-        assert!(json["data"]["room_id"].is_string());
+    fn replies_carry_type_id_and_data() {
         let ack: Value =
             serde_json::from_str(&reply("ack", Some("r9"), serde_json::json!({}))).unwrap();
         assert_eq!(

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chatapi::{
-    auth::keys::issue,
+    core::auth::keys::issue,
     domain::{
         client::Client,
         ids::{ClientId, MessageId, RoomId, SessionId, UserId},

@@ -2,8 +2,7 @@
 
 use actix_web::web;
 
-use super::ClientBody;
-use crate::auth::extract::MasterCaller;
+use crate::core::{auth::MasterCaller, views::ClientBody};
 
 pub async fn read(caller: MasterCaller) -> web::Json<ClientBody> {
     web::Json(caller.client.into())

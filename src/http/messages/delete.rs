@@ -1,17 +1,19 @@
-//! `DELETE /messages/{id}`: soft delete by the sender, the room's owner or admins, or
-//! the master key.
+//! `DELETE /messages/{id}`: 204.
 
 use actix_web::{web, HttpResponse};
 
-use super::answer;
 use crate::{
-    actors::room::RoomCommand, auth::extract::Caller, error::ApiError, http::state::AppState,
+    core::{auth::Caller, messages::DeleteMessage, ApiError, Core},
+    http::answer::{done, message_id},
 };
 
 pub async fn delete(
     caller: Caller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(&state, &id, caller, |id| RoomCommand::DeleteMessage { id }).await
+    let command = DeleteMessage {
+        id: message_id(&id)?,
+    };
+    Ok(done(core.run(caller, command).await?))
 }

@@ -5,19 +5,16 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::{
-    actors::room::RoomCommand,
-    auth::extract::Caller,
+    core::{auth::Caller, messages::History, ApiError, Core},
     domain::{message::HistoryRange, page::DEFAULT_LIMIT, validation::Validator},
-    error::ApiError,
     http::{
+        answer::{ok, room_id},
         paging::parse_limit,
-        rooms::{execute, respond, room_id},
-        state::AppState,
     },
 };
 
 #[derive(Debug, Deserialize)]
-pub struct History {
+pub struct HistoryQuery {
     before_seq: Option<String>,
     after_seq: Option<String>,
     limit: Option<String>,
@@ -25,11 +22,11 @@ pub struct History {
 
 pub async fn history(
     caller: Caller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
-    query: web::Query<History>,
+    query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let room = room_id(&id)?;
+    let room_id = room_id(&id)?;
     let query = query.into_inner();
     let mut validator = Validator::default();
     let seq = |text: String| {
@@ -54,9 +51,10 @@ pub async fn history(
     let (Some(range), Some(limit)) = (range, limit) else {
         return Err(ApiError::validation(validator.into_errors()));
     };
-    let command = RoomCommand::History {
+    let command = History {
+        room_id,
         range,
         limit: limit.unwrap_or(DEFAULT_LIMIT),
     };
-    Ok(respond(execute(&state, room, caller, command).await?))
+    Ok(ok(core.run(caller, command).await?))
 }

@@ -1,14 +1,19 @@
-//! `POST /messages/{id}/reactions {emoji}` and `DELETE /messages/{id}/reactions/{emoji}`.
+//! `POST /messages/{id}/reactions {emoji}` (200 with the message) and
+//! `DELETE /messages/{id}/reactions/{emoji}` (204).
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::answer;
 use crate::{
-    actors::room::RoomCommand,
-    auth::extract::{Caller, UserCaller},
-    error::ApiError,
-    http::{json::Json, state::AppState},
+    core::{
+        auth::{Caller, UserCaller},
+        messages::{AddReaction, RemoveReaction},
+        ApiError, Core,
+    },
+    http::{
+        answer::{done, message_id, ok},
+        json::Json,
+    },
 };
 
 #[derive(Debug, Deserialize)]
@@ -19,29 +24,20 @@ pub struct React {
 
 pub async fn add(
     caller: UserCaller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
     body: Json<React>,
 ) -> Result<HttpResponse, ApiError> {
-    let emoji = body.0.emoji;
-    let command = |id| RoomCommand::React {
-        id,
-        emoji,
-        add: true,
-    };
-    answer(&state, &id, Caller::User(caller), command).await
+    let command = AddReaction::parse(message_id(&id)?, body.0.emoji)?;
+    Ok(ok(core.run(Caller::User(caller), command).await?))
 }
 
 pub async fn remove(
     caller: UserCaller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, emoji) = path.into_inner();
-    let command = |id| RoomCommand::React {
-        id,
-        emoji,
-        add: false,
-    };
-    answer(&state, &id, Caller::User(caller), command).await
+    let command = RemoveReaction::parse(message_id(&id)?, emoji)?;
+    Ok(done(core.run(Caller::User(caller), command).await?))
 }

@@ -2,15 +2,18 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::answer;
 use crate::{
-    actors::room::RoomCommand, auth::extract::Caller, error::ApiError, http::state::AppState,
+    core::{auth::Caller, messages::ReadMessage, ApiError, Core},
+    http::answer::{message_id, ok},
 };
 
 pub async fn read(
     caller: Caller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(&state, &id, caller, |id| RoomCommand::ReadMessage { id }).await
+    let command = ReadMessage {
+        id: message_id(&id)?,
+    };
+    Ok(ok(core.run(caller, command).await?))
 }

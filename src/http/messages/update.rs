@@ -1,14 +1,14 @@
-//! `PATCH /messages/{id} {content}`: the sender edits its message.
+//! `PATCH /messages/{id} {content}`.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::answer;
 use crate::{
-    actors::room::RoomCommand,
-    auth::extract::Caller,
-    error::ApiError,
-    http::{json::Json, state::AppState},
+    core::{auth::Caller, messages::EditMessage, ApiError, Core},
+    http::{
+        answer::{message_id, ok},
+        json::Json,
+    },
 };
 
 #[derive(Debug, Deserialize)]
@@ -19,10 +19,10 @@ pub struct Edit {
 
 pub async fn update(
     caller: Caller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
     body: Json<Edit>,
 ) -> Result<HttpResponse, ApiError> {
-    let content = body.0.content;
-    answer(&state, &id, caller, |id| RoomCommand::Edit { id, content }).await
+    let command = EditMessage::parse(message_id(&id)?, body.0.content)?;
+    Ok(ok(core.run(caller, command).await?))
 }

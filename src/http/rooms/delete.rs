@@ -1,16 +1,19 @@
-//! `DELETE /rooms/{id}`: master or owner; members are told (`room.deleted`).
+//! `DELETE /rooms/{id}`: 204.
 
 use actix_web::{web, HttpResponse};
 
-use super::answer;
 use crate::{
-    actors::room::RoomCommand, auth::extract::Caller, error::ApiError, http::state::AppState,
+    core::{auth::Caller, rooms::DeleteRoom, ApiError, Core},
+    http::answer::{done, room_id},
 };
 
 pub async fn delete(
     caller: Caller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(&state, &id, caller, RoomCommand::Delete).await
+    let command = DeleteRoom {
+        room_id: room_id(&id)?,
+    };
+    Ok(done(core.run(caller, command).await?))
 }

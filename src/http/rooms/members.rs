@@ -1,75 +1,66 @@
-//! `GET /rooms/{id}/members`, `POST /rooms/{id}/members {user_id, role?}`,
-//! `DELETE /rooms/{id}/members/{user_id}`.
+//! `GET /rooms/{id}/members`, `POST /rooms/{id}/members {user_id, role?}` (201),
+//! `DELETE /rooms/{id}/members/{user_id}` (204).
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::{execute, respond, room_id};
 use crate::{
-    actors::room::{Reply, RoomCommand},
-    auth::extract::Caller,
-    domain::{ids::UserId, room::Role, validation::Validator},
-    error::{ApiError, ErrorCode},
-    http::{json::Json, paging::page_request, state::AppState},
+    core::{
+        auth::Caller,
+        rooms::{AddMember, ListMembers, RemoveMember},
+        ApiError, Core, ErrorCode,
+    },
+    domain::{ids::UserId, room::Role},
+    http::{
+        answer::{created, done, ok, room_id},
+        json::Json,
+        paging::PageQuery,
+    },
 };
-
-#[derive(Debug, Deserialize)]
-pub struct ListMembers {
-    limit: Option<String>,
-    cursor: Option<String>,
-}
 
 pub async fn list(
     caller: Caller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
-    query: web::Query<ListMembers>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let room = room_id(&id)?;
-    let query = query.into_inner();
-    let mut validator = Validator::default();
-    let Some(page) = page_request(&mut validator, query.limit.as_deref(), query.cursor) else {
-        return Err(ApiError::validation(validator.into_errors()));
-    };
-    Ok(respond(
-        execute(&state, room, caller, RoomCommand::Members(page)).await?,
-    ))
+    let room_id = room_id(&id)?;
+    let page = query.into_inner().page()?;
+    Ok(ok(core.run(caller, ListMembers { room_id, page }).await?))
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AddMember {
+pub struct NewMember {
     user_id: UserId,
     role: Option<Role>,
 }
 
 pub async fn add(
     caller: Caller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
-    body: Json<AddMember>,
+    body: Json<NewMember>,
 ) -> Result<HttpResponse, ApiError> {
-    let room = room_id(&id)?;
-    let Json(AddMember { user_id, role }) = body;
-    let command = RoomCommand::AddMember {
+    let room_id = room_id(&id)?;
+    let Json(NewMember { user_id, role }) = body;
+    let command = AddMember {
+        room_id,
         user_id,
         role: role.unwrap_or(Role::Member),
     };
-    match execute(&state, room, caller, command).await? {
-        reply @ Reply::Membership(_) => Ok(HttpResponse::Created().json(reply)),
-        reply => Ok(respond(reply)),
-    }
+    Ok(created(core.run(caller, command).await?))
 }
 
 pub async fn remove(
     caller: Caller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (room, user) = path.into_inner();
-    let room = room_id(&room)?;
+    let room_id = room_id(&room)?;
     let user_id = UserId::parse(&user).ok_or(ErrorCode::UserNotFound)?;
-    Ok(respond(
-        execute(&state, room, caller, RoomCommand::RemoveMember { user_id }).await?,
+    Ok(done(
+        core.run(caller, RemoveMember { room_id, user_id }).await?,
     ))
 }

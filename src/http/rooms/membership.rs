@@ -4,12 +4,16 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::answer;
 use crate::{
-    actors::room::RoomCommand,
-    auth::extract::{Caller, UserCaller},
-    error::ApiError,
-    http::{json::Json, state::AppState},
+    core::{
+        auth::{Caller, UserCaller},
+        rooms::{JoinRoom, LeaveRoom},
+        ApiError, Core,
+    },
+    http::{
+        answer::{done, ok, room_id},
+        json::Json,
+    },
 };
 
 #[derive(Debug, Deserialize)]
@@ -18,46 +22,48 @@ pub struct RoomRef {
     room_id: String,
 }
 
+async fn join_room(core: &Core, caller: UserCaller, id: &str) -> Result<HttpResponse, ApiError> {
+    let command = JoinRoom {
+        room_id: room_id(id)?,
+    };
+    Ok(ok(core.run(Caller::User(caller), command).await?))
+}
+
+async fn leave_room(core: &Core, caller: UserCaller, id: &str) -> Result<HttpResponse, ApiError> {
+    let command = LeaveRoom {
+        room_id: room_id(id)?,
+    };
+    Ok(done(core.run(Caller::User(caller), command).await?))
+}
+
 pub async fn join(
     caller: UserCaller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     body: Json<RoomRef>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(
-        &state,
-        &body.0.room_id,
-        Caller::User(caller),
-        RoomCommand::Join,
-    )
-    .await
+    join_room(&core, caller, &body.0.room_id).await
 }
 
 pub async fn join_path(
     caller: UserCaller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(&state, &id, Caller::User(caller), RoomCommand::Join).await
+    join_room(&core, caller, &id).await
 }
 
 pub async fn leave(
     caller: UserCaller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     body: Json<RoomRef>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(
-        &state,
-        &body.0.room_id,
-        Caller::User(caller),
-        RoomCommand::Leave,
-    )
-    .await
+    leave_room(&core, caller, &body.0.room_id).await
 }
 
 pub async fn leave_path(
     caller: UserCaller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(&state, &id, Caller::User(caller), RoomCommand::Leave).await
+    leave_room(&core, caller, &id).await
 }

@@ -1,16 +1,19 @@
-//! `GET /rooms/{id}/presence`: who is online in the room, on any node.
+//! `GET /rooms/{id}/presence`.
 
 use actix_web::{web, HttpResponse};
 
-use super::answer;
 use crate::{
-    actors::room::RoomCommand, auth::extract::Caller, error::ApiError, http::state::AppState,
+    core::{auth::Caller, rooms::QueryPresence, ApiError, Core},
+    http::answer::{ok, room_id},
 };
 
 pub async fn presence(
     caller: Caller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(&state, &id, caller, RoomCommand::Presence).await
+    let command = QueryPresence {
+        room_id: room_id(&id)?,
+    };
+    Ok(ok(core.run(caller, command).await?))
 }

@@ -2,15 +2,18 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::answer;
 use crate::{
-    actors::room::RoomCommand, auth::extract::Caller, error::ApiError, http::state::AppState,
+    core::{auth::Caller, rooms::ReadRoom, ApiError, Core},
+    http::answer::{ok, room_id},
 };
 
 pub async fn read(
     caller: Caller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(&state, &id, caller, RoomCommand::Read).await
+    let command = ReadRoom {
+        room_id: room_id(&id)?,
+    };
+    Ok(ok(core.run(caller, command).await?))
 }

@@ -1,31 +1,35 @@
-//! `POST /rooms/{id}/read {seq}`: moves the caller's read position forward.
+//! `POST /rooms/{id}/read {seq}`.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::{execute, respond, room_id};
 use crate::{
-    actors::room::RoomCommand,
-    auth::extract::{Caller, UserCaller},
-    error::ApiError,
-    http::{json::Json, state::AppState},
+    core::{
+        auth::{Caller, UserCaller},
+        rooms::MarkRead,
+        ApiError, Core,
+    },
+    http::{
+        answer::{ok, room_id},
+        json::Json,
+    },
 };
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MarkRead {
+pub struct ReadUpTo {
     seq: u64,
 }
 
 pub async fn mark_read(
     caller: UserCaller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
-    body: Json<MarkRead>,
+    body: Json<ReadUpTo>,
 ) -> Result<HttpResponse, ApiError> {
-    let room = room_id(&id)?;
-    let command = RoomCommand::MarkRead { seq: body.0.seq };
-    Ok(respond(
-        execute(&state, room, Caller::User(caller), command).await?,
-    ))
+    let command = MarkRead {
+        room_id: room_id(&id)?,
+        seq: body.0.seq,
+    };
+    Ok(ok(core.run(Caller::User(caller), command).await?))
 }

@@ -1,14 +1,12 @@
-//! `GET /users`: the client's users, oldest first, optionally by email/username prefix.
+//! `GET /users?q=&limit=&cursor=`.
 
 use actix_web::web;
 use serde::Deserialize;
 
-use super::UserBody;
 use crate::{
-    auth::extract::MasterCaller,
-    domain::{page::Page, user::UserFilter, validation::Validator},
-    error::ApiError,
-    http::{paging::page_request, state::AppState},
+    core::{auth::MasterCaller, views::UserBody, ApiError, Core},
+    domain::{page::Page, validation::Validator},
+    http::paging::page_request,
 };
 
 #[derive(Debug, Deserialize)]
@@ -20,7 +18,7 @@ pub struct ListUsers {
 
 pub async fn list(
     caller: MasterCaller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     query: web::Query<ListUsers>,
 ) -> Result<web::Json<Page<UserBody>>, ApiError> {
     let query = query.into_inner();
@@ -28,10 +26,6 @@ pub async fn list(
     let Some(page) = page_request(&mut validator, query.limit.as_deref(), query.cursor) else {
         return Err(ApiError::validation(validator.into_errors()));
     };
-    let filter = UserFilter::new(query.q.as_deref());
-    let users = state
-        .engine
-        .list_users(caller.client.id, &filter, &page)
-        .await?;
-    Ok(web::Json(users.map(UserBody::from)))
+    let users = core.list_users(&caller, query.q.as_deref(), &page).await?;
+    Ok(web::Json(users))
 }

@@ -1,41 +1,10 @@
-//! `POST /users/logout`: revokes the key the request was made with.
+//! `POST /users/logout`: 204.
 
-use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
+use actix_web::{web, HttpResponse};
 
-use super::close_sessions;
-use crate::{
-    auth::{
-        audit::{self, peer_ip},
-        extract::UserCaller,
-    },
-    domain::security_event::{SecurityEvent, SecurityEventKind},
-    error::ApiError,
-    http::state::AppState,
-};
+use crate::core::{auth::UserCaller, ApiError, Core};
 
-#[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
-pub async fn logout(
-    req: HttpRequest,
-    caller: UserCaller,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let revoked_at = Utc::now();
-    let user = caller.user.id;
-    if state
-        .engine
-        .revoke_user_key(user, Some(&caller.key), revoked_at)
-        .await?
-    {
-        close_sessions(&state, user, None);
-        let event = SecurityEvent::new(
-            caller.client.id,
-            SecurityEventKind::KeyRevoked,
-            peer_ip(&req),
-        )
-        .user(user)
-        .reason("logout");
-        audit::record(state.engine.as_ref(), event).await;
-    }
+pub async fn logout(caller: UserCaller, core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
+    core.logout(&caller).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,8 +2,7 @@
 
 use actix_web::web;
 
-use super::UserBody;
-use crate::auth::extract::UserCaller;
+use crate::core::{auth::UserCaller, views::UserBody};
 
 pub async fn me(caller: UserCaller) -> web::Json<UserBody> {
     web::Json(caller.user.into())

@@ -1,15 +1,13 @@
-//! `GET /users/{id}`: one user of the calling client.
+//! `GET /users/{id}`.
 
 use actix_web::web;
 
-use super::{client_user, UserBody};
-use crate::{auth::extract::MasterCaller, error::ApiError, http::state::AppState};
+use crate::core::{auth::MasterCaller, views::UserBody, ApiError, Core};
 
 pub async fn read(
     caller: MasterCaller,
-    state: web::Data<AppState>,
+    core: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<web::Json<UserBody>, ApiError> {
-    let user = client_user(&state, caller.client.id, &id).await?;
-    Ok(web::Json(user.into()))
+    Ok(web::Json(core.client_user(&caller, &id).await?.into()))
 }

@@ -1,0 +1,77 @@
+//! What nodes tell each other through the broker. Room channels carry, besides the
+//! `{"seq": N}` notices the store publishes with each append, the encoded frames of
+//! every other room event; the control channel carries what every node must act on.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::messages::CloseReason;
+use crate::domain::{
+    ids::{NodeId, RoomId, UserId},
+    keys::KeyDigest,
+};
+
+/// This node, as the real-time core needs to know it.
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    /// Unique per start: tells this node's own broker payloads from others'.
+    pub id: NodeId,
+    /// `CHATAPI_NODE_ID` (the `node_name` setting), or the id: tags this node's
+    /// presence entries, so it must be stable across restarts to clear them.
+    pub name: String,
+    /// How long a presence entry lives without a refresh.
+    pub presence_ttl: Duration,
+}
+
+/// A payload on a room channel.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct RoomNotice {
+    /// A message with this `seq` was appended (published by the store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// The node that published an event frame; it has delivered it locally already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<NodeId>,
+    /// An encoded event, sent to sessions as is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<String>,
+    /// The room was deleted: other nodes' actors forget it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+/// A payload on the control channel.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ControlNotice {
+    pub origin: NodeId,
+    #[serde(flatten)]
+    pub control: Control,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Control {
+    /// Close the user's sockets, but those opened with the key `keep` (hex digest).
+    CloseUser {
+        user_id: UserId,
+        keep: Option<String>,
+        reason: CloseReason,
+    },
+    /// A user joined or left a room: (un)subscribe its sockets.
+    Membership {
+        room_id: RoomId,
+        user_id: UserId,
+        joined: bool,
+    },
+}
+
+impl Control {
+    pub fn close_user(user_id: UserId, keep: Option<KeyDigest>, reason: CloseReason) -> Self {
+        Control::CloseUser {
+            user_id,
+            keep: keep.map(|digest| digest.to_hex()),
+            reason,
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Every actix message of the real-time core. Kept few and generic: rooms take
+//! [`Execute`] for every command, sessions take [`Deliver`] and [`Disconnect`].
+
+use actix::{Addr, Message, Recipient};
+use bytestring::ByteString;
+use serde::{Deserialize, Serialize};
+
+use super::room::RoomActor;
+use crate::{
+    core::{auth::Caller, rooms::RoomCommand, ApiError},
+    domain::{
+        ids::{RoomId, SessionId, UserId},
+        keys::KeyDigest,
+    },
+};
+
+/// How a room reaches one session.
+#[derive(Clone)]
+pub struct SessionLink {
+    pub session_id: SessionId,
+    pub user_id: UserId,
+    pub deliver: Recipient<Deliver>,
+    pub disconnect: Recipient<Disconnect>,
+}
+
+/// Why the core ends a session; the WebSocket edge turns it into a close code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The key it was opened with was revoked (rotation, logout, revoke,
+    /// deactivation, deletion).
+    KeyRevoked,
+    /// Its outbound queue was full: it cannot keep up with its rooms.
+    TooSlow,
+    /// The node is shutting down: reconnect elsewhere.
+    Restarting,
+}
+
+// --- to sessions -----------------------------------------------------------------
+
+/// One encoded frame for a session; `seq` is set on new messages, which the session
+/// uses to keep each room's stream in order and free of duplicates.
+#[derive(Message, Clone)]
+#[rtype(result = "()")]
+pub struct Deliver {
+    pub room_id: RoomId,
+    pub seq: Option<u64>,
+    pub frame: ByteString,
+}
+
+/// Close the session.
+#[derive(Message, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct Disconnect {
+    pub reason: CloseReason,
+}
+
+// --- to rooms ----------------------------------------------------------------------
+
+/// Run one command against a room, on behalf of an authenticated caller.
+pub struct Execute<C> {
+    pub caller: Caller,
+    pub command: C,
+}
+
+impl<C: RoomCommand> Message for Execute<C> {
+    type Result = Result<C::Output, ApiError>;
+}
+
+/// Start sending the room's events to a session; answers the room's current last
+/// `seq` (the session's starting point), or `None` if the room does not exist.
+#[derive(Message)]
+#[rtype(result = "Option<u64>")]
+pub struct Subscribe {
+    pub link: SessionLink,
+}
+
+/// Stop sending the room's events to a session.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Unsubscribe {
+    pub session_id: SessionId,
+}
+
+/// A payload another node published on the room's channel.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Remote {
+    pub payload: String,
+}
+
+/// Messages may have been missed (the broker reconnected): deliver whatever the store
+/// holds beyond what this room has delivered.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CatchUp;
+
+/// Stop now: the registry has forgotten this actor and nothing is on its way to it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StopRoom;
+
+// --- to the registry ---------------------------------------------------------------
+
+/// Forward an [`Execute`] to a room's actor, starting it if needed.
+pub struct ToRoom<C> {
+    pub room_id: RoomId,
+    pub execute: Execute<C>,
+}
+
+impl<C: RoomCommand> Message for ToRoom<C> {
+    type Result = Result<C::Output, ApiError>;
+}
+
+/// A session authenticated: record it and subscribe it to `rooms`. Answers each
+/// room's starting `seq` (rooms that vanished meanwhile are left out).
+#[derive(Message)]
+#[rtype(result = "Vec<(RoomId, u64)>")]
+pub struct Connect {
+    pub link: SessionLink,
+    /// The key it authenticated with, so rotating that key closes it.
+    pub key: KeyDigest,
+    pub rooms: Vec<RoomId>,
+}
+
+/// A session ended: forget it and unsubscribe it everywhere.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SessionClosed {
+    pub session_id: SessionId,
+}
+
+/// A user joined or left a room: (un)subscribe that user's sessions.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct MembershipChanged {
+    pub room_id: RoomId,
+    pub user_id: UserId,
+    pub joined: bool,
+}
+
+/// Close the user's sessions, but those opened with `keep` (the key a rotation just
+/// issued, if any).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CloseUserSessions {
+    pub user_id: UserId,
+    pub keep: Option<KeyDigest>,
+    pub reason: CloseReason,
+}
+
+/// A room actor has had no session and no request for its idle time: the registry
+/// stops it unless a request is on its way to it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RoomIdle {
+    pub room_id: RoomId,
+    /// Which actor is idle: a newer one may already serve the room.
+    pub addr: Addr<RoomActor>,
+}
+
+/// A room was deleted here: its sessions forget it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RoomDeleted {
+    pub room_id: RoomId,
+}
+
+/// The node is shutting down: close every session so clients reconnect elsewhere.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Shutdown;

@@ -1,0 +1,38 @@
+//! The real-time core: one [`registry::Registry`] per node supervises a
+//! [`room::RoomActor`] per active room and knows every WebSocket session (whose actor
+//! lives at the edge, in `ws/`).
+//!
+//! A room's actor is the one place that orders that room's events: it runs one
+//! command at a time, writes through the engine first, then fans the event out to the
+//! local sessions, so every member sees a room's events in `seq` order, once. The
+//! registry owns the lifecycles: it starts a room actor on first use (and again,
+//! rebuilt from the store and its own session table, if one stops), it alone stops an
+//! idle one (so no request is ever sent to an actor that is going away), and it knows
+//! every session by user, so a key revocation can close that user's sockets at once.
+
+pub mod cluster;
+pub mod messages;
+pub mod registry;
+pub mod room;
+
+use actix::{dev::ToEnvelope, Actor, Addr, Handler, Message};
+
+/// Sends `msg` without waiting for an answer. An actor that is gone is logged, not
+/// silently skipped: the registry restarts rooms on their next use, but a message
+/// lost on the way is worth knowing about.
+pub fn tell<A, M>(addr: &Addr<A>, msg: M)
+where
+    A: Actor + Handler<M>,
+    A::Context: ToEnvelope<A, M>,
+    M: Message + Send + 'static,
+    M::Result: Send,
+{
+    if addr.connected() {
+        addr.do_send(msg);
+    } else {
+        tracing::warn!(
+            message = std::any::type_name::<M>(),
+            "actor stopped; message dropped"
+        );
+    }
+}

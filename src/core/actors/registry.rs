@@ -1,0 +1,393 @@
+//! The registry: one per node. It owns the room actors (started on first use, started
+//! again if one stops, stopped when idle) and the table of sessions by user and by
+//! room, which is what a restarted room actor is rebuilt from, and what closes a
+//! user's sockets on revocation.
+//!
+//! It is also the node's end of the broker: room payloads go to the room's actor (if
+//! this node has one), control notices are acted on, and after a subscriber reconnect
+//! every room catches up from the store. Revocations and membership changes made here
+//! are published on the control channel so every node acts on them.
+
+use std::{
+    collections::{hash_map::Entry, HashMap, HashSet},
+    sync::Arc,
+};
+
+use actix::{
+    Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, ResponseActFuture, ResponseFuture,
+    StreamHandler, WrapFuture,
+};
+use futures_util::future::join_all;
+
+use super::{
+    cluster::{Control, ControlNotice, NodeInfo},
+    messages::{
+        CatchUp, CloseReason, CloseUserSessions, Connect, Disconnect, MembershipChanged, Remote,
+        RoomDeleted, RoomIdle, SessionClosed, SessionLink, Shutdown, StopRoom, Subscribe, ToRoom,
+        Unsubscribe,
+    },
+    room::RoomActor,
+    tell,
+};
+use crate::{
+    core::{rooms::RoomCommand, ApiError, ErrorCode},
+    domain::{
+        ids::{RoomId, SessionId, UserId},
+        keys::KeyDigest,
+    },
+    engine::{Inbound, SharedEngine, Topic},
+};
+
+pub struct Registry {
+    /// Handed to every room actor it starts.
+    engine: SharedEngine,
+    /// This node: its id tells its own control notices from other nodes'.
+    node: Arc<NodeInfo>,
+    /// The running room actors, each with the requests forwarded to it and not yet
+    /// answered: an actor is stopped only when that count is zero.
+    rooms: HashMap<RoomId, RoomEntry>,
+    /// Every authenticated session on this node.
+    sessions: HashMap<SessionId, SessionEntry>,
+    /// The same sessions by user, for revocations and membership changes.
+    by_user: HashMap<UserId, HashSet<SessionId>>,
+}
+
+struct RoomEntry {
+    addr: Addr<RoomActor>,
+    /// Requests forwarded and not yet answered.
+    in_flight: usize,
+}
+
+struct SessionEntry {
+    link: SessionLink,
+    /// The key it authenticated with: a rotation closes every session but its own.
+    key: KeyDigest,
+    /// The rooms this session is subscribed to.
+    rooms: HashSet<RoomId>,
+}
+
+impl Registry {
+    pub fn new(engine: SharedEngine, node: Arc<NodeInfo>) -> Self {
+        Self {
+            engine,
+            node,
+            rooms: HashMap::new(),
+            sessions: HashMap::new(),
+            by_user: HashMap::new(),
+        }
+    }
+
+    /// The room's actor, started (with the sessions subscribed to it) if it is not
+    /// running: this is both the lazy start and the restart after a stop.
+    fn room(&mut self, room_id: RoomId, ctx: &mut Context<Self>) -> &mut RoomEntry {
+        let start = || {
+            let subscribers = self
+                .sessions
+                .values()
+                .filter(|entry| entry.rooms.contains(&room_id))
+                .map(|entry| entry.link.clone())
+                .collect();
+            let room = RoomActor::new(
+                room_id,
+                self.engine.clone(),
+                self.node.clone(),
+                ctx.address(),
+                subscribers,
+            );
+            RoomEntry {
+                addr: room.start(),
+                in_flight: 0,
+            }
+        };
+        match self.rooms.entry(room_id) {
+            Entry::Occupied(mut running) => {
+                if !running.get().addr.connected() {
+                    running.insert(start());
+                }
+                running.into_mut()
+            }
+            Entry::Vacant(vacant) => vacant.insert(start()),
+        }
+    }
+
+    /// Tells every node (this one hears it too, and skips it by origin).
+    fn publish(&self, control: Control) {
+        let notice = ControlNotice {
+            origin: self.node.id,
+            control,
+        };
+        let payload = match serde_json::to_string(&notice) {
+            Ok(payload) => payload,
+            Err(err) => return tracing::error!(error = %err, "control notice not encoded"),
+        };
+        let engine = self.engine.clone();
+        actix::spawn(async move {
+            if let Err(err) = engine.publish(Topic::Control, payload).await {
+                tracing::warn!(error = %err, "control notice not published");
+            }
+        });
+    }
+
+    fn close_user(&mut self, user_id: UserId, keep: Option<KeyDigest>, reason: CloseReason) {
+        let sessions = self.by_user.get(&user_id).into_iter().flatten();
+        for entry in sessions.filter_map(|id| self.sessions.get(id)) {
+            if keep.is_some_and(|keep| keep.ct_eq(&entry.key)) {
+                continue;
+            }
+            entry.link.disconnect.do_send(Disconnect { reason });
+        }
+    }
+
+    fn membership_changed(&mut self, msg: MembershipChanged, ctx: &mut Context<Self>) {
+        let sessions: Vec<SessionId> = self
+            .by_user
+            .get(&msg.user_id)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        if sessions.is_empty() {
+            return;
+        }
+        let room = self.room(msg.room_id, ctx).addr.clone();
+        for session_id in sessions {
+            let Some(entry) = self.sessions.get_mut(&session_id) else {
+                continue;
+            };
+            if msg.joined {
+                entry.rooms.insert(msg.room_id);
+                let link = entry.link.clone();
+                tell(&room, Subscribe { link });
+            } else {
+                entry.rooms.remove(&msg.room_id);
+                tell(&room, Unsubscribe { session_id });
+            }
+        }
+    }
+}
+
+impl Actor for Registry {
+    type Context = Context<Self>;
+
+    /// Connects the node to the broker: everything it hears comes in as a stream.
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let (sink, inbound) = tokio::sync::mpsc::unbounded_channel();
+        self.engine.start_broker(sink);
+        ctx.add_stream(tokio_stream::wrappers::UnboundedReceiverStream::new(
+            inbound,
+        ));
+    }
+}
+
+impl StreamHandler<Inbound> for Registry {
+    fn handle(&mut self, inbound: Inbound, ctx: &mut Context<Self>) {
+        match inbound {
+            Inbound::Room { room_id, payload } => {
+                if let Some(room) = self.rooms.get(&room_id) {
+                    tell(&room.addr, Remote { payload });
+                }
+            }
+            Inbound::Control { payload } => {
+                let notice = match serde_json::from_str::<ControlNotice>(&payload) {
+                    Ok(notice) => notice,
+                    Err(err) => return tracing::warn!(error = %err, "unreadable control notice"),
+                };
+                if notice.origin == self.node.id {
+                    return;
+                }
+                match notice.control {
+                    Control::CloseUser {
+                        user_id,
+                        keep,
+                        reason,
+                    } => {
+                        let keep = keep.as_deref().and_then(KeyDigest::from_hex);
+                        self.close_user(user_id, keep, reason);
+                    }
+                    Control::Membership {
+                        room_id,
+                        user_id,
+                        joined,
+                    } => {
+                        let change = MembershipChanged {
+                            room_id,
+                            user_id,
+                            joined,
+                        };
+                        self.membership_changed(change, ctx);
+                    }
+                }
+            }
+            Inbound::Resubscribed => {
+                for room in self.rooms.values() {
+                    tell(&room.addr, CatchUp);
+                }
+            }
+        }
+    }
+
+    /// The broker's stream ends only with the node.
+    fn finished(&mut self, _: &mut Context<Self>) {}
+}
+
+impl<C: RoomCommand> Handler<ToRoom<C>> for Registry {
+    type Result = ResponseActFuture<Self, Result<C::Output, ApiError>>;
+
+    /// Counts the request as in flight until the room answers, so the room is not
+    /// stopped with the request in its mailbox.
+    fn handle(&mut self, msg: ToRoom<C>, ctx: &mut Context<Self>) -> Self::Result {
+        let room_id = msg.room_id;
+        let entry = self.room(room_id, ctx);
+        entry.in_flight += 1;
+        let addr = entry.addr.clone();
+        Box::pin(
+            addr.clone()
+                .send(msg.execute)
+                .into_actor(self)
+                .map(move |answer, act, _| {
+                    if let Some(entry) = act.rooms.get_mut(&room_id).filter(|e| e.addr == addr) {
+                        entry.in_flight -= 1;
+                    }
+                    answer.map_err(|_| {
+                        tracing::error!(%room_id, "room actor stopped with a request in flight");
+                        ApiError::with_detail(
+                            ErrorCode::ServiceUnavailable,
+                            "The room is restarting; retry",
+                        )
+                    })?
+                }),
+        )
+    }
+}
+
+impl Handler<Connect> for Registry {
+    type Result = ResponseFuture<Vec<(RoomId, u64)>>;
+
+    fn handle(&mut self, msg: Connect, ctx: &mut Context<Self>) -> Self::Result {
+        let session_id = msg.link.session_id;
+        let rooms: Vec<(RoomId, Addr<RoomActor>)> = msg
+            .rooms
+            .iter()
+            .map(|&id| (id, self.room(id, ctx).addr.clone()))
+            .collect();
+        self.by_user
+            .entry(msg.link.user_id)
+            .or_default()
+            .insert(session_id);
+        self.sessions.insert(
+            session_id,
+            SessionEntry {
+                link: msg.link.clone(),
+                key: msg.key,
+                rooms: msg.rooms.into_iter().collect(),
+            },
+        );
+        let link = msg.link;
+        Box::pin(async move {
+            let subscriptions = rooms.into_iter().map(|(id, room)| {
+                let link = link.clone();
+                async move {
+                    match room.send(Subscribe { link }).await {
+                        Ok(seq) => seq.map(|seq| (id, seq)),
+                        Err(_) => {
+                            tracing::warn!(room_id = %id, "room stopped while subscribing");
+                            None
+                        }
+                    }
+                }
+            });
+            join_all(subscriptions)
+                .await
+                .into_iter()
+                .flatten()
+                .collect()
+        })
+    }
+}
+
+impl Handler<SessionClosed> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: SessionClosed, _: &mut Context<Self>) {
+        let Some(entry) = self.sessions.remove(&msg.session_id) else {
+            return;
+        };
+        if let Some(sessions) = self.by_user.get_mut(&entry.link.user_id) {
+            sessions.remove(&msg.session_id);
+            if sessions.is_empty() {
+                self.by_user.remove(&entry.link.user_id);
+            }
+        }
+        for room in entry.rooms {
+            if let Some(room) = self.rooms.get(&room) {
+                let session_id = msg.session_id;
+                tell(&room.addr, Unsubscribe { session_id });
+            }
+        }
+    }
+}
+
+impl Handler<MembershipChanged> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: MembershipChanged, ctx: &mut Context<Self>) {
+        self.publish(Control::Membership {
+            room_id: msg.room_id,
+            user_id: msg.user_id,
+            joined: msg.joined,
+        });
+        self.membership_changed(msg, ctx);
+    }
+}
+
+impl Handler<CloseUserSessions> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: CloseUserSessions, _: &mut Context<Self>) {
+        self.publish(Control::close_user(msg.user_id, msg.keep, msg.reason));
+        self.close_user(msg.user_id, msg.keep, msg.reason);
+    }
+}
+
+impl Handler<RoomIdle> for Registry {
+    type Result = ();
+
+    /// Stops the actor if it is still the room's, no request is on its way to it and
+    /// no session here is subscribed to the room. Forgetting it first means whatever
+    /// comes next for the room starts a fresh actor, and `StopRoom` reaches the old
+    /// one behind everything already sent to it.
+    fn handle(&mut self, msg: RoomIdle, _: &mut Context<Self>) {
+        let idle = self
+            .rooms
+            .get(&msg.room_id)
+            .is_some_and(|entry| entry.addr == msg.addr && entry.in_flight == 0);
+        let watched = self
+            .sessions
+            .values()
+            .any(|entry| entry.rooms.contains(&msg.room_id));
+        if idle && !watched {
+            self.rooms.remove(&msg.room_id);
+            tell(&msg.addr, StopRoom);
+        }
+    }
+}
+
+impl Handler<RoomDeleted> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: RoomDeleted, _: &mut Context<Self>) {
+        for entry in self.sessions.values_mut() {
+            entry.rooms.remove(&msg.room_id);
+        }
+    }
+}
+
+impl Handler<Shutdown> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, _: Shutdown, _: &mut Context<Self>) {
+        for entry in self.sessions.values() {
+            entry.link.disconnect.do_send(Disconnect {
+                reason: CloseReason::Restarting,
+            });
+        }
+    }
+}

@@ -1,0 +1,543 @@
+//! The room actor: the one place on a node that orders a room's events. It handles one
+//! [`Execute`] at a time (an atomic response), so a request's write to the store and
+//! the fan-out of its event finish before the next request starts. Each event is
+//! serialized once and the same bytes go to every local session.
+//!
+//! Across nodes: new messages are delivered strictly in `seq` order. A message this
+//! node appended goes out at once when it is the next `seq`; the store's `{"seq": N}`
+//! notices tell the actor of messages appended elsewhere, and any gap (another node's
+//! message not yet seen, a notice lost while the broker reconnected) is filled from the
+//! store before anything later is sent. Other events are published as encoded frames
+//! and fanned out as they come.
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use actix::{
+    dev::SendError, Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, AtomicResponse,
+    Context, Handler, ResponseActFuture, SpawnHandle, WrapFuture,
+};
+use bytestring::ByteString;
+
+use super::{
+    cluster::{NodeInfo, RoomNotice},
+    messages::{
+        CatchUp, CloseReason, Deliver, Disconnect, Execute, MembershipChanged, Remote, RoomDeleted,
+        RoomIdle, SessionLink, StopRoom, Subscribe, Unsubscribe,
+    },
+    registry::Registry,
+    tell,
+};
+use crate::{
+    core::{
+        events::Event,
+        rooms::{Effects, RoomChange, RoomCommand, RoomContext},
+        views::MessageBody,
+        ApiError,
+    },
+    domain::{
+        ids::{RoomId, SessionId, UserId},
+        message::HistoryRange,
+    },
+    engine::{SharedEngine, Topic},
+};
+
+/// Typing indicators lapse after this long without a refresh.
+pub const TYPING_TIMEOUT: Duration = Duration::from_secs(6);
+/// A room with no local session stops after this long without a request.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// An actor for an id with no room (a typo, a probe) stops much sooner, so such
+/// requests cannot pile up actors.
+const MISSING_ROOM_TIMEOUT: Duration = Duration::from_secs(1);
+/// Messages read from the store per catch-up; a longer gap takes several.
+const CATCH_UP_BATCH: usize = 500;
+
+pub struct RoomActor {
+    /// The one room this actor orders.
+    room_id: RoomId,
+    /// Where commands write and catch-ups read.
+    engine: SharedEngine,
+    /// This node: its id marks the events it publishes, its name its presence.
+    node: Arc<NodeInfo>,
+    /// The supervisor, told of membership changes, idleness and deletion.
+    registry: Addr<Registry>,
+    /// Whether the room exists (as loaded at start, created or deleted since). Requests
+    /// read the room itself from the store; this only decides subscriptions and idling.
+    exists: bool,
+    /// The highest `seq` delivered to this node's sessions: they have every message
+    /// up to it, in order. A new session starts from here.
+    last_seq: u64,
+    /// This node's sessions in the room: who every event is fanned out to.
+    subscribers: HashMap<SessionId, SessionLink>,
+    /// Who is typing, with the timer that clears it.
+    typing: HashMap<UserId, SpawnHandle>,
+    /// When the last command arrived: an actor idle long enough asks to be stopped.
+    last_request: Instant,
+}
+
+impl RoomActor {
+    pub fn new(
+        room_id: RoomId,
+        engine: SharedEngine,
+        node: Arc<NodeInfo>,
+        registry: Addr<Registry>,
+        subscribers: Vec<SessionLink>,
+    ) -> Self {
+        Self {
+            room_id,
+            engine,
+            node,
+            registry,
+            exists: false,
+            last_seq: 0,
+            subscribers: subscribers.into_iter().map(|l| (l.session_id, l)).collect(),
+            typing: HashMap::new(),
+            last_request: Instant::now(),
+        }
+    }
+
+    fn is_online(&self, user: UserId) -> bool {
+        self.subscribers.values().any(|link| link.user_id == user)
+    }
+
+    /// Adds or refreshes the presence entries of `sessions` (every subscriber, on the
+    /// heartbeat). A failure only delays presence: logged.
+    fn refresh_presence(&self, sessions: Vec<(UserId, SessionId)>) {
+        let engine = self.engine.clone();
+        let node = self.node.clone();
+        let room = self.room_id;
+        actix::spawn(async move {
+            let refreshed = engine
+                .presence_refresh(&node.name, room, &sessions, node.presence_ttl)
+                .await;
+            if let Err(err) = refreshed {
+                tracing::warn!(error = %err, "presence not refreshed");
+            }
+        });
+    }
+
+    /// Records a session joining (`online`) or leaving the room's presence, then tells
+    /// the room if the user's online state changed. `wait` holds the room's requests
+    /// meanwhile, so a presence query never runs ahead of the change.
+    fn change_presence(
+        &mut self,
+        user: UserId,
+        session: SessionId,
+        online: bool,
+        announce: bool,
+        ctx: &mut Context<Self>,
+    ) {
+        let engine = self.engine.clone();
+        let node = self.node.clone();
+        let room_id = self.room_id;
+        ctx.wait(
+            async move {
+                if online {
+                    let sessions = [(user, session)];
+                    engine
+                        .presence_refresh(&node.name, room_id, &sessions, node.presence_ttl)
+                        .await
+                } else {
+                    engine
+                        .presence_remove(&node.name, room_id, user, session)
+                        .await
+                }
+            }
+            .into_actor(self)
+            .map(move |result, act, _| {
+                if let Err(err) = result {
+                    tracing::warn!(error = %err, "presence not recorded");
+                }
+                if announce {
+                    act.emit(&Event::Presence {
+                        room_id,
+                        user_id: user,
+                        online,
+                    });
+                }
+            }),
+        );
+    }
+
+    /// Sends one encoded frame to every local subscriber. A session whose queue is
+    /// full is too slow: it is dropped from the room and closed with 4009, so it never
+    /// holds the room back nor grows this node's memory.
+    fn fan_out(&mut self, frame: ByteString, seq: Option<u64>) {
+        let deliver = Deliver {
+            room_id: self.room_id,
+            seq,
+            frame,
+        };
+        let mut gone = Vec::new();
+        for (id, link) in &self.subscribers {
+            match link.deliver.try_send(deliver.clone()) {
+                Ok(()) => {}
+                Err(SendError::Full(_)) => {
+                    link.disconnect.do_send(Disconnect {
+                        reason: CloseReason::TooSlow,
+                    });
+                    gone.push(*id);
+                }
+                Err(SendError::Closed(_)) => gone.push(*id),
+            }
+        }
+        for id in gone {
+            self.subscribers.remove(&id);
+        }
+    }
+
+    /// Delivers an event that is not a new message here, and publishes it for the
+    /// other nodes' sessions.
+    fn emit(&mut self, event: &Event) {
+        let Some(frame) = event.encode() else {
+            return;
+        };
+        self.fan_out(frame.clone(), None);
+        let notice = RoomNotice {
+            origin: Some(self.node.id),
+            frame: Some(frame.to_string()),
+            deleted: matches!(event, Event::RoomDeleted { .. }),
+            ..RoomNotice::default()
+        };
+        let payload = match serde_json::to_string(&notice) {
+            Ok(payload) => payload,
+            Err(err) => return tracing::error!(error = %err, "room notice not encoded"),
+        };
+        let engine = self.engine.clone();
+        let topic = Topic::Room(self.room_id);
+        actix::spawn(async move {
+            if let Err(err) = engine.publish(topic, payload).await {
+                tracing::warn!(error = %err, "room event not published to other nodes");
+            }
+        });
+    }
+
+    /// Delivers a new message this node appended: at once if it is next, after the
+    /// gap is filled from the store if another node's message came first.
+    fn deliver_message(&mut self, event: &Event, seq: u64, ctx: &mut Context<Self>) {
+        if seq == self.last_seq + 1 {
+            if let Some(frame) = event.encode() {
+                self.fan_out(frame, Some(seq));
+            }
+            self.last_seq = seq;
+        } else if seq > self.last_seq {
+            self.catch_up(ctx);
+        }
+    }
+
+    /// Delivers, in order, every message the store holds beyond `last_seq`. `wait`
+    /// holds every other request until it is done, so nothing overtakes it.
+    fn catch_up(&mut self, ctx: &mut Context<Self>) {
+        let engine = self.engine.clone();
+        let room = self.room_id;
+        let after = self.last_seq;
+        ctx.wait(
+            async move {
+                engine
+                    .list_messages(room, HistoryRange::After(after), CATCH_UP_BATCH)
+                    .await
+            }
+            .into_actor(self)
+            .map(|result, act, ctx| match result {
+                Ok(messages) => {
+                    let full = messages.len() == CATCH_UP_BATCH;
+                    for message in messages {
+                        if message.seq != act.last_seq + 1 {
+                            break;
+                        }
+                        let event = Event::MessageNew(MessageBody::from(&message));
+                        if let Some(frame) = event.encode() {
+                            act.fan_out(frame, Some(message.seq));
+                        }
+                        act.last_seq = message.seq;
+                    }
+                    if full {
+                        act.catch_up(ctx);
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(room_id = %act.room_id, error = %err, "catch-up failed")
+                }
+            }),
+        );
+    }
+
+    /// Reads whether the room exists and where its messages stand.
+    fn load(&mut self, ctx: &mut Context<Self>) {
+        let engine = self.engine.clone();
+        let room_id = self.room_id;
+        ctx.wait(
+            async move { engine.get_room(room_id).await }
+                .into_actor(self)
+                .map(|loaded, act, _| match loaded {
+                    Ok(Some((_, stats))) => {
+                        act.exists = true;
+                        act.last_seq = stats.last_seq;
+                    }
+                    Ok(None) => {}
+                    Err(err) => {
+                        tracing::warn!(room_id = %act.room_id, error = %err, "room not loaded")
+                    }
+                }),
+        );
+    }
+
+    fn set_typing(&mut self, user: UserId, is_typing: bool, ctx: &mut Context<Self>) {
+        if let Some(timer) = self.typing.remove(&user) {
+            ctx.cancel_future(timer);
+        }
+        if is_typing {
+            let timer = ctx.run_later(TYPING_TIMEOUT, move |act, _| {
+                act.typing.remove(&user);
+                act.emit(&Event::Typing {
+                    room_id: act.room_id,
+                    user_id: user,
+                    is_typing: false,
+                });
+            });
+            self.typing.insert(user, timer);
+        }
+    }
+
+    /// Applies what a command changed, in this order: state, events, subscriptions.
+    fn apply(&mut self, effects: Effects, ctx: &mut Context<Self>) {
+        if let Some((user, is_typing)) = effects.typing {
+            self.set_typing(user, is_typing, ctx);
+        }
+        for event in &effects.events {
+            match event.stream_seq() {
+                Some(seq) => self.deliver_message(event, seq, ctx),
+                None => self.emit(event),
+            }
+        }
+        for (user_id, joined) in effects.memberships {
+            tell(
+                &self.registry,
+                MembershipChanged {
+                    room_id: self.room_id,
+                    user_id,
+                    joined,
+                },
+            );
+        }
+        match effects.room {
+            RoomChange::Unchanged => {}
+            RoomChange::Created => self.exists = true,
+            RoomChange::Deleted => self.forget(ctx),
+        }
+    }
+
+    /// After a deletion (its `room.deleted` already fanned out): the room's sessions
+    /// are let go, and the actor lingers only as long as a missing room's, answering
+    /// `ROOM_NOT_FOUND` to whatever was already on its way.
+    fn forget(&mut self, ctx: &mut Context<Self>) {
+        self.exists = false;
+        if !self.subscribers.is_empty() {
+            self.engine.unsubscribe(self.room_id);
+        }
+        self.subscribers.clear();
+        for (_, timer) in self.typing.drain() {
+            ctx.cancel_future(timer);
+        }
+        tell(
+            &self.registry,
+            RoomDeleted {
+                room_id: self.room_id,
+            },
+        );
+    }
+}
+
+impl Actor for RoomActor {
+    type Context = Context<Self>;
+
+    /// Loads the room before any request is handled (`wait` holds the mailbox), and
+    /// listens to the room's channel if sessions are already waiting (a restart).
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.load(ctx);
+        if !self.subscribers.is_empty() {
+            self.engine.subscribe(self.room_id);
+        }
+        // Refreshed three times per TTL, so one late refresh never lets an entry lapse.
+        ctx.run_interval(self.node.presence_ttl / 3, |act, _| {
+            let sessions = act
+                .subscribers
+                .values()
+                .map(|l| (l.user_id, l.session_id))
+                .collect();
+            act.refresh_presence(sessions);
+        });
+        ctx.run_interval(MISSING_ROOM_TIMEOUT, |act, ctx| {
+            let limit = if act.exists {
+                IDLE_TIMEOUT
+            } else {
+                MISSING_ROOM_TIMEOUT
+            };
+            if act.subscribers.is_empty() && act.last_request.elapsed() >= limit {
+                let addr = ctx.address();
+                tell(
+                    &act.registry,
+                    RoomIdle {
+                        room_id: act.room_id,
+                        addr,
+                    },
+                );
+            }
+        });
+    }
+
+    fn stopped(&mut self, _: &mut Context<Self>) {
+        if !self.subscribers.is_empty() {
+            self.engine.unsubscribe(self.room_id);
+        }
+    }
+}
+
+impl<C: RoomCommand> Handler<Execute<C>> for RoomActor {
+    type Result = AtomicResponse<Self, Result<C::Output, ApiError>>;
+
+    /// Runs the command to completion before the next one starts, then applies its
+    /// effects (only if it succeeded).
+    fn handle(&mut self, msg: Execute<C>, _: &mut Context<Self>) -> Self::Result {
+        self.last_request = Instant::now();
+        let context = RoomContext {
+            engine: self.engine.clone(),
+            room_id: self.room_id,
+            caller: msg.caller,
+        };
+        let command = msg.command;
+        AtomicResponse::new(Box::pin(
+            async move {
+                let mut effects = Effects::default();
+                let result = command.run(&context, &mut effects).await;
+                (result, effects)
+            }
+            .into_actor(self)
+            .map(|(result, effects), act, ctx| {
+                if result.is_ok() {
+                    act.apply(effects, ctx);
+                }
+                result
+            }),
+        ))
+    }
+}
+
+impl Handler<StopRoom> for RoomActor {
+    type Result = ();
+
+    fn handle(&mut self, _: StopRoom, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}
+
+impl Handler<Subscribe> for RoomActor {
+    type Result = ResponseActFuture<Self, Option<u64>>;
+
+    /// The first local subscriber starts this node listening to the room. Until then
+    /// nobody here was waiting for the room's messages, so delivery starts from the
+    /// store's last `seq` rather than from whatever this actor saw last.
+    fn handle(&mut self, msg: Subscribe, _: &mut Context<Self>) -> Self::Result {
+        let first = self.subscribers.is_empty();
+        if first {
+            self.engine.subscribe(self.room_id);
+        }
+        let engine = self.engine.clone();
+        let room_id = self.room_id;
+        Box::pin(
+            async move {
+                if !first {
+                    return None;
+                }
+                match engine.get_room(room_id).await {
+                    Ok(room) => room.map(|(_, stats)| stats.last_seq),
+                    Err(err) => {
+                        // Delivery then starts from what this actor saw last.
+                        tracing::warn!(%room_id, error = %err, "room's last seq not read");
+                        None
+                    }
+                }
+            }
+            .into_actor(self)
+            .map(move |latest, act, ctx| {
+                if !act.exists {
+                    if act.subscribers.is_empty() {
+                        act.engine.unsubscribe(act.room_id);
+                    }
+                    return None;
+                }
+                if let Some(latest) = latest {
+                    act.last_seq = act.last_seq.max(latest);
+                }
+                let user = msg.link.user_id;
+                let session = msg.link.session_id;
+                let was_online = act.is_online(user);
+                act.subscribers.insert(session, msg.link);
+                act.change_presence(user, session, true, !was_online, ctx);
+                Some(act.last_seq)
+            }),
+        )
+    }
+}
+
+impl Handler<Unsubscribe> for RoomActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Unsubscribe, ctx: &mut Context<Self>) {
+        let Some(link) = self.subscribers.remove(&msg.session_id) else {
+            return;
+        };
+        if self.subscribers.is_empty() {
+            self.engine.unsubscribe(self.room_id);
+        }
+        let still_online = self.is_online(link.user_id);
+        if !still_online {
+            if let Some(timer) = self.typing.remove(&link.user_id) {
+                ctx.cancel_future(timer);
+                self.emit(&Event::Typing {
+                    room_id: self.room_id,
+                    user_id: link.user_id,
+                    is_typing: false,
+                });
+            }
+        }
+        self.change_presence(link.user_id, link.session_id, false, !still_online, ctx);
+    }
+}
+
+impl Handler<Remote> for RoomActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Remote, ctx: &mut Context<Self>) {
+        let Ok(notice) = serde_json::from_str::<RoomNotice>(&msg.payload) else {
+            tracing::warn!(room_id = %self.room_id, "unreadable room notice");
+            return;
+        };
+        if let Some(seq) = notice.seq {
+            if seq > self.last_seq {
+                self.catch_up(ctx);
+            }
+            return;
+        }
+        if notice.origin == Some(self.node.id) {
+            return;
+        }
+        if notice.deleted {
+            self.exists = false;
+        }
+        if let Some(frame) = notice.frame {
+            self.fan_out(ByteString::from(frame), None);
+        }
+    }
+}
+
+impl Handler<CatchUp> for RoomActor {
+    type Result = ();
+
+    fn handle(&mut self, _: CatchUp, ctx: &mut Context<Self>) {
+        self.catch_up(ctx);
+    }
+}

@@ -1,0 +1,46 @@
+//! `POST /clients/me/rotate-key`: a new master key; the old one stops working in the
+//! same step.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::{
+    core::{
+        auth::{audit, keys::issue, MasterCaller},
+        ApiError, Core, ErrorCode,
+    },
+    domain::{
+        keys::KeyOwner,
+        security_event::{SecurityEvent, SecurityEventKind},
+    },
+    engine::Rotation,
+};
+
+#[derive(Debug, Serialize)]
+pub struct Rotated {
+    master_api_key: String,
+    rotated_at: DateTime<Utc>,
+}
+
+impl Core {
+    #[tracing::instrument(skip_all, fields(client_id = %caller.client.id))]
+    pub async fn rotate_master_key(&self, caller: &MasterCaller) -> Result<Rotated, ApiError> {
+        let now = Utc::now();
+        let key = issue(KeyOwner::Client(caller.client.id), now, None);
+        match self.engine.rotate_key(&key.record, now).await? {
+            Rotation::Rotated => {}
+            Rotation::OwnerGone => return Err(ErrorCode::InvalidCredentials.into()),
+            Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),
+        }
+        let event = SecurityEvent::new(
+            caller.client.id,
+            SecurityEventKind::MasterKeyRotated,
+            caller.ip.clone(),
+        );
+        audit::record(self.engine.as_ref(), event).await;
+        Ok(Rotated {
+            master_api_key: key.secret.expose().to_owned(),
+            rotated_at: now,
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! The application's rules, with no transport in them: who a key belongs to, what a
+//! client and a user may do, every room and message command, and the actors that order
+//! and fan out each room's events. It speaks in domain types and [`ApiError`]; the two
+//! edges, `http/` (REST) and `ws/` (WebSocket frames), translate to and from it, and
+//! nothing here imports either of them or `actix_web`.
+//!
+//! [`Core`] is the application state both edges hold: the engine, this node's
+//! registry, and the settings the rules need.
+
+pub mod actors;
+pub mod auth;
+pub mod clients;
+pub mod error;
+pub mod events;
+pub mod messages;
+pub mod rooms;
+pub mod security_events;
+pub mod sessions;
+pub mod update;
+pub mod users;
+pub mod views;
+
+use std::sync::Arc;
+
+use actix::Addr;
+use chrono::Duration;
+
+use self::actors::{
+    cluster::NodeInfo,
+    messages::{CloseReason, CloseUserSessions},
+    registry::Registry,
+};
+pub use self::error::{ApiError, ErrorCode};
+use crate::{
+    config::Settings,
+    domain::{ids::UserId, keys::KeyDigest},
+    engine::SharedEngine,
+};
+
+/// What every request on this node shares, whichever edge it came by.
+pub struct Core {
+    /// The store, the broker and presence, chosen once at start-up.
+    pub engine: SharedEngine,
+    /// This node's registry: rooms and sessions.
+    pub registry: Addr<Registry>,
+    /// This node, as the real-time core knows it.
+    pub node: Arc<NodeInfo>,
+    /// Lifetime of a scoped key.
+    pub scoped_key_ttl: Duration,
+    /// Digest of `CHATAPI_ADMIN_TOKEN`, compared in constant time; `None` leaves
+    /// client registration open (development).
+    pub admin_token: Option<KeyDigest>,
+}
+
+impl Core {
+    pub fn new(
+        engine: SharedEngine,
+        registry: Addr<Registry>,
+        node: Arc<NodeInfo>,
+        settings: &Settings,
+    ) -> Self {
+        Self {
+            engine,
+            registry,
+            node,
+            scoped_key_ttl: Duration::from_std(settings.scoped_key_ttl).unwrap_or(Duration::MAX),
+            admin_token: settings
+                .admin_token
+                .as_ref()
+                .map(|token| KeyDigest::of(token.expose())),
+        }
+    }
+
+    /// Closes the user's WebSockets on every node because their key was revoked, but
+    /// those opened with `keep` (the key a rotation just issued).
+    pub fn close_sessions(&self, user_id: UserId, keep: Option<KeyDigest>) {
+        self.registry.do_send(CloseUserSessions {
+            user_id,
+            keep,
+            reason: CloseReason::KeyRevoked,
+        });
+    }
+}

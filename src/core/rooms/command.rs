@@ -1,0 +1,110 @@
+//! What a room command is, and what it may use while it runs.
+//!
+//! Every request about one room (REST or WebSocket) is a value of a type that
+//! implements [`RoomCommand`]. The room's actor runs it inside its atomic section: the
+//! command reads what it needs once, checks its permission rule, writes through the
+//! engine and records its [`Effects`]; the actor then applies them (state, fan-out,
+//! subscriptions) before the next command starts.
+
+use async_trait::async_trait;
+
+use super::access::Access;
+use crate::{
+    core::{auth::Caller, events::Event, ApiError, ErrorCode},
+    domain::{
+        ids::{MessageId, RoomId, UserId},
+        room::{Room, RoomStats},
+    },
+    engine::SharedEngine,
+};
+
+/// One request a room's actor runs. `Send` because it crosses from an HTTP worker or
+/// a session to the room's actor.
+#[async_trait(?Send)]
+pub trait RoomCommand: Send + 'static {
+    /// What the caller gets back; each edge decides how to show it.
+    type Output: Send + 'static;
+
+    /// The room the command is about.
+    fn target(&self) -> Target;
+
+    async fn run(self, room: &RoomContext, effects: &mut Effects)
+        -> Result<Self::Output, ApiError>;
+}
+
+/// Where a command goes: a room, or the room a message lives in.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    Room(RoomId),
+    Message(MessageId),
+}
+
+/// What a command runs with: the engine, the room's id and the caller.
+pub struct RoomContext {
+    pub engine: SharedEngine,
+    pub room_id: RoomId,
+    pub caller: Caller,
+}
+
+/// The room as a command found it, read once before anything is written.
+pub struct Loaded<'a> {
+    pub room: Room,
+    pub stats: RoomStats,
+    pub access: Access<'a>,
+}
+
+impl RoomContext {
+    /// Reads the room with the caller's membership. Another client's room is as
+    /// unknown as a missing one. The room is read from the store on every request:
+    /// another node may have changed it a moment ago.
+    pub async fn load(&self) -> Result<Loaded<'_>, ApiError> {
+        let (room, stats) = match self.engine.get_room(self.room_id).await? {
+            Some((room, stats)) if room.client_id == self.caller.client().id => (room, stats),
+            _ => return Err(ErrorCode::RoomNotFound.into()),
+        };
+        let member = match self.caller.user() {
+            Some(user) => self.engine.get_member(room.id, user.id).await?,
+            None => None,
+        };
+        Ok(Loaded {
+            room,
+            stats,
+            access: Access::new(&self.caller, member),
+        })
+    }
+}
+
+/// What a command changed besides the store, for the actor to apply in this order:
+/// the room's state, the events, the subscriptions.
+#[derive(Default)]
+pub struct Effects {
+    pub room: RoomChange,
+    /// Typing started (`true`) or stopped by this user: the actor keeps its timer.
+    pub typing: Option<(UserId, bool)>,
+    pub events: Vec<Event>,
+    /// Users who joined (`true`) or left: their sessions are (un)subscribed.
+    pub memberships: Vec<(UserId, bool)>,
+}
+
+impl Effects {
+    pub fn emit(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    pub fn joined(&mut self, user: UserId) {
+        self.memberships.push((user, true));
+    }
+
+    pub fn left(&mut self, user: UserId) {
+        self.memberships.push((user, false));
+    }
+}
+
+/// Whether the command made or removed the room itself.
+#[derive(Default)]
+pub enum RoomChange {
+    #[default]
+    Unchanged,
+    Created,
+    Deleted,
+}

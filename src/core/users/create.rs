@@ -1,0 +1,89 @@
+//! `POST /users`: a user of the calling client, with its first scoped key.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    core::{
+        auth::{audit, keys::issue, MasterCaller},
+        views::UserBody,
+        ApiError, Core,
+    },
+    domain::{
+        ids::UserId,
+        keys::KeyOwner,
+        security_event::{SecurityEvent, SecurityEventKind},
+        user::{parse_full_name, parse_metadata, Email, User, Username},
+        validation::Validator,
+    },
+};
+
+/// The fields of `POST /users`, as sent.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserFields {
+    email: String,
+    username: String,
+    full_name: Option<String>,
+    metadata: Option<serde_json::Value>,
+}
+
+/// The new user and its key, shown this once.
+#[derive(Debug, Serialize)]
+pub struct CreatedUser {
+    #[serde(flatten)]
+    user: UserBody,
+    scoped_api_key: String,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl Core {
+    #[tracing::instrument(skip_all, fields(client_id = %caller.client.id))]
+    pub async fn create_user(
+        &self,
+        caller: &MasterCaller,
+        fields: UserFields,
+    ) -> Result<CreatedUser, ApiError> {
+        let mut validator = Validator::default();
+        let email = validator.check("email", Email::parse(&fields.email));
+        let username = validator.check("username", Username::parse(&fields.username));
+        let full_name = validator.check_opt("full_name", fields.full_name, parse_full_name);
+        let metadata = validator.check_opt("metadata", fields.metadata, parse_metadata);
+        let (Some(email), Some(username), Some(full_name), Some(metadata)) =
+            (email, username, full_name, metadata)
+        else {
+            return Err(ApiError::validation(validator.into_errors()));
+        };
+        let now = Utc::now();
+        let user = User {
+            id: UserId::random(),
+            client_id: caller.client.id,
+            email,
+            username,
+            full_name,
+            metadata: metadata.unwrap_or_default(),
+            is_active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        let owner = KeyOwner::User {
+            client: user.client_id,
+            user: user.id,
+        };
+        let key = issue(owner, now, Some(self.scoped_key_ttl));
+        self.engine.create_user(&user, &key.record).await?;
+        let event = SecurityEvent::new(
+            user.client_id,
+            SecurityEventKind::UserCreated,
+            caller.ip.clone(),
+        )
+        .user(user.id);
+        audit::record(self.engine.as_ref(), event).await;
+        tracing::info!(user_id = %user.id, "user created");
+        Ok(CreatedUser {
+            user: user.into(),
+            scoped_api_key: key.secret.expose().to_owned(),
+            expires_at: key.record.expires_at,
+        })
+    }
+}

@@ -1,0 +1,32 @@
+//! `GET /api/v1/ws`: the HTTP side of the upgrade. A server client may authenticate
+//! with its `Authorization` header here (a bad key is refused before the upgrade); a
+//! browser sends an `auth` frame instead, which the session reads.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{
+    client_ip::client_ip,
+    extract::{bearer, credentials},
+};
+use crate::{
+    core::{auth::Caller, ApiError, Core, ErrorCode},
+    ws,
+};
+
+pub async fn upgrade(
+    req: HttpRequest,
+    stream: web::Payload,
+    core: web::Data<Core>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let user = if bearer(&req).is_some() {
+        match core.authenticate(&credentials(&req)).await? {
+            Caller::User(user) => Some(user),
+            Caller::Master(_) => {
+                return Err(ApiError::new(ErrorCode::InsufficientPermissions).into())
+            }
+        }
+    } else {
+        None
+    };
+    ws::route::start(core.into_inner(), client_ip(&req), user, &req, stream)
+}

@@ -1,0 +1,37 @@
+//! The table from a WebSocket room request to the core: each command runs on its
+//! room's actor exactly as its REST twin does, and its answer becomes an `ack` (or an
+//! `error`) with the request's `id`.
+
+use bytestring::ByteString;
+use serde::Serialize;
+
+use super::protocol::{self, RoomRequest};
+use crate::core::{auth::Caller, ApiError, Core};
+
+pub async fn dispatch(
+    core: &Core,
+    caller: Caller,
+    id: Option<&str>,
+    request: RoomRequest,
+) -> ByteString {
+    use RoomRequest as R;
+    match request {
+        R::Send(command) => ack(id, core.run(caller, command).await),
+        R::Edit(command) => ack(id, core.run(caller, command).await),
+        R::Delete(command) => ack(id, core.run(caller, command).await),
+        R::AddReaction(command) => ack(id, core.run(caller, command).await),
+        R::RemoveReaction(command) => ack(id, core.run(caller, command).await),
+        R::Typing(command) => ack(id, core.run(caller, command).await),
+        R::Read(command) => ack(id, core.run(caller, command).await),
+        R::Join(command) => ack(id, core.run(caller, command).await),
+        R::Leave(command) => ack(id, core.run(caller, command).await),
+        R::Presence(command) => ack(id, core.run(caller, command).await),
+    }
+}
+
+fn ack(id: Option<&str>, answer: Result<impl Serialize, ApiError>) -> ByteString {
+    match answer {
+        Ok(data) => protocol::reply("ack", id, data),
+        Err(err) => protocol::error(id, &err),
+    }
+}

@@ -1,0 +1,429 @@
+//! One actor per WebSocket connection, carrying all of a user's rooms.
+//!
+//! Lifecycle: authenticate (header at upgrade, or an `auth` frame within
+//! [`AUTH_TIMEOUT`]), register with the registry (which subscribes it to the user's
+//! rooms), send `ready`, then serve requests and deliver room events until closed.
+//! The registry is told in `stopped`, whatever the reason.
+//!
+//! Ordering: new messages carry their `seq`; the session never sends a room's `seq`
+//! twice. Right after `ready` it holds new messages back for [`SYNC_HOLD`], so a
+//! reconnecting client's `sync` gets the missed history first, then its `ack`, then
+//! live messages, with no gap and no duplicate.
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use actix::{
+    Actor, ActorContext, ActorFutureExt, AsyncContext, Handler, StreamHandler, WrapFuture,
+};
+use actix_web_actors::ws;
+use chrono::Utc;
+use serde_json::json;
+
+use super::{
+    dispatch::dispatch,
+    protocol::{self, close, close_for, close_for_auth, ClientFrame, RoomRequest},
+};
+use crate::{
+    core::{
+        actors::messages::{Deliver, Disconnect, SessionClosed, SessionLink},
+        auth::{Caller, Credentials, UserCaller},
+        events::Event,
+        views::{MessageBody, UserBody},
+        ApiError, Core, ErrorCode,
+    },
+    domain::ids::{RoomId, SessionId},
+};
+
+/// How often the server pings.
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
+/// A connection silent this long is dropped.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
+/// A browser must send its `auth` frame within this.
+pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// Frames queued for one connection before it counts as too slow (4009).
+pub const OUTBOUND_QUEUE: usize = 256;
+/// How long after `ready` new messages wait for a `sync`.
+pub const SYNC_HOLD: Duration = Duration::from_secs(1);
+/// The most messages one `sync` replays per room; more gives `truncated: true`.
+pub const SYNC_LIMIT: usize = 1000;
+/// Messages a connection may send per second, and in a burst.
+const SEND_RATE: f64 = 20.0;
+const SEND_BURST: f64 = 40.0;
+/// Sends refused in a row before the connection is closed with 4008: a client that
+/// ignores `RATE_LIMIT_EXCEEDED` this long is not going to slow down.
+const RATE_STRIKES: u32 = 20;
+
+pub struct WsSession {
+    id: SessionId,
+    core: Arc<Core>,
+    ip: Option<String>,
+    /// Set once authenticated.
+    user: Option<UserCaller>,
+    last_heard: Instant,
+    rooms: HashMap<RoomId, RoomCursor>,
+    /// New messages held back until the first `sync` or [`SYNC_HOLD`] after `ready`.
+    held: Option<Vec<Deliver>>,
+    /// Token bucket for `message.send`.
+    send_tokens: f64,
+    send_checked: Instant,
+    /// Sends refused in a row; reset by an accepted one.
+    refused_sends: u32,
+}
+
+/// What this connection has sent of one room's messages.
+#[derive(Debug, Clone, Copy, Default)]
+struct RoomCursor {
+    /// Messages at or below this were never sent here (they predate the connection).
+    start: u64,
+    /// The highest `seq` sent here, live or replayed.
+    sent: u64,
+}
+
+impl RoomCursor {
+    fn at(seq: u64) -> Self {
+        Self {
+            start: seq,
+            sent: seq,
+        }
+    }
+
+    /// Whether message `seq` has not been sent on this connection.
+    fn unsent(&self, seq: u64) -> bool {
+        seq <= self.start || seq > self.sent
+    }
+}
+
+impl WsSession {
+    pub fn new(core: Arc<Core>, ip: Option<String>, user: Option<UserCaller>) -> Self {
+        Self {
+            id: SessionId::random(),
+            core,
+            ip,
+            user,
+            last_heard: Instant::now(),
+            rooms: HashMap::new(),
+            held: None,
+            send_tokens: SEND_BURST,
+            send_checked: Instant::now(),
+            refused_sends: 0,
+        }
+    }
+
+    fn close(&self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
+        ctx.close(Some(ws::CloseReason {
+            code: ws::CloseCode::Other(code),
+            description: Some(reason.to_owned()),
+        }));
+        ctx.stop();
+    }
+
+    /// Registers with the registry, subscribes to the user's rooms, sends `ready`.
+    fn start_session(&mut self, caller: UserCaller, ctx: &mut ws::WebsocketContext<Self>) {
+        if let Some(expires_at) = caller.key_expires_at {
+            let left = (expires_at - Utc::now()).to_std().unwrap_or_default();
+            ctx.run_later(left, |act, ctx| {
+                act.close(ctx, close::KEY_EXPIRED, "key expired")
+            });
+        }
+        let link = SessionLink {
+            session_id: self.id,
+            user_id: caller.user.id,
+            deliver: ctx.address().recipient(),
+            disconnect: ctx.address().recipient(),
+        };
+        let core = self.core.clone();
+        let key = caller.key;
+        let user = caller.user.clone();
+        self.user = Some(caller);
+        ctx.wait(
+            async move { core.connect(link, key).await }
+                .into_actor(self)
+                .map(move |started, act, ctx| match started {
+                    Ok(rooms) => {
+                        act.rooms = rooms
+                            .iter()
+                            .map(|&(id, seq)| (id, RoomCursor::at(seq)))
+                            .collect();
+                        let rooms: Vec<_> = rooms
+                            .iter()
+                            .map(|(room_id, last_seq)| json!({"room_id": room_id, "last_seq": last_seq}))
+                            .collect();
+                        let data = json!({"user": UserBody::from(user), "rooms": rooms});
+                        ctx.text(protocol::reply("ready", None, data));
+                        act.held = Some(Vec::new());
+                        ctx.run_later(SYNC_HOLD, |act, ctx| act.release(ctx));
+                    }
+                    Err(err) => {
+                        ctx.text(protocol::error(None, &err));
+                        act.close(ctx, close::TRY_AGAIN_LATER, "store unavailable");
+                    }
+                }),
+        );
+    }
+
+    /// Ends the hold after `ready`: sends what was held, in order.
+    fn release(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        for deliver in self.held.take().unwrap_or_default() {
+            self.send_live(deliver, ctx);
+        }
+    }
+
+    fn send_live(&mut self, deliver: Deliver, ctx: &mut ws::WebsocketContext<Self>) {
+        if let Some(seq) = deliver.seq {
+            let cursor = self.rooms.entry(deliver.room_id).or_default();
+            if !cursor.unsent(seq) {
+                return;
+            }
+            cursor.sent = cursor.sent.max(seq);
+        }
+        ctx.text(deliver.frame);
+    }
+
+    fn take_send_token(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.send_checked).as_secs_f64() * SEND_RATE;
+        self.send_checked = now;
+        self.send_tokens = (self.send_tokens + refill).min(SEND_BURST);
+        if self.send_tokens >= 1.0 {
+            self.send_tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Parse, dispatch, reply.
+    fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
+        let (id, frame) = match ClientFrame::parse(text) {
+            Ok(parsed) => parsed,
+            Err((id, err)) => return ctx.text(protocol::error(id.as_deref(), &err)),
+        };
+        let Some(caller) = self.user.clone() else {
+            return self.handle_auth(id, frame, ctx);
+        };
+        if !matches!(frame, ClientFrame::Sync { .. } | ClientFrame::Ping) {
+            self.release(ctx);
+        }
+        match frame {
+            ClientFrame::Auth { .. } => {
+                let err =
+                    ApiError::with_detail(ErrorCode::ValidationError, "Already authenticated");
+                ctx.text(protocol::error(id.as_deref(), &err));
+            }
+            ClientFrame::Ping => ctx.text(protocol::reply("pong", id.as_deref(), json!({}))),
+            ClientFrame::Sync { rooms } => self.sync(id, caller, rooms, ctx),
+            ClientFrame::Room(request) => {
+                if matches!(request, RoomRequest::Send(_)) && !self.allow_send(id.as_deref(), ctx) {
+                    return;
+                }
+                self.execute(id, caller, request, ctx);
+            }
+        }
+    }
+
+    /// The per-connection send limit: a refused send is answered
+    /// `RATE_LIMIT_EXCEEDED`, and a client that keeps going is closed with 4008.
+    fn allow_send(&mut self, id: Option<&str>, ctx: &mut ws::WebsocketContext<Self>) -> bool {
+        if self.take_send_token() {
+            self.refused_sends = 0;
+            return true;
+        }
+        self.refused_sends += 1;
+        ctx.text(protocol::error(
+            id,
+            &ApiError::new(ErrorCode::RateLimitExceeded),
+        ));
+        if self.refused_sends >= RATE_STRIKES {
+            self.close(ctx, close::RATE_LIMITED, "rate limited");
+        }
+        false
+    }
+
+    /// Before authentication the only frame accepted is `auth`.
+    fn handle_auth(
+        &mut self,
+        id: Option<String>,
+        frame: ClientFrame,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        let ClientFrame::Auth { token } = frame else {
+            ctx.text(protocol::error(
+                id.as_deref(),
+                &ApiError::new(ErrorCode::InvalidCredentials),
+            ));
+            return self.close(ctx, close::INVALID_CREDENTIALS, "authenticate first");
+        };
+        let core = self.core.clone();
+        let credentials = Credentials {
+            token: Some(token),
+            ip: self.ip.clone(),
+            route: "/api/v1/ws".to_owned(),
+        };
+        ctx.wait(
+            async move { core.authenticate(&credentials).await }
+                .into_actor(self)
+                .map(move |result, act, ctx| match result {
+                    Ok(Caller::User(caller)) => act.start_session(caller, ctx),
+                    Ok(Caller::Master(_)) => {
+                        let err = ApiError::new(ErrorCode::InsufficientPermissions);
+                        ctx.text(protocol::error(id.as_deref(), &err));
+                        act.close(ctx, close::INVALID_CREDENTIALS, "a scoped key is required");
+                    }
+                    Err(err) => {
+                        ctx.text(protocol::error(id.as_deref(), &err));
+                        act.close(ctx, close_for_auth(err.code()), err.detail());
+                    }
+                }),
+        );
+    }
+
+    /// Runs a room request through its room's actor and answers `ack` or `error`.
+    /// `wait` keeps one connection's requests in the order it sent them.
+    fn execute(
+        &mut self,
+        id: Option<String>,
+        caller: UserCaller,
+        request: RoomRequest,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        let core = self.core.clone();
+        ctx.wait(
+            async move { dispatch(&core, Caller::User(caller), id.as_deref(), request).await }
+                .into_actor(self)
+                .map(|frame, _, ctx| ctx.text(frame)),
+        );
+    }
+
+    /// Replays, per room, every message after the client's `seq` that this connection
+    /// has not sent, oldest first; then the `ack`; then whatever was held.
+    fn sync(
+        &mut self,
+        id: Option<String>,
+        caller: UserCaller,
+        rooms: HashMap<RoomId, u64>,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        let core = self.core.clone();
+        let user = caller.user.id;
+        ctx.wait(
+            async move { core.missed(user, rooms, SYNC_LIMIT + 1).await }
+                .into_actor(self)
+                .map(move |result, act, ctx| {
+                    let replays = match result {
+                        Ok(replays) => replays,
+                        Err(err) => return ctx.text(protocol::error(id.as_deref(), &err)),
+                    };
+                    let mut truncated = false;
+                    let mut positions = serde_json::Map::new();
+                    for missed in replays {
+                        let (room_id, after, mut messages) =
+                            (missed.room_id, missed.after, missed.messages);
+                        truncated |= messages.len() > SYNC_LIMIT;
+                        messages.truncate(SYNC_LIMIT);
+                        let cursor = act
+                            .rooms
+                            .entry(room_id)
+                            .or_insert_with(|| RoomCursor::at(after));
+                        for message in messages.iter().filter(|m| cursor.unsent(m.seq)) {
+                            let event = Event::MessageNew(MessageBody::from(message));
+                            if let Some(frame) = event.encode() {
+                                ctx.text(frame);
+                            }
+                        }
+                        if let Some(last) = messages.last() {
+                            cursor.sent = cursor.sent.max(last.seq);
+                        }
+                        cursor.start = cursor.start.min(after);
+                        positions.insert(room_id.to_string(), json!(cursor.sent));
+                    }
+                    let data = json!({"rooms": positions, "truncated": truncated});
+                    ctx.text(protocol::reply("ack", id.as_deref(), data));
+                    act.release(ctx);
+                }),
+        );
+    }
+}
+
+impl Actor for WsSession {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(OUTBOUND_QUEUE);
+        ctx.run_interval(HEARTBEAT_INTERVAL, |act, ctx| {
+            if act.last_heard.elapsed() > CLIENT_TIMEOUT {
+                // The peer is gone or stuck: no close handshake to wait for.
+                return ctx.stop();
+            }
+            ctx.ping(b"");
+        });
+        match self.user.take() {
+            Some(caller) => self.start_session(caller, ctx),
+            None => {
+                ctx.run_later(AUTH_TIMEOUT, |act, ctx| {
+                    if act.user.is_none() {
+                        act.close(ctx, close::AUTH_TIMEOUT, "no auth frame in time");
+                    }
+                });
+            }
+        }
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        if self.user.is_some() {
+            self.core.registry.do_send(SessionClosed {
+                session_id: self.id,
+            });
+        }
+    }
+}
+
+impl Handler<Deliver> for WsSession {
+    type Result = ();
+
+    /// While holding for a `sync`, new messages wait, but never more than the
+    /// outbound queue's bound: a busy room ends the hold early rather than grow it.
+    fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
+        match (&mut self.held, msg.seq) {
+            (Some(held), Some(_)) if held.len() < OUTBOUND_QUEUE => held.push(msg),
+            (Some(_), Some(_)) => {
+                self.release(ctx);
+                self.send_live(msg, ctx);
+            }
+            _ => self.send_live(msg, ctx),
+        }
+    }
+}
+
+impl Handler<Disconnect> for WsSession {
+    type Result = ();
+
+    fn handle(&mut self, msg: Disconnect, ctx: &mut Self::Context) {
+        let (code, reason) = close_for(msg.reason);
+        self.close(ctx, code, reason);
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
+    fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        self.last_heard = Instant::now();
+        match item {
+            Ok(ws::Message::Text(text)) => self.handle_text(&text, ctx),
+            Ok(ws::Message::Ping(payload)) => ctx.pong(&payload),
+            Ok(ws::Message::Pong(_)) => {}
+            Ok(ws::Message::Binary(_)) => {
+                let err = ApiError::with_detail(ErrorCode::InvalidJson, "Frames are JSON text");
+                ctx.text(protocol::error(None, &err));
+            }
+            Ok(ws::Message::Close(_)) => ctx.stop(),
+            Ok(ws::Message::Continuation(_) | ws::Message::Nop) => {}
+            Err(ws::ProtocolError::Overflow) => {
+                self.close(ctx, close::FRAME_TOO_LARGE, "frame too large");
+            }
+            Err(_) => ctx.stop(),
+        }
+    }
+}
