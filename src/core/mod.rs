@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod messages;
 pub mod rooms;
+mod run;
 pub mod security_events;
 pub mod sessions;
 pub mod update;

@@ -1,11 +1,10 @@
 //! Every actix message of the real-time core. Kept few and generic: rooms take
 //! [`Execute`] for every command, sessions take [`Deliver`] and [`Disconnect`].
 
-use actix::{Addr, Message, Recipient};
+use actix::{Message, Recipient};
 use bytestring::ByteString;
 use serde::{Deserialize, Serialize};
 
-use super::room::RoomActor;
 use crate::{
     core::{auth::Caller, rooms::RoomCommand, ApiError},
     domain::{
@@ -13,6 +12,14 @@ use crate::{
         keys::KeyDigest,
     },
 };
+
+/// How a room reaches its registry: only the messages a room sends it.
+#[derive(Clone)]
+pub struct RegistryLink {
+    pub idle: Recipient<RoomIdle>,
+    pub membership: Recipient<MembershipChanged>,
+    pub deleted: Recipient<RoomDeleted>,
+}
 
 /// How a room reaches one session.
 #[derive(Clone)]
@@ -155,8 +162,8 @@ pub struct CloseUserSessions {
 #[rtype(result = "()")]
 pub struct RoomIdle {
     pub room_id: RoomId,
-    /// Which actor is idle: a newer one may already serve the room.
-    pub addr: Addr<RoomActor>,
+    /// Which of the room's actors is idle: a newer one may already serve the room.
+    pub generation: u64,
 }
 
 /// A room was deleted here: its sessions forget it.

@@ -15,24 +15,48 @@ pub mod messages;
 pub mod registry;
 pub mod room;
 
-use actix::{dev::ToEnvelope, Actor, Addr, Handler, Message};
+use actix::{dev::ToEnvelope, Actor, Addr, Handler, Message, Recipient};
 
-/// Sends `msg` without waiting for an answer. An actor that is gone is logged, not
-/// silently skipped: the registry restarts rooms on their next use, but a message
+/// Sends a message without waiting for an answer. An actor that is gone is logged,
+/// not silently skipped: the registry restarts rooms on their next use, but a message
 /// lost on the way is worth knowing about.
-pub fn tell<A, M>(addr: &Addr<A>, msg: M)
+pub trait Tell<M> {
+    fn tell(&self, msg: M);
+}
+
+impl<A, M> Tell<M> for Addr<A>
 where
     A: Actor + Handler<M>,
     A::Context: ToEnvelope<A, M>,
     M: Message + Send + 'static,
     M::Result: Send,
 {
-    if addr.connected() {
-        addr.do_send(msg);
-    } else {
-        tracing::warn!(
-            message = std::any::type_name::<M>(),
-            "actor stopped; message dropped"
-        );
+    fn tell(&self, msg: M) {
+        if self.connected() {
+            self.do_send(msg);
+        } else {
+            dropped::<M>();
+        }
     }
+}
+
+impl<M> Tell<M> for Recipient<M>
+where
+    M: Message + Send + 'static,
+    M::Result: Send,
+{
+    fn tell(&self, msg: M) {
+        if self.connected() {
+            self.do_send(msg);
+        } else {
+            dropped::<M>();
+        }
+    }
+}
+
+fn dropped<M>() {
+    tracing::warn!(
+        message = std::any::type_name::<M>(),
+        "actor stopped; message dropped"
+    );
 }

@@ -22,12 +22,12 @@ use futures_util::future::join_all;
 use super::{
     cluster::{Control, ControlNotice, NodeInfo},
     messages::{
-        CatchUp, CloseReason, CloseUserSessions, Connect, Disconnect, MembershipChanged, Remote,
-        RoomDeleted, RoomIdle, SessionClosed, SessionLink, Shutdown, StopRoom, Subscribe, ToRoom,
-        Unsubscribe,
+        CatchUp, CloseReason, CloseUserSessions, Connect, Disconnect, MembershipChanged,
+        RegistryLink, Remote, RoomDeleted, RoomIdle, SessionClosed, SessionLink, Shutdown,
+        StopRoom, Subscribe, ToRoom, Unsubscribe,
     },
     room::RoomActor,
-    tell,
+    Tell,
 };
 use crate::{
     core::{rooms::RoomCommand, ApiError, ErrorCode},
@@ -50,10 +50,13 @@ pub struct Registry {
     sessions: HashMap<SessionId, SessionEntry>,
     /// The same sessions by user, for revocations and membership changes.
     by_user: HashMap<UserId, HashSet<SessionId>>,
+    /// Numbers the room actors it starts, so an idle notice names the actor it is of.
+    generations: u64,
 }
 
 struct RoomEntry {
     addr: Addr<RoomActor>,
+    generation: u64,
     /// Requests forwarded and not yet answered.
     in_flight: usize,
 }
@@ -74,13 +77,22 @@ impl Registry {
             rooms: HashMap::new(),
             sessions: HashMap::new(),
             by_user: HashMap::new(),
+            generations: 0,
         }
     }
 
     /// The room's actor, started (with the sessions subscribed to it) if it is not
     /// running: this is both the lazy start and the restart after a stop.
     fn room(&mut self, room_id: RoomId, ctx: &mut Context<Self>) -> &mut RoomEntry {
-        let start = || {
+        let generation = &mut self.generations;
+        let mut start = || {
+            *generation += 1;
+            let registry = ctx.address();
+            let link = RegistryLink {
+                idle: registry.clone().recipient(),
+                membership: registry.clone().recipient(),
+                deleted: registry.recipient(),
+            };
             let subscribers = self
                 .sessions
                 .values()
@@ -89,13 +101,15 @@ impl Registry {
                 .collect();
             let room = RoomActor::new(
                 room_id,
+                *generation,
                 self.engine.clone(),
                 self.node.clone(),
-                ctx.address(),
+                link,
                 subscribers,
             );
             RoomEntry {
                 addr: room.start(),
+                generation: *generation,
                 in_flight: 0,
             }
         };
@@ -155,10 +169,10 @@ impl Registry {
             if msg.joined {
                 entry.rooms.insert(msg.room_id);
                 let link = entry.link.clone();
-                tell(&room, Subscribe { link });
+                room.tell(Subscribe { link });
             } else {
                 entry.rooms.remove(&msg.room_id);
-                tell(&room, Unsubscribe { session_id });
+                room.tell(Unsubscribe { session_id });
             }
         }
     }
@@ -182,7 +196,7 @@ impl StreamHandler<Inbound> for Registry {
         match inbound {
             Inbound::Room { room_id, payload } => {
                 if let Some(room) = self.rooms.get(&room_id) {
-                    tell(&room.addr, Remote { payload });
+                    room.addr.tell(Remote { payload });
                 }
             }
             Inbound::Control { payload } => {
@@ -218,7 +232,7 @@ impl StreamHandler<Inbound> for Registry {
             }
             Inbound::Resubscribed => {
                 for room in self.rooms.values() {
-                    tell(&room.addr, CatchUp);
+                    room.addr.tell(CatchUp);
                 }
             }
         }
@@ -319,7 +333,7 @@ impl Handler<SessionClosed> for Registry {
         for room in entry.rooms {
             if let Some(room) = self.rooms.get(&room) {
                 let session_id = msg.session_id;
-                tell(&room.addr, Unsubscribe { session_id });
+                room.addr.tell(Unsubscribe { session_id });
             }
         }
     }
@@ -358,14 +372,16 @@ impl Handler<RoomIdle> for Registry {
         let idle = self
             .rooms
             .get(&msg.room_id)
-            .is_some_and(|entry| entry.addr == msg.addr && entry.in_flight == 0);
+            .is_some_and(|entry| entry.generation == msg.generation && entry.in_flight == 0);
         let watched = self
             .sessions
             .values()
             .any(|entry| entry.rooms.contains(&msg.room_id));
-        if idle && !watched {
-            self.rooms.remove(&msg.room_id);
-            tell(&msg.addr, StopRoom);
+        if !idle || watched {
+            return;
+        }
+        if let Some(entry) = self.rooms.remove(&msg.room_id) {
+            entry.addr.tell(StopRoom);
         }
     }
 }

@@ -17,19 +17,18 @@ use std::{
 };
 
 use actix::{
-    dev::SendError, Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, AtomicResponse,
-    Context, Handler, ResponseActFuture, SpawnHandle, WrapFuture,
+    dev::SendError, Actor, ActorContext, ActorFutureExt, AsyncContext, AtomicResponse, Context,
+    Handler, ResponseActFuture, SpawnHandle, WrapFuture,
 };
 use bytestring::ByteString;
 
 use super::{
     cluster::{NodeInfo, RoomNotice},
     messages::{
-        CatchUp, CloseReason, Deliver, Disconnect, Execute, MembershipChanged, Remote, RoomDeleted,
-        RoomIdle, SessionLink, StopRoom, Subscribe, Unsubscribe,
+        CatchUp, CloseReason, Deliver, Disconnect, Execute, MembershipChanged, RegistryLink,
+        Remote, RoomDeleted, RoomIdle, SessionLink, StopRoom, Subscribe, Unsubscribe,
     },
-    registry::Registry,
-    tell,
+    Tell,
 };
 use crate::{
     core::{
@@ -58,12 +57,14 @@ const CATCH_UP_BATCH: usize = 500;
 pub struct RoomActor {
     /// The one room this actor orders.
     room_id: RoomId,
+    /// Which of the room's actors on this node this is, named when it reports idle.
+    generation: u64,
     /// Where commands write and catch-ups read.
     engine: SharedEngine,
     /// This node: its id marks the events it publishes, its name its presence.
     node: Arc<NodeInfo>,
     /// The supervisor, told of membership changes, idleness and deletion.
-    registry: Addr<Registry>,
+    registry: RegistryLink,
     /// Whether the room exists (as loaded at start, created or deleted since). Requests
     /// read the room itself from the store; this only decides subscriptions and idling.
     exists: bool,
@@ -81,13 +82,15 @@ pub struct RoomActor {
 impl RoomActor {
     pub fn new(
         room_id: RoomId,
+        generation: u64,
         engine: SharedEngine,
         node: Arc<NodeInfo>,
-        registry: Addr<Registry>,
+        registry: RegistryLink,
         subscribers: Vec<SessionLink>,
     ) -> Self {
         Self {
             room_id,
+            generation,
             engine,
             node,
             registry,
@@ -314,14 +317,11 @@ impl RoomActor {
             }
         }
         for (user_id, joined) in effects.memberships {
-            tell(
-                &self.registry,
-                MembershipChanged {
-                    room_id: self.room_id,
-                    user_id,
-                    joined,
-                },
-            );
+            self.registry.membership.tell(MembershipChanged {
+                room_id: self.room_id,
+                user_id,
+                joined,
+            });
         }
         match effects.room {
             RoomChange::Unchanged => {}
@@ -342,12 +342,9 @@ impl RoomActor {
         for (_, timer) in self.typing.drain() {
             ctx.cancel_future(timer);
         }
-        tell(
-            &self.registry,
-            RoomDeleted {
-                room_id: self.room_id,
-            },
-        );
+        self.registry.deleted.tell(RoomDeleted {
+            room_id: self.room_id,
+        });
     }
 }
 
@@ -370,21 +367,17 @@ impl Actor for RoomActor {
                 .collect();
             act.refresh_presence(sessions);
         });
-        ctx.run_interval(MISSING_ROOM_TIMEOUT, |act, ctx| {
+        ctx.run_interval(MISSING_ROOM_TIMEOUT, |act, _| {
             let limit = if act.exists {
                 IDLE_TIMEOUT
             } else {
                 MISSING_ROOM_TIMEOUT
             };
             if act.subscribers.is_empty() && act.last_request.elapsed() >= limit {
-                let addr = ctx.address();
-                tell(
-                    &act.registry,
-                    RoomIdle {
-                        room_id: act.room_id,
-                        addr,
-                    },
-                );
+                act.registry.idle.tell(RoomIdle {
+                    room_id: act.room_id,
+                    generation: act.generation,
+                });
             }
         });
     }

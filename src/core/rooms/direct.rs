@@ -6,7 +6,6 @@ use chrono::Utc;
 use super::ReadRoom;
 use crate::{
     core::{
-        actors::messages::MembershipChanged,
         auth::{Caller, UserCaller},
         views::{Made, RoomBody},
         ApiError, Core, ErrorCode,
@@ -57,11 +56,7 @@ impl Core {
         let created = room_id == room.id;
         if created {
             for user_id in [me, other] {
-                self.registry.do_send(MembershipChanged {
-                    room_id,
-                    user_id,
-                    joined: true,
-                });
+                self.joined(room_id, user_id);
             }
         }
         let body = self.run(Caller::User(caller), ReadRoom { room_id }).await?;

@@ -1,5 +1,6 @@
 //! Rooms (`API.md` §5). Every request about one room is a [`RoomCommand`], one file
-//! each, run by that room's actor; [`Core::run`] is how either edge sends one there.
+//! each, run by that room's actor; `Core::run` (in `core/run.rs`) is how either edge
+//! sends one there.
 //! Lists of rooms and the direct-room lookup read or write several rooms and run
 //! outside any room's actor.
 
@@ -38,46 +39,16 @@ pub use self::{
 };
 use crate::{
     core::{
-        actors::messages::{Execute, ToRoom},
-        auth::Caller,
         events::Event,
         views::{MembershipBody, RoomBody},
-        ApiError, Core, ErrorCode,
+        ApiError, ErrorCode,
     },
     domain::{
-        ids::{MessageId, RoomId, UserId},
+        ids::{RoomId, UserId},
         room::{Membership, Room},
     },
     engine::AddMember as Added,
 };
-
-impl Core {
-    /// Runs `command` on its room's actor (started if need be) and waits for the
-    /// answer: the one way into a room, for REST and WebSocket alike.
-    pub async fn run<C: RoomCommand>(
-        &self,
-        caller: Caller,
-        command: C,
-    ) -> Result<C::Output, ApiError> {
-        let room_id = match command.target() {
-            Target::Room(room_id) => room_id,
-            Target::Message(message_id) => self.room_of(message_id).await?,
-        };
-        let execute = Execute { caller, command };
-        self.registry
-            .send(ToRoom { room_id, execute })
-            .await
-            .map_err(|_| {
-                ApiError::with_detail(ErrorCode::ServiceUnavailable, "The node is shutting down")
-            })?
-    }
-
-    /// The room a message lives in; `MESSAGE_NOT_FOUND` if there is no such message.
-    async fn room_of(&self, id: MessageId) -> Result<RoomId, ApiError> {
-        let message = self.engine.get_message(id).await?;
-        Ok(message.ok_or(ErrorCode::MessageNotFound)?.room_id)
-    }
-}
 
 /// The room as the API shows it, with the store's current counters.
 async fn room_body(ctx: &RoomContext, room: Room) -> Result<RoomBody, ApiError> {
