@@ -16,6 +16,7 @@
 
 pub mod memory;
 pub mod redis;
+mod rules;
 
 use std::sync::Arc;
 

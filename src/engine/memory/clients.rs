@@ -9,9 +9,9 @@ use crate::{
     domain::{
         client::Client,
         ids::{ClientId, UserId},
-        keys::{KeyDigest, KeyOwner, KeyRecord, RECORD_RETENTION},
+        keys::{KeyDigest, KeyOwner, KeyRecord},
     },
-    engine::Rotation,
+    engine::{rules::retention::tombstone_until, Rotation},
 };
 
 impl State {
@@ -81,7 +81,7 @@ impl State {
         if let Some(record) = self.keys.get_mut(&digest) {
             record.revoked_at = Some(revoked_at);
             self.tombstones
-                .push_back((revoked_at + RECORD_RETENTION, digest));
+                .push_back((tombstone_until(revoked_at), digest));
         }
     }
 

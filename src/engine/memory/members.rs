@@ -3,14 +3,17 @@
 
 use std::ops::Bound;
 
-use super::{paginate, State};
+use super::State;
 use crate::{
     domain::{
         ids::{RoomId, UserId},
         page::{Page, PageRequest},
         room::{Member, Membership, Room, RoomStats},
     },
-    engine::AddMember,
+    engine::{
+        rules::paging::{member_cursor, paginate, user_room_after, user_room_cursor},
+        AddMember,
+    },
 };
 
 impl State {
@@ -39,7 +42,9 @@ impl State {
         let Some(member) = state.members.remove(&user) else {
             return false;
         };
-        state.member_order.remove(&member.membership.order_key());
+        state
+            .member_order
+            .remove(&member_cursor(&member.membership));
         if let Some(rooms) = self.user_rooms.get_mut(&user) {
             rooms.remove(&room);
         }
@@ -68,7 +73,7 @@ impl State {
             .member_order
             .range((start, Bound::Unbounded))
             .filter_map(|(_, user)| room.members.get(user).cloned());
-        paginate(members, page.limit, |m| m.membership.order_key())
+        paginate(members, page.limit, |m| member_cursor(&m.membership))
     }
 
     pub(super) fn list_user_rooms(
@@ -76,7 +81,7 @@ impl State {
         user: UserId,
         page: &PageRequest,
     ) -> Page<(Room, RoomStats, Member)> {
-        let after = page.cursor.as_deref().and_then(RoomId::parse);
+        let after = user_room_after(page.cursor.as_deref());
         let rooms = self
             .user_rooms
             .get(&user)
@@ -88,7 +93,7 @@ impl State {
                 let member = room.members.get(&user)?;
                 Some((room.room.clone(), room.stats(), member.clone()))
             });
-        paginate(rooms, page.limit, |(room, _, _)| room.id.to_string())
+        paginate(rooms, page.limit, |(room, _, _)| user_room_cursor(room.id))
     }
 
     pub(super) fn mark_read(&mut self, room: RoomId, user: UserId, seq: u64) -> Option<u64> {
@@ -113,7 +118,7 @@ impl State {
         };
         state
             .member_order
-            .insert(membership.order_key(), membership.user_id);
+            .insert(member_cursor(membership), membership.user_id);
         state.members.insert(membership.user_id, member);
         self.user_rooms
             .entry(membership.user_id)

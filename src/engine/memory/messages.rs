@@ -5,9 +5,12 @@ use super::State;
 use crate::{
     domain::{
         ids::{MessageId, RoomId},
-        message::{Appended, HistoryRange, Message, IDEMPOTENCY_WINDOW},
+        message::{Appended, HistoryRange, Message},
     },
-    engine::Update,
+    engine::{
+        rules::{history, retention::idempotency_horizon},
+        Update,
+    },
 };
 
 impl State {
@@ -16,7 +19,7 @@ impl State {
             return Appended::RoomGone;
         };
         if let Some(cmid) = &message.client_msg_id {
-            let horizon = message.created_at - IDEMPOTENCY_WINDOW;
+            let horizon = idempotency_horizon(message.created_at);
             room.client_msg_ids.retain(|_, (_, at)| *at >= horizon);
             if let Some(original) = room
                 .client_msg_ids
@@ -55,27 +58,11 @@ impl State {
         let Some(room) = self.rooms.get(&room) else {
             return Vec::new();
         };
-        let messages = &room.messages;
-        match range {
-            HistoryRange::After(after) => {
-                let start = usize::try_from(after)
-                    .unwrap_or(usize::MAX)
-                    .min(messages.len());
-                messages.iter().skip(start).take(limit).cloned().collect()
-            }
-            HistoryRange::Before(before) => {
-                let end = usize::try_from(before.saturating_sub(1))
-                    .unwrap_or(usize::MAX)
-                    .min(messages.len());
-                messages
-                    .iter()
-                    .take(end)
-                    .rev()
-                    .take(limit)
-                    .cloned()
-                    .collect()
-            }
-        }
+        let last = room.messages.len() as u64;
+        history::window(range, limit, last)
+            .into_iter()
+            .filter_map(|seq| room.message(seq).cloned())
+            .collect()
     }
 
     pub(super) fn update_message(&mut self, before: &Message, after: &Message) -> Update {

@@ -16,7 +16,7 @@
 //! - `presence.rs`: `impl Presence`.
 //!
 //! The rules both back ends share (paging, history windows, retention) are in
-//! [`super::rules`]; this engine only does the bookkeeping around them.
+//! `engine::rules`; this engine only does the bookkeeping around them.
 
 mod broker;
 mod clients;
@@ -164,16 +164,4 @@ fn after_cursor<'a, V>(
         .range((start, Bound::Unbounded))
         .take_while(move |((owner, _), _)| *owner == client)
         .map(|(_, value)| value)
-}
-
-/// Takes at most `limit` items; when more follow, the cursor is the last item's key.
-fn paginate<T>(
-    items: impl Iterator<Item = T>,
-    limit: usize,
-    key: impl Fn(&T) -> String,
-) -> crate::domain::page::Page<T> {
-    let mut items = items.peekable();
-    let data: Vec<T> = items.by_ref().take(limit).collect();
-    let next_cursor = items.peek().and(data.last()).map(key);
-    crate::domain::page::Page { data, next_cursor }
 }

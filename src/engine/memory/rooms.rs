@@ -2,18 +2,21 @@
 //! apart), the creation-order index for `list_rooms`, and the one-room-per-pair index
 //! of direct rooms.
 
-use super::{after_cursor, paginate, RoomState, State};
-use crate::domain::{
-    ids::{ClientId, RoomId, UserId},
-    page::{Page, PageRequest},
-    room::{Membership, Room, RoomStats},
+use super::{after_cursor, RoomState, State};
+use crate::{
+    domain::{
+        ids::{ClientId, RoomId, UserId},
+        page::{Page, PageRequest},
+        room::{Membership, Room, RoomStats},
+    },
+    engine::rules::paging::{paginate, room_cursor},
 };
 
 impl State {
     pub(super) fn create_room(&mut self, room: &Room, members: &[Membership]) {
         self.rooms.insert(room.id, RoomState::new(room.clone()));
         self.room_order
-            .insert((room.client_id, room.order_key()), room.id);
+            .insert((room.client_id, room_cursor(room)), room.id);
         for membership in members {
             self.insert_member(membership);
         }
@@ -44,7 +47,7 @@ impl State {
         let rooms = after_cursor(&self.room_order, client, page)
             .filter_map(|id| self.rooms.get(id))
             .map(|r| (r.room.clone(), r.stats()));
-        paginate(rooms, page.limit, |(room, _)| room.order_key())
+        paginate(rooms, page.limit, |(room, _)| room_cursor(room))
     }
 
     /// A room deleted meanwhile stays deleted: only a stored room is overwritten.
@@ -58,7 +61,7 @@ impl State {
         let Some(removed) = self.rooms.remove(&room.id) else {
             return Vec::new();
         };
-        self.room_order.remove(&(room.client_id, room.order_key()));
+        self.room_order.remove(&(room.client_id, room_cursor(room)));
         self.direct_pairs.retain(|_, id| *id != room.id);
         for message in &removed.messages {
             self.message_index.remove(&message.id);

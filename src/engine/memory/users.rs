@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{after_cursor, paginate, State};
+use super::{after_cursor, State};
 use crate::{
     domain::{
         ids::{ClientId, UserId},
@@ -11,7 +11,10 @@ use crate::{
         page::{Page, PageRequest},
         user::{User, UserFilter},
     },
-    engine::{EngineError, Update},
+    engine::{
+        rules::paging::{paginate, user_cursor},
+        EngineError, Update,
+    },
 };
 
 impl State {
@@ -27,7 +30,7 @@ impl State {
         self.emails.insert(email, user.id);
         self.usernames.insert(username, user.id);
         self.user_order
-            .insert((user.client_id, user.order_key()), user.id);
+            .insert((user.client_id, user_cursor(user)), user.id);
         self.users.insert(user.id, user.clone());
         self.keys.insert(key.digest, key.clone());
         self.live_user.insert(user.id, key.digest);
@@ -53,7 +56,7 @@ impl State {
             .filter_map(|id| self.users.get(id))
             .filter(|user| filter.matches(user))
             .cloned();
-        paginate(users, page.limit, User::order_key)
+        paginate(users, page.limit, user_cursor)
     }
 
     pub(super) fn update_user(
@@ -90,7 +93,7 @@ impl State {
         self.emails.remove(&(user.client_id, user.email.key()));
         self.usernames
             .remove(&(user.client_id, user.username.key()));
-        self.user_order.remove(&(user.client_id, user.order_key()));
+        self.user_order.remove(&(user.client_id, user_cursor(user)));
         if let Some(live) = self.live_user.remove(&user.id) {
             self.revoke(live, revoked_at);
         }

@@ -12,9 +12,12 @@ use crate::{
     domain::{
         client::Client,
         ids::{ClientId, UserId},
-        keys::{KeyDigest, KeyOwner, KeyRecord, RECORD_RETENTION},
+        keys::{KeyDigest, KeyOwner, KeyRecord},
     },
-    engine::{EngineError, Rotation},
+    engine::{
+        rules::retention::{expired_record_until, tombstone_until},
+        EngineError, Rotation,
+    },
 };
 
 impl RedisEngine {
@@ -23,9 +26,7 @@ impl RedisEngine {
         [
             self.keys.key_record_prefix(),
             revoked_at.to_rfc3339(),
-            (revoked_at + RECORD_RETENTION)
-                .timestamp_millis()
-                .to_string(),
+            tombstone_until(revoked_at).timestamp_millis().to_string(),
         ]
     }
 }
@@ -36,7 +37,7 @@ impl RedisEngine {
 pub(super) fn key_purge_ms(record: &KeyRecord) -> String {
     record
         .expires_at
-        .map(|at| (at + RECORD_RETENTION).timestamp_millis().to_string())
+        .map(|at| expired_record_until(at).timestamp_millis().to_string())
         .unwrap_or_default()
 }
 

@@ -10,16 +10,22 @@ use crate::{
     domain::{
         ids::ClientId,
         page::{Page, PageRequest},
-        security_event::{EventFilter, SecurityEvent, RETENTION},
+        security_event::{EventFilter, SecurityEvent},
     },
-    engine::EngineError,
+    engine::{
+        rules::{
+            paging::Pager,
+            retention::{event_horizon, event_kept},
+        },
+        EngineError,
+    },
 };
 
 pub(super) async fn record_event(
     engine: &RedisEngine,
     event: &SecurityEvent,
 ) -> Result<(), EngineError> {
-    let horizon = (event.at - RETENTION).timestamp_millis().to_string();
+    let horizon = event_horizon(event.at).timestamp_millis().to_string();
     let mut conn = engine.conn().await?;
     let _: String = timed(
         redis::cmd("XADD")
@@ -44,13 +50,12 @@ pub(super) async fn list_events(
 ) -> Result<Page<SecurityEvent>, EngineError> {
     let mut conn = engine.conn().await?;
     let stream = engine.keys.events(client);
-    let horizon = Utc::now() - RETENTION;
+    let horizon = event_horizon(Utc::now());
     let mut end = page
         .cursor
         .as_ref()
         .map_or("+".to_owned(), |c| format!("({c}"));
-    let mut data = Vec::with_capacity(page.limit);
-    let mut last_id = None;
+    let mut pager = Pager::new(page.limit);
     loop {
         let reply: StreamRangeReply =
             timed(conn.xrevrange_count(&stream, &end, "-", SCAN_BATCH)).await?;
@@ -64,30 +69,21 @@ pub(super) async fn list_events(
                 .get(EVENT_FIELD)
                 .ok_or_else(|| EngineError::Corrupt(anyhow!("event without body")))?;
             let event: SecurityEvent = from_json(&text)?;
-            if event.at < horizon {
-                return Ok(Page {
-                    data,
-                    next_cursor: None,
-                });
+            // Newest first, so the first event past the horizon ends the listing:
+            // `MINID ~` trims lazily, and what it left is older still.
+            if !event_kept(&event, horizon) {
+                return Ok(pager.finish());
             }
             if !filter.matches(&event) {
                 continue;
             }
-            if data.len() == page.limit {
-                return Ok(Page {
-                    data,
-                    next_cursor: last_id,
-                });
+            if pager.offer(event, |_| entry.id.clone()).is_break() {
+                return Ok(pager.finish());
             }
-            data.push(event);
-            last_id = Some(entry.id.clone());
         }
         if exhausted {
             break;
         }
     }
-    Ok(Page {
-        data,
-        next_cursor: None,
-    })
+    Ok(pager.finish())
 }

@@ -17,7 +17,10 @@ use crate::{
         page::{Page, PageRequest},
         room::{Member, Membership, Room, RoomStats},
     },
-    engine::{AddMember, EngineError},
+    engine::{
+        rules::paging::{member_cursor, user_room_after, user_room_cursor},
+        AddMember, EngineError,
+    },
 };
 
 impl RedisEngine {
@@ -34,10 +37,10 @@ impl RedisEngine {
             membership.user_id.to_string(),
             membership_json(membership)?,
         )
-        .zadd(self.keys.member_order(room), membership.order_key(), 0)
+        .zadd(self.keys.member_order(room), member_cursor(membership), 0)
         .zadd(
             self.keys.user_rooms(membership.user_id),
-            room.to_string(),
+            user_room_cursor(room),
             0,
         );
         Ok(())
@@ -81,7 +84,7 @@ pub(super) async fn add_member(
             .key(engine.keys.user(membership.user_id))
             .arg(membership.user_id.to_string())
             .arg(membership_json(membership)?)
-            .arg(membership.order_key())
+            .arg(member_cursor(membership))
             .arg(room.to_string())
             .arg(max_members)
             .invoke_async(&mut conn),
@@ -159,12 +162,7 @@ pub(super) async fn list_user_rooms(
     page: &PageRequest,
 ) -> Result<Page<(Room, RoomStats, Member)>, EngineError> {
     let mut conn = engine.conn().await?;
-    // As in the memory engine, a cursor that is not a room id starts from the top.
-    let after = page
-        .cursor
-        .as_deref()
-        .and_then(RoomId::parse)
-        .map(|id| id.to_string());
+    let after = user_room_after(page.cursor.as_deref()).map(user_room_cursor);
     let queue = |pipe: &mut Pipeline, member: &str| {
         let room = RoomId::parse(member).ok_or_else(|| unexpected("user rooms", member))?;
         engine.queue_room(pipe, room);

@@ -10,7 +10,7 @@ use crate::{
         ids::{MessageId, RoomId},
         message::{Appended, HistoryRange, Message, IDEMPOTENCY_WINDOW},
     },
-    engine::{EngineError, Update},
+    engine::{rules::history, EngineError, Update},
 };
 
 pub(super) async fn append_message(
@@ -74,7 +74,7 @@ pub(super) async fn list_messages(
     let mut conn = engine.conn().await?;
     let last: Option<String> = timed(conn.hget(engine.keys.room_state(room), STATE_SEQ)).await?;
     let last = last.as_deref().map(parse_seq).transpose()?.unwrap_or(0);
-    let seqs = history_seqs(range, limit, last);
+    let seqs = history::window(range, limit, last);
     let key = engine.keys.messages(room);
     let mut messages = Vec::with_capacity(seqs.len());
     for batch in seqs.chunks(SCAN_BATCH) {
@@ -110,45 +110,5 @@ pub(super) async fn update_message(
         "OK" => Ok(Update::Applied),
         "STALE" => Ok(Update::Stale),
         other => Err(unexpected("update_message", other)),
-    }
-}
-
-/// The seqs a history read returns, in its order. Seqs run 1..=`last` with no gap, so
-/// the slice is arithmetic: no index to scan.
-fn history_seqs(range: HistoryRange, limit: usize, last: u64) -> Vec<u64> {
-    let limit = u64::try_from(limit).unwrap_or(u64::MAX);
-    match range {
-        HistoryRange::After(after) => {
-            let end = last.min(after.saturating_add(limit));
-            (after.saturating_add(1)..=end).collect()
-        }
-        HistoryRange::Before(before) => {
-            let top = last.min(before.saturating_sub(1));
-            let Some(span) = limit.checked_sub(1) else {
-                return Vec::new();
-            };
-            let bottom = top.saturating_sub(span).max(1);
-            (bottom..=top).rev().collect()
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn history_seqs_cover_the_same_slice_as_the_memory_engine() {
-        assert_eq!(history_seqs(HistoryRange::After(0), 3, 5), [1, 2, 3]);
-        assert_eq!(history_seqs(HistoryRange::After(3), 10, 5), [4, 5]);
-        assert!(history_seqs(HistoryRange::After(5), 10, 5).is_empty());
-        assert!(history_seqs(HistoryRange::After(u64::MAX), 10, 5).is_empty());
-        assert_eq!(history_seqs(HistoryRange::Before(5), 2, 5), [4, 3]);
-        assert_eq!(history_seqs(HistoryRange::Before(u64::MAX), 2, 5), [5, 4]);
-        assert_eq!(history_seqs(HistoryRange::Before(3), 10, 5), [2, 1]);
-        assert!(history_seqs(HistoryRange::Before(1), 10, 5).is_empty());
-        assert!(history_seqs(HistoryRange::Before(5), 0, 5).is_empty());
-        assert!(history_seqs(HistoryRange::After(0), 0, 5).is_empty());
-        assert!(history_seqs(HistoryRange::Before(9), 3, 0).is_empty());
     }
 }

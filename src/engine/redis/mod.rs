@@ -19,7 +19,7 @@
 //!   (paging through an ordered set).
 //!
 //! The rules both back ends share (paging, history windows, retention) are in
-//! [`super::rules`]; this engine only does the I/O around them.
+//! `engine::rules`; this engine only does the I/O around them.
 
 mod clients;
 mod events;

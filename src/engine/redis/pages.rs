@@ -5,7 +5,10 @@ use deadpool_redis::Connection;
 use redis::{AsyncCommands, Pipeline};
 
 use super::{replies, timed, unexpected, Replies, SCAN_BATCH};
-use crate::{domain::page::Page, engine::EngineError};
+use crate::{
+    domain::page::Page,
+    engine::{rules::paging::Pager, EngineError},
+};
 
 /// The id at the end of an order key (`{nanos}:{id}`, see `domain::page::order_key`).
 pub(super) fn ordered_id<T>(member: &str, parse: fn(&str) -> Option<T>) -> Result<T, EngineError> {
@@ -17,11 +20,10 @@ pub(super) fn ordered_id<T>(member: &str, parse: fn(&str) -> Option<T>) -> Resul
 }
 
 /// One page of a lexically ordered set (all scores 0), after `cursor`. Every member
-/// is a list's cursor value, so the page's cursor is the member of its last item.
-/// Each batch of members is loaded in one atomic pipeline: `queue` adds a member's
-/// reads and `read` turns their replies into an item, or `None` for a record gone
-/// meanwhile, which is skipped. Like the memory engine, the cursor is set only when
-/// another item follows.
+/// is its item's cursor (see `rules::paging`), so members feed the [`Pager`] as they
+/// are. Each batch of members is loaded in one atomic pipeline: `queue` adds a
+/// member's reads and `read` turns their replies into an item, or `None` for a record
+/// gone meanwhile (or filtered out), which is skipped.
 pub(super) async fn lex_page<T>(
     conn: &mut Connection,
     set: &str,
@@ -33,8 +35,7 @@ pub(super) async fn lex_page<T>(
     let mut start = cursor.map_or_else(|| "-".to_owned(), |c| format!("({c}"));
     // One more than the page, so a full page knows whether another item follows.
     let batch = limit.saturating_add(1).min(SCAN_BATCH);
-    let mut data = Vec::with_capacity(limit.min(SCAN_BATCH));
-    let mut last = None;
+    let mut pager = Pager::new(limit);
     loop {
         let members: Vec<String> =
             timed(conn.zrangebylex_limit(set, &start, "+", 0, batch as isize)).await?;
@@ -52,21 +53,13 @@ pub(super) async fn lex_page<T>(
             let Some(item) = read(&mut replies)? else {
                 continue;
             };
-            if data.len() == limit {
-                return Ok(Page {
-                    data,
-                    next_cursor: last,
-                });
+            if pager.offer(item, |_| member.clone()).is_break() {
+                return Ok(pager.finish());
             }
-            data.push(item);
-            last = Some(member.clone());
         }
         if members.len() < batch {
             break;
         }
     }
-    Ok(Page {
-        data,
-        next_cursor: None,
-    })
+    Ok(pager.finish())
 }

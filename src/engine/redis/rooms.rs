@@ -15,7 +15,10 @@ use crate::{
         page::{Page, PageRequest},
         room::{Membership, Room, RoomStats},
     },
-    engine::EngineError,
+    engine::{
+        rules::paging::{member_cursor, room_cursor},
+        EngineError,
+    },
 };
 
 impl RedisEngine {
@@ -55,7 +58,7 @@ pub(super) async fn create_room(
     let mut pipe = redis::pipe();
     pipe.atomic()
         .set(engine.keys.room(room.id), to_json(room)?)
-        .zadd(engine.keys.room_order(room.client_id), room.order_key(), 0);
+        .zadd(engine.keys.room_order(room.client_id), room_cursor(room), 0);
     for membership in members {
         engine.queue_insert_member(&mut pipe, membership)?;
     }
@@ -86,13 +89,13 @@ pub(super) async fn create_direct_room(
         .key(engine.keys.user_rooms(b.user_id))
         .arg(room.id.to_string())
         .arg(to_json(room)?)
-        .arg(room.order_key())
+        .arg(room_cursor(room))
         .arg(&engine.keys.room_family().args());
     for membership in pair {
         invocation
             .arg(membership.user_id.to_string())
             .arg(membership_json(membership)?)
-            .arg(membership.order_key());
+            .arg(member_cursor(membership));
     }
     let mut conn = engine.conn().await?;
     let id: String = timed(invocation.invoke_async(&mut conn)).await?;
@@ -163,7 +166,7 @@ pub(super) async fn delete_room(
             .key(engine.keys.room_state(room.id))
             .key(engine.keys.room_order(room.client_id))
             .arg(room.id.to_string())
-            .arg(room.order_key())
+            .arg(room_cursor(room))
             .arg(&engine.keys.user_rooms_family().args())
             .arg(&engine.keys.message_family().args())
             .invoke_async(&mut conn),

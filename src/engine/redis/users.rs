@@ -19,7 +19,7 @@ use crate::{
         page::{Page, PageRequest},
         user::{User, UserFilter},
     },
-    engine::{EngineError, Update},
+    engine::{rules::paging::user_cursor, EngineError, Update},
 };
 
 pub(super) async fn create_user(
@@ -38,7 +38,7 @@ pub(super) async fn create_user(
         .key(engine.keys.user_key(user.id))
         .arg(user.id.to_string())
         .arg(to_json(user)?)
-        .arg(user.order_key())
+        .arg(user_cursor(user))
         .arg(key.digest.to_hex())
         .arg(key_purge_ms(key));
     for (field, value) in key_fields(key) {
@@ -156,7 +156,7 @@ pub(super) async fn delete_user(
             .key(engine.keys.user_key(user.id))
             .key(engine.keys.user_rooms(user.id))
             .arg(&engine.revocation_args(revoked_at))
-            .arg(user.order_key())
+            .arg(user_cursor(user))
             .arg(user.id.to_string())
             .arg(&engine.keys.members_family().args())
             .arg(&engine.keys.member_order_family().args())
