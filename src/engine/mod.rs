@@ -168,6 +168,16 @@ pub trait Store: Send + Sync {
         pair: &[Membership; 2],
     ) -> Result<RoomId, EngineError>;
     async fn get_room(&self, id: RoomId) -> Result<Option<(Room, RoomStats)>, EngineError>;
+    /// The room with its counters and, when `user` is given, that user's membership
+    /// (`None` if not a member), read in one step: one critical section in memory, one
+    /// atomic round trip on Redis. A command that checks access before it writes thus
+    /// sees the room and the membership as they were at the same instant, for the
+    /// price of one read. `None` if the room does not exist.
+    async fn get_room_with_member(
+        &self,
+        room: RoomId,
+        user: Option<UserId>,
+    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError>;
     /// The client's rooms in creation order.
     async fn list_rooms(
         &self,

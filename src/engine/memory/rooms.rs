@@ -7,7 +7,7 @@ use crate::{
     domain::{
         ids::{ClientId, RoomId, UserId},
         page::{Page, PageRequest},
-        room::{Membership, Room, RoomStats},
+        room::{Member, Membership, Room, RoomStats},
     },
     engine::rules::paging::{paginate, room_cursor},
 };
@@ -37,6 +37,16 @@ impl State {
 
     pub(super) fn get_room(&self, id: RoomId) -> Option<(Room, RoomStats)> {
         self.rooms.get(&id).map(|r| (r.room.clone(), r.stats()))
+    }
+
+    pub(super) fn get_room_with_member(
+        &self,
+        id: RoomId,
+        user: Option<UserId>,
+    ) -> Option<(Room, RoomStats, Option<Member>)> {
+        let room = self.rooms.get(&id)?;
+        let member = user.and_then(|user| room.members.get(&user)).cloned();
+        Some((room.room.clone(), room.stats(), member))
     }
 
     pub(super) fn list_rooms(

@@ -132,6 +132,14 @@ impl Store for MemoryEngine {
         Ok(self.state()?.get_room(id))
     }
 
+    async fn get_room_with_member(
+        &self,
+        room: RoomId,
+        user: Option<UserId>,
+    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError> {
+        Ok(self.state()?.get_room_with_member(room, user))
+    }
+
     async fn list_rooms(
         &self,
         client: ClientId,

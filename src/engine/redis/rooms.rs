@@ -4,6 +4,7 @@
 use redis::Pipeline;
 
 use super::{
+    members::read_member,
     next_reply,
     pages::{lex_page, ordered_id},
     records::*,
@@ -13,7 +14,7 @@ use crate::{
     domain::{
         ids::{ClientId, RoomId, UserId},
         page::{Page, PageRequest},
-        room::{Membership, Room, RoomStats},
+        room::{Member, Membership, Room, RoomStats},
     },
     engine::{
         rules::paging::{member_cursor, room_cursor},
@@ -111,6 +112,29 @@ pub(super) async fn get_room(
     engine.queue_room(&mut pipe, id);
     let mut conn = engine.conn().await?;
     read_room(&mut replies(&mut conn, &pipe).await?)
+}
+
+/// Queues the room's reads and the membership's in one atomic pipeline: one round
+/// trip, and no write can fall between the two.
+pub(super) async fn get_room_with_member(
+    engine: &RedisEngine,
+    id: RoomId,
+    user: Option<UserId>,
+) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError> {
+    let mut pipe = redis::pipe();
+    pipe.atomic();
+    engine.queue_room(&mut pipe, id);
+    if let Some(user) = user {
+        engine.queue_member(&mut pipe, id, user);
+    }
+    let mut conn = engine.conn().await?;
+    let mut replies = replies(&mut conn, &pipe).await?;
+    let room = read_room(&mut replies)?;
+    let member = match user {
+        Some(_) => read_member(&mut replies)?,
+        None => None,
+    };
+    Ok(room.map(|(room, stats)| (room, stats, member)))
 }
 
 pub(super) async fn list_rooms(

@@ -130,6 +130,14 @@ impl Store for RedisEngine {
         rooms::get_room(self, id).await
     }
 
+    async fn get_room_with_member(
+        &self,
+        room: RoomId,
+        user: Option<UserId>,
+    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError> {
+        rooms::get_room_with_member(self, room, user).await
+    }
+
     async fn list_rooms(
         &self,
         client: ClientId,
