@@ -11,8 +11,13 @@
 //! - a room's messages are numbered 1, 2, 3… with no gap, each number given once.
 //!
 //! Cross-node delivery is the [`Broker`] beside `Store`: per-node subscriptions to
-//! room channels and one control channel. With Redis, the append that assigns a
-//! message's `seq` also announces it on the room's channel, in the same script.
+//! room channels and one control channel. The append that assigns a message's `seq`
+//! also announces it on the room's channel, in the same step (with Redis, the same
+//! script; in memory, the same critical section). The memory broker has one listener,
+//! its own node, and otherwise keeps the Redis broker's contract.
+//!
+//! The rules both back ends share (paging and cursors, history windows, retention)
+//! are written once, in `rules/`.
 
 pub mod memory;
 pub mod redis;
@@ -278,8 +283,9 @@ pub enum Topic {
 }
 
 /// Delivery between nodes. Payloads are opaque here; the real-time core reads them.
-/// `Store::append_message` announces each new message (`{"seq": N}`) on its room's
-/// channel itself, atomically with the append.
+/// `Store::append_message` announces each new message (`{"seq":N}`, no spaces) on its
+/// room's channel itself, atomically with the append. Subscriptions are a set per
+/// node, not a count: one `unsubscribe` undoes any number of `subscribe`s.
 #[async_trait]
 pub trait Broker: Send + Sync {
     /// Starts this node's one subscriber connection; what arrives goes to `sink`.

@@ -1,5 +1,6 @@
 //! Messages. A room's history is a `Vec` where `seq` n sits at index n - 1, so the
-//! append that pushes is the one that numbers, and a history window is a slice.
+//! append that pushes is the one that numbers, and a history window is a slice. The
+//! append also announces the new `seq` on the room's channel, as the Redis script does.
 
 use super::State;
 use crate::{
@@ -39,6 +40,7 @@ impl State {
         room.messages.push(stored.clone());
         self.message_index
             .insert(stored.id, (stored.room_id, stored.seq));
+        self.announce(stored.room_id, stored.seq);
         Appended::New(stored)
     }
 

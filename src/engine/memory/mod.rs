@@ -12,7 +12,8 @@
 //! - `clients.rs`: clients and their keys (rotation, revocation, tombstones);
 //! - `users.rs`, `rooms.rs`, `members.rs`, `messages.rs`, `events.rs`: the other
 //!   sections of `Store`, each as `impl State` methods that run under the lock;
-//! - `broker.rs`: `impl Broker`, in-process delivery to this node's sink;
+//! - `broker.rs`: `impl Broker`, in-process delivery to this node's sink (with the
+//!   same subscription semantics as Redis pub/sub);
 //! - `presence.rs`: `impl Presence`.
 //!
 //! The rules both back ends share (paging, history windows, retention) are in
@@ -84,6 +85,9 @@ struct State {
     message_index: HashMap<MessageId, (RoomId, u64)>,
     /// Each room's live sessions.
     presence: HashMap<RoomId, HashMap<(UserId, SessionId), PresenceEntry>>,
+    /// This node's subscriptions and sink: under the same lock, so an append announces
+    /// its `seq` in the step that assigned it.
+    broker: broker::LocalBroker,
 }
 
 /// Which node holds a session, and until when it counts as online.
