@@ -11,11 +11,17 @@
 //! - a room's messages are numbered 1, 2, 3… with no gap, each number given once.
 //!
 //! Cross-node delivery is the [`Broker`] beside `Store`: per-node subscriptions to
-//! room channels and one control channel. With Redis, the append that assigns a
-//! message's `seq` also announces it on the room's channel, in the same script.
+//! room channels and one control channel. The append that assigns a message's `seq`
+//! also announces it on the room's channel, in the same step (with Redis, the same
+//! script; in memory, the same critical section). The memory broker has one listener,
+//! its own node, and otherwise keeps the Redis broker's contract.
+//!
+//! The rules both back ends share (paging and cursors, history windows, retention)
+//! are written once, in `rules/`.
 
 pub mod memory;
 pub mod redis;
+mod rules;
 
 use std::sync::Arc;
 
@@ -167,6 +173,16 @@ pub trait Store: Send + Sync {
         pair: &[Membership; 2],
     ) -> Result<RoomId, EngineError>;
     async fn get_room(&self, id: RoomId) -> Result<Option<(Room, RoomStats)>, EngineError>;
+    /// The room with its counters and, when `user` is given, that user's membership
+    /// (`None` if not a member), read in one step: one critical section in memory, one
+    /// atomic round trip on Redis. A command that checks access before it writes thus
+    /// sees the room and the membership as they were at the same instant, for the
+    /// price of one read. `None` if the room does not exist.
+    async fn get_room_with_member(
+        &self,
+        room: RoomId,
+        user: Option<UserId>,
+    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError>;
     /// The client's rooms in creation order.
     async fn list_rooms(
         &self,
@@ -267,8 +283,9 @@ pub enum Topic {
 }
 
 /// Delivery between nodes. Payloads are opaque here; the real-time core reads them.
-/// `Store::append_message` announces each new message (`{"seq": N}`) on its room's
-/// channel itself, atomically with the append.
+/// `Store::append_message` announces each new message (`{"seq":N}`, no spaces) on its
+/// room's channel itself, atomically with the append. Subscriptions are a set per
+/// node, not a count: one `unsubscribe` undoes any number of `subscribe`s.
 #[async_trait]
 pub trait Broker: Send + Sync {
     /// Starts this node's one subscriber connection; what arrives goes to `sink`.

@@ -1,7 +1,8 @@
 //! The engine seam itself: the invariants of `engine/mod.rs`, checked on both back ends
-//! through `Arc<dyn Engine>` with no HTTP in between.
+//! through `Arc<dyn Engine>` with no HTTP in between. Every method of `Store`, `Broker`
+//! and `Presence` is exercised here; every wait has a deadline.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use chatapi::{
     core::auth::keys::issue,
@@ -12,15 +13,21 @@ use chatapi::{
         message::{Appended, HistoryRange, Message},
         page::PageRequest,
         room::{Membership, Role, Room, RoomType},
-        user::{Email, User, Username},
+        security_event::{EventFilter, SecurityEvent, SecurityEventKind, RETENTION},
+        user::{Email, User, UserFilter, Username},
     },
-    engine::{memory::MemoryEngine, redis::RedisEngine, AddMember, Rotation, SharedEngine, Update},
+    engine::{
+        memory::MemoryEngine, redis::RedisEngine, AddMember, EngineError, Inbound, Rotation,
+        SharedEngine, Topic, Update,
+    },
 };
 use chrono::{DateTime, Duration, Utc};
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::{EngineKind, RedisServer};
+use tokio::{sync::mpsc, time::timeout};
+
+use crate::helpers::{EngineKind, RedisServer, DEADLINE};
 
 both_engines!(
     rotation_leaves_one_live_key_and_tombstones_the_rest,
@@ -39,6 +46,23 @@ both_engines!(
     list_members_pages_in_joining_order_with_a_cursor,
     list_rooms_and_user_rooms_page_with_cursors,
     presence_counts_users_across_nodes_until_their_entries_lapse,
+    ping_answers_and_clients_are_created_read_and_updated,
+    create_user_refuses_a_taken_email_or_username_whatever_the_case,
+    find_user_by_email_finds_by_the_lower_cased_key_within_one_client,
+    list_users_pages_in_creation_order_and_filters_by_prefix,
+    update_user_renames_refuses_a_taken_username_and_deactivation_revokes_the_key,
+    delete_user_frees_its_email_revokes_its_key_and_reports_a_second_delete,
+    get_room_with_member_reads_a_room_and_one_membership_together,
+    update_room_overwrites_a_stored_room_and_leaves_a_deleted_one_deleted,
+    remove_member_updates_the_count_the_listings_and_the_read_position,
+    append_message_to_a_missing_room_reports_room_gone,
+    get_message_of_an_unknown_id_is_none,
+    list_events_pages_newest_first_with_filters_within_retention,
+    presence_refresh_extends_entries_and_each_node_clears_only_its_own,
+    broker_delivers_control_always_and_a_room_only_while_subscribed,
+    broker_subscriptions_are_a_set_not_a_count,
+    broker_ignores_subscriptions_made_before_it_starts,
+    append_message_announces_its_seq_on_the_room_channel,
 );
 
 async fn engine(kind: EngineKind) -> (SharedEngine, Option<RedisServer>) {
@@ -662,4 +686,785 @@ async fn presence_counts_users_across_nodes_until_their_entries_lapse(kind: Engi
     assert_eq!(engine.presence_online(room).await.unwrap(), [bob]);
     engine.presence_clear_node("node-a").await.unwrap();
     assert!(engine.presence_online(room).await.unwrap().is_empty());
+}
+
+// --- clients and users ------------------------------------------------------------
+
+/// A stored user of `client` with these names, created at `created_at`.
+async fn named_user(
+    engine: &SharedEngine,
+    client: ClientId,
+    username: &str,
+    email: &str,
+    created_at: DateTime<Utc>,
+) -> User {
+    let user = User {
+        id: UserId::random(),
+        client_id: client,
+        email: Email::parse(email).unwrap(),
+        username: Username::parse(username).unwrap(),
+        full_name: None,
+        metadata: Default::default(),
+        is_active: true,
+        created_at,
+        updated_at: created_at,
+    };
+    let key = issue(user_owner(&user), created_at, Some(Duration::hours(1)));
+    engine.create_user(&user, &key.record).await.unwrap();
+    user
+}
+
+async fn ping_answers_and_clients_are_created_read_and_updated(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    engine.ping().await.unwrap();
+    let now = Utc::now();
+    let client = Client {
+        id: ClientId::random(),
+        name: "Before".into(),
+        description: None,
+        is_active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    let master = issue(KeyOwner::Client(client.id), now, None);
+    engine.create_client(&client, &master.record).await.unwrap();
+    assert_eq!(
+        engine.get_client(client.id).await.unwrap(),
+        Some(client.clone())
+    );
+    let record = engine
+        .find_key(&master.record.digest)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.owner, KeyOwner::Client(client.id));
+    assert_eq!(record.revoked_at, None);
+
+    let updated = Client {
+        name: "After".into(),
+        description: Some("edited".into()),
+        updated_at: now + Duration::seconds(1),
+        ..client.clone()
+    };
+    engine.update_client(&updated).await.unwrap();
+    assert_eq!(engine.get_client(client.id).await.unwrap(), Some(updated));
+    assert_eq!(engine.get_client(ClientId::random()).await.unwrap(), None);
+
+    // A client's master key rotates like a user's.
+    let next = issue(KeyOwner::Client(client.id), Utc::now(), None);
+    let rotation = engine.rotate_key(&next.record, Utc::now()).await.unwrap();
+    assert_eq!(rotation, Rotation::Rotated);
+    let old = engine
+        .find_key(&master.record.digest)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(old.revoked_at.is_some(), "{old:?}");
+}
+
+async fn create_user_refuses_a_taken_email_or_username_whatever_the_case(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let now = Utc::now();
+    let first = named_user(&engine, client, "alice", "alice@example.com", now).await;
+    let clash = |username: &str, email: &str| User {
+        id: UserId::random(),
+        username: Username::parse(username).unwrap(),
+        email: Email::parse(email).unwrap(),
+        ..first.clone()
+    };
+    for (candidate, expected) in [
+        (clash("other", "ALICE@example.COM"), "email"),
+        (clash("ALICE", "other@example.com"), "username"),
+    ] {
+        let key = issue(user_owner(&candidate), now, None);
+        let refused = engine.create_user(&candidate, &key.record).await;
+        match (expected, refused) {
+            ("email", Err(EngineError::EmailTaken)) => {}
+            ("username", Err(EngineError::UsernameTaken)) => {}
+            (_, other) => panic!("expected {expected} taken, got {other:?}"),
+        }
+        assert_eq!(engine.get_user(candidate.id).await.unwrap(), None);
+        assert!(engine.find_key(&key.record.digest).await.unwrap().is_none());
+    }
+    // The same names are free in another client.
+    named_user(
+        &engine,
+        ClientId::random(),
+        "alice",
+        "alice@example.com",
+        now,
+    )
+    .await;
+    assert_eq!(engine.get_user(first.id).await.unwrap(), Some(first));
+}
+
+async fn find_user_by_email_finds_by_the_lower_cased_key_within_one_client(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let user = named_user(
+        &engine,
+        client,
+        "mixed",
+        "Mixed.Case@Example.com",
+        Utc::now(),
+    )
+    .await;
+    let found = engine
+        .find_user_by_email(client, "mixed.case@example.com")
+        .await
+        .unwrap();
+    assert_eq!(found, Some(user.clone()));
+    let elsewhere = engine
+        .find_user_by_email(ClientId::random(), "mixed.case@example.com")
+        .await
+        .unwrap();
+    assert_eq!(elsewhere, None);
+    let unknown = engine
+        .find_user_by_email(client, "nobody@example.com")
+        .await
+        .unwrap();
+    assert_eq!(unknown, None);
+}
+
+async fn list_users_pages_in_creation_order_and_filters_by_prefix(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let start = Utc::now();
+    let names = ["carol", "alice", "albert", "bob", "alfred"];
+    let mut users = Vec::new();
+    for (i, name) in (0..).zip(names) {
+        let email = format!("{name}@example.com");
+        let at = start + Duration::seconds(i);
+        users.push(named_user(&engine, client, name, &email, at).await);
+    }
+    named_user(
+        &engine,
+        ClientId::random(),
+        "alien",
+        "alien@example.com",
+        start,
+    )
+    .await;
+
+    let all = UserFilter::new(None);
+    let mut seen = Vec::new();
+    let mut page = first_page(2);
+    let mut pages = 0;
+    loop {
+        let listed = engine.list_users(client, &all, &page).await.unwrap();
+        pages += 1;
+        seen.extend(listed.data.iter().map(|u| u.id));
+        match listed.next_cursor {
+            Some(cursor) => page.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(seen, users.iter().map(|u| u.id).collect::<Vec<_>>());
+    assert_eq!(pages, 3);
+
+    // The prefix matches the username or the email, whatever the case, and pages
+    // count only matching users.
+    let al = UserFilter::new(Some("AL"));
+    let first = engine
+        .list_users(client, &al, &first_page(2))
+        .await
+        .unwrap();
+    let names: Vec<&str> = first.data.iter().map(|u| u.username.as_str()).collect();
+    assert_eq!(names, ["alice", "albert"]);
+    let next = PageRequest {
+        limit: 2,
+        cursor: first.next_cursor.clone(),
+    };
+    assert!(next.cursor.is_some());
+    let rest = engine.list_users(client, &al, &next).await.unwrap();
+    let names: Vec<&str> = rest.data.iter().map(|u| u.username.as_str()).collect();
+    assert_eq!(names, ["alfred"]);
+    assert_eq!(rest.next_cursor, None);
+    let by_email = UserFilter::new(Some("bob@"));
+    let bob = engine
+        .list_users(client, &by_email, &first_page(10))
+        .await
+        .unwrap();
+    assert_eq!(bob.data.len(), 1);
+    assert_eq!(bob.data[0].username.as_str(), "bob");
+}
+
+async fn update_user_renames_refuses_a_taken_username_and_deactivation_revokes_the_key(
+    kind: EngineKind,
+) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let now = Utc::now();
+    let user = named_user(&engine, client, "first", "first@example.com", now).await;
+    named_user(&engine, client, "taken", "taken@example.com", now).await;
+    let taken = User {
+        username: Username::parse("TAKEN").unwrap(),
+        ..user.clone()
+    };
+    let refused = engine.update_user(&user, &taken, Utc::now()).await;
+    assert!(
+        matches!(refused, Err(EngineError::UsernameTaken)),
+        "{refused:?}"
+    );
+    assert_eq!(engine.get_user(user.id).await.unwrap(), Some(user.clone()));
+
+    let renamed = User {
+        username: Username::parse("second").unwrap(),
+        ..user.clone()
+    };
+    let applied = engine
+        .update_user(&user, &renamed, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(applied, Update::Applied);
+    // The old name is free again, the new one is held.
+    named_user(&engine, client, "FIRST", "other@example.com", now).await;
+    let clash = User {
+        id: UserId::random(),
+        email: Email::parse("third@example.com").unwrap(),
+        ..renamed.clone()
+    };
+    let key = issue(user_owner(&clash), now, None);
+    let refused = engine.create_user(&clash, &key.record).await;
+    assert!(
+        matches!(refused, Err(EngineError::UsernameTaken)),
+        "{refused:?}"
+    );
+
+    let live = issue(user_owner(&user), Utc::now(), Some(Duration::hours(1)));
+    engine.rotate_key(&live.record, Utc::now()).await.unwrap();
+    let disabled = User {
+        is_active: false,
+        ..renamed.clone()
+    };
+    let applied = engine
+        .update_user(&renamed, &disabled, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(applied, Update::Applied);
+    let record = engine.find_key(&live.record.digest).await.unwrap().unwrap();
+    assert!(record.revoked_at.is_some(), "{record:?}");
+    assert!(!engine
+        .revoke_user_key(user.id, None, Utc::now())
+        .await
+        .unwrap());
+}
+
+async fn delete_user_frees_its_email_revokes_its_key_and_reports_a_second_delete(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let now = Utc::now();
+    let user = named_user(&engine, client, "gone", "gone@example.com", now).await;
+    let key = issue(user_owner(&user), Utc::now(), Some(Duration::hours(1)));
+    engine.rotate_key(&key.record, Utc::now()).await.unwrap();
+
+    assert!(engine.delete_user(&user, Utc::now()).await.unwrap());
+    assert!(!engine.delete_user(&user, Utc::now()).await.unwrap());
+    assert_eq!(engine.get_user(user.id).await.unwrap(), None);
+    let found = engine
+        .find_user_by_email(client, "gone@example.com")
+        .await
+        .unwrap();
+    assert_eq!(found, None);
+    let record = engine.find_key(&key.record.digest).await.unwrap().unwrap();
+    assert!(record.revoked_at.is_some(), "{record:?}");
+    let listed = engine
+        .list_users(client, &UserFilter::new(None), &first_page(10))
+        .await
+        .unwrap();
+    assert!(listed.data.is_empty());
+    // Email and username are free again.
+    named_user(&engine, client, "gone", "gone@example.com", now).await;
+}
+
+// --- rooms, members, messages (continued) -----------------------------------------
+
+async fn get_room_with_member_reads_a_room_and_one_membership_together(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let (member, stranger) = (stored_user(&engine, client).await, UserId::random());
+    let room = store_room(&engine, new_room(client), &[member]).await;
+    append_new(&engine, &new_message(&room, "one")).await;
+    engine.mark_read(room.id, member, 1).await.unwrap();
+
+    let (read, stats, found) = engine
+        .get_room_with_member(room.id, Some(member))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read, room);
+    assert_eq!((stats.member_count, stats.last_seq), (1, 1));
+    assert_eq!(
+        Some(stats),
+        engine.get_room(room.id).await.unwrap().map(|(_, s)| s)
+    );
+    let found = found.unwrap();
+    assert_eq!(found.membership.user_id, member);
+    assert_eq!(found.last_read_seq, 1);
+    assert_eq!(
+        Some(found),
+        engine.get_member(room.id, member).await.unwrap()
+    );
+
+    let (_, _, none) = engine
+        .get_room_with_member(room.id, Some(stranger))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(none, None);
+    let (read, _, none) = engine
+        .get_room_with_member(room.id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((read.id, none), (room.id, None));
+    let missing = engine
+        .get_room_with_member(RoomId::random(), Some(member))
+        .await
+        .unwrap();
+    assert_eq!(missing, None);
+
+    engine.delete_room(&room).await.unwrap();
+    let deleted = engine
+        .get_room_with_member(room.id, Some(member))
+        .await
+        .unwrap();
+    assert_eq!(deleted, None);
+}
+
+async fn update_room_overwrites_a_stored_room_and_leaves_a_deleted_one_deleted(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let room = store_room(&engine, new_room(client), &[]).await;
+    let renamed = Room {
+        name: "Renamed".into(),
+        description: Some("new".into()),
+        metadata: json!({"big": u64::MAX}).as_object().unwrap().clone(),
+        updated_at: Utc::now(),
+        ..room.clone()
+    };
+    engine.update_room(&renamed).await.unwrap();
+    let (read, _) = engine.get_room(room.id).await.unwrap().unwrap();
+    assert_eq!(read, renamed);
+    let listed = engine.list_rooms(client, &first_page(10)).await.unwrap();
+    assert_eq!(listed.data.len(), 1);
+    assert_eq!(listed.data[0].0, renamed);
+
+    engine.delete_room(&renamed).await.unwrap();
+    engine.update_room(&renamed).await.unwrap();
+    assert_eq!(engine.get_room(room.id).await.unwrap(), None);
+    // Updating a room never stored does not create it either.
+    let stray = new_room(client);
+    engine.update_room(&stray).await.unwrap();
+    assert_eq!(engine.get_room(stray.id).await.unwrap(), None);
+}
+
+async fn remove_member_updates_the_count_the_listings_and_the_read_position(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let (stays, leaves) = (
+        stored_user(&engine, client).await,
+        stored_user(&engine, client).await,
+    );
+    let room = store_room(&engine, new_room(client), &[stays, leaves]).await;
+    engine.mark_read(room.id, leaves, 3).await.unwrap();
+
+    assert!(engine.remove_member(room.id, leaves).await.unwrap());
+    assert!(!engine.remove_member(room.id, leaves).await.unwrap());
+    assert!(!engine.remove_member(RoomId::random(), stays).await.unwrap());
+    let (_, stats) = engine.get_room(room.id).await.unwrap().unwrap();
+    assert_eq!(stats.member_count, 1);
+    let members = engine.list_members(room.id, &first_page(10)).await.unwrap();
+    let ids: Vec<UserId> = members.data.iter().map(|m| m.membership.user_id).collect();
+    assert_eq!(ids, [stays]);
+    let rooms = engine
+        .list_user_rooms(leaves, &first_page(10))
+        .await
+        .unwrap();
+    assert!(rooms.data.is_empty());
+    assert_eq!(engine.mark_read(room.id, leaves, 4).await.unwrap(), None);
+    let rooms = engine
+        .list_user_rooms(stays, &first_page(10))
+        .await
+        .unwrap();
+    assert_eq!(rooms.data.len(), 1);
+    assert_eq!(rooms.data[0].1.member_count, 1);
+}
+
+async fn append_message_to_a_missing_room_reports_room_gone(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let unsaved = new_room(ClientId::random());
+    let message = new_message(&unsaved, "nowhere");
+    let appended = engine.append_message(&message).await.unwrap();
+    assert_eq!(appended, Appended::RoomGone);
+    assert_eq!(engine.get_message(message.id).await.unwrap(), None);
+    assert_eq!(engine.get_room(unsaved.id).await.unwrap(), None);
+
+    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    engine.delete_room(&room).await.unwrap();
+    let late = engine
+        .append_message(&new_message(&room, "late"))
+        .await
+        .unwrap();
+    assert_eq!(late, Appended::RoomGone);
+}
+
+async fn get_message_of_an_unknown_id_is_none(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let stored = append_new(&engine, &new_message(&room, "known")).await;
+    assert_eq!(engine.get_message(stored.id).await.unwrap(), Some(stored));
+    assert_eq!(engine.get_message(MessageId::random()).await.unwrap(), None);
+}
+
+// --- security events ----------------------------------------------------------------
+
+fn event(client: ClientId, kind: SecurityEventKind, user: Option<UserId>) -> SecurityEvent {
+    SecurityEvent {
+        user_id: user,
+        ..SecurityEvent::new(client, kind, Some("203.0.113.9".into()))
+    }
+}
+
+async fn list_events_pages_newest_first_with_filters_within_retention(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let (ann, bob) = (UserId::random(), UserId::random());
+    // Recorded first, so it is the oldest in any log: past the retention window.
+    let expired = SecurityEvent {
+        at: Utc::now() - RETENTION - Duration::days(1),
+        ..event(client, SecurityEventKind::UserLogin, Some(ann))
+    };
+    engine.record_event(&expired).await.unwrap();
+    let recorded = [
+        event(client, SecurityEventKind::UserCreated, Some(ann)),
+        event(client, SecurityEventKind::UserLogin, Some(ann)),
+        event(client, SecurityEventKind::UserLogin, Some(bob)),
+        event(client, SecurityEventKind::AuthFailed, None),
+        event(client, SecurityEventKind::UserLogin, Some(ann)),
+    ];
+    for event in &recorded {
+        engine.record_event(event).await.unwrap();
+    }
+    engine
+        .record_event(&event(
+            ClientId::random(),
+            SecurityEventKind::UserLogin,
+            None,
+        ))
+        .await
+        .unwrap();
+
+    let newest_first: Vec<SecurityEvent> = recorded.iter().rev().cloned().collect();
+    let all = EventFilter::default();
+    let mut seen = Vec::new();
+    let mut page = first_page(2);
+    let mut pages = 0;
+    loop {
+        let listed = engine.list_events(client, &all, &page).await.unwrap();
+        pages += 1;
+        seen.extend(listed.data);
+        match listed.next_cursor {
+            Some(cursor) => page.cursor = Some(cursor),
+            None => break,
+        }
+        assert!(pages < 10, "the cursor does not advance");
+    }
+    assert_eq!(seen, newest_first, "newest first, the expired one left out");
+    assert_eq!(pages, 3);
+
+    let logins = EventFilter {
+        kind: Some(SecurityEventKind::UserLogin),
+        user_id: None,
+    };
+    let first = engine
+        .list_events(client, &logins, &first_page(2))
+        .await
+        .unwrap();
+    assert_eq!(first.data, [recorded[4].clone(), recorded[2].clone()]);
+    let next = PageRequest {
+        limit: 2,
+        cursor: first.next_cursor.clone(),
+    };
+    let rest = engine.list_events(client, &logins, &next).await.unwrap();
+    assert_eq!(rest.data, [recorded[1].clone()]);
+    assert_eq!(rest.next_cursor, None);
+
+    let ann_logins = EventFilter {
+        kind: Some(SecurityEventKind::UserLogin),
+        user_id: Some(ann),
+    };
+    let listed = engine
+        .list_events(client, &ann_logins, &first_page(10))
+        .await
+        .unwrap();
+    assert_eq!(listed.data, [recorded[4].clone(), recorded[1].clone()]);
+    let other = engine
+        .list_events(ClientId::random(), &all, &first_page(10))
+        .await
+        .unwrap();
+    assert!(other.data.is_empty());
+}
+
+// --- presence (continued) -----------------------------------------------------------
+
+async fn presence_refresh_extends_entries_and_each_node_clears_only_its_own(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let (room, other_room) = (RoomId::random(), RoomId::random());
+    let (ann, bob) = (UserId::random(), UserId::random());
+    let (ann_1, bob_1) = (SessionId::random(), SessionId::random());
+    let short = std::time::Duration::from_millis(200);
+    let long = std::time::Duration::from_secs(60);
+    assert!(engine.presence_online(room).await.unwrap().is_empty());
+    engine
+        .presence_refresh("node-a", room, &[], long)
+        .await
+        .unwrap();
+    assert!(engine.presence_online(room).await.unwrap().is_empty());
+
+    engine
+        .presence_refresh("node-a", room, &[(ann, ann_1)], short)
+        .await
+        .unwrap();
+    // Refreshed with a long TTL before the short one ran out: still online after it.
+    engine
+        .presence_refresh("node-a", room, &[(ann, ann_1)], long)
+        .await
+        .unwrap();
+    tokio::time::sleep(short * 2).await;
+    assert_eq!(engine.presence_online(room).await.unwrap(), [ann]);
+
+    engine
+        .presence_refresh("node-b", other_room, &[(bob, bob_1)], long)
+        .await
+        .unwrap();
+    engine.presence_clear_node("node-a").await.unwrap();
+    assert!(engine.presence_online(room).await.unwrap().is_empty());
+    assert_eq!(engine.presence_online(other_room).await.unwrap(), [bob]);
+    // Removing a session that has no entry changes nothing.
+    engine
+        .presence_remove("node-b", other_room, ann, ann_1)
+        .await
+        .unwrap();
+    assert_eq!(engine.presence_online(other_room).await.unwrap(), [bob]);
+    engine
+        .presence_remove("node-b", other_room, bob, bob_1)
+        .await
+        .unwrap();
+    assert!(engine.presence_online(other_room).await.unwrap().is_empty());
+}
+
+// --- broker -------------------------------------------------------------------------
+
+/// What a probe publishes while waiting for a subscription to be live.
+const PROBE: &str = "probe";
+
+/// Starts the engine's broker and returns what it hears.
+fn start_broker(engine: &SharedEngine) -> mpsc::UnboundedReceiver<Inbound> {
+    let (sink, inbound) = mpsc::unbounded_channel();
+    engine.start_broker(sink);
+    inbound
+}
+
+/// The next thing the broker delivers, within the deadline.
+async fn next_inbound(inbound: &mut mpsc::UnboundedReceiver<Inbound>) -> Inbound {
+    timeout(DEADLINE, inbound.recv())
+        .await
+        .expect("nothing arrived before the deadline")
+        .expect("the broker dropped its sink")
+}
+
+/// Publishes a unique notice on the control channel and returns everything that
+/// arrived before it. A node hears one channel's payloads in publication order, and
+/// control is always heard, so whatever was published before the fence and is not in
+/// the answer was not delivered: a negative check with no timed wait.
+async fn until_fence(
+    engine: &SharedEngine,
+    inbound: &mut mpsc::UnboundedReceiver<Inbound>,
+) -> Vec<Inbound> {
+    let fence = format!("fence-{}", uuid::Uuid::new_v4());
+    engine.publish(Topic::Control, fence.clone()).await.unwrap();
+    let mut before = Vec::new();
+    loop {
+        match next_inbound(inbound).await {
+            Inbound::Control { payload } if payload == fence => return before,
+            other => before.push(other),
+        }
+    }
+}
+
+/// Publishes probes on `room` until one arrives (Redis applies a subscription on the
+/// subscriber task, a moment after `subscribe` returns), then drains the extra probes.
+async fn until_heard(
+    engine: &SharedEngine,
+    inbound: &mut mpsc::UnboundedReceiver<Inbound>,
+    room: RoomId,
+) {
+    let probe = Inbound::Room {
+        room_id: room,
+        payload: PROBE.into(),
+    };
+    let started = Instant::now();
+    loop {
+        engine
+            .publish(Topic::Room(room), PROBE.into())
+            .await
+            .unwrap();
+        match timeout(std::time::Duration::from_millis(100), inbound.recv()).await {
+            Ok(Some(heard)) if heard == probe => break,
+            Ok(Some(other)) => panic!("expected a probe, got {other:?}"),
+            Ok(None) => panic!("the broker dropped its sink"),
+            Err(_) => assert!(started.elapsed() < DEADLINE, "room {room} never heard"),
+        }
+    }
+    let late = until_fence(engine, inbound).await;
+    assert!(late.iter().all(|i| *i == probe), "{late:?}");
+}
+
+/// Subscribes `room` and returns once its channel is live.
+async fn subscribe_live(
+    engine: &SharedEngine,
+    inbound: &mut mpsc::UnboundedReceiver<Inbound>,
+    room: RoomId,
+) {
+    engine.subscribe(room);
+    until_heard(engine, inbound, room).await;
+}
+
+fn room_payload(room: RoomId, payload: &str) -> Inbound {
+    Inbound::Room {
+        room_id: room,
+        payload: payload.into(),
+    }
+}
+
+async fn broker_delivers_control_always_and_a_room_only_while_subscribed(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let mut inbound = start_broker(&engine);
+    let (heard, unheard, marker) = (RoomId::random(), RoomId::random(), RoomId::random());
+    subscribe_live(&engine, &mut inbound, heard).await;
+
+    engine
+        .publish(Topic::Room(heard), "to heard".into())
+        .await
+        .unwrap();
+    engine
+        .publish(Topic::Room(unheard), "to unheard".into())
+        .await
+        .unwrap();
+    engine
+        .publish(Topic::Control, "to every node".into())
+        .await
+        .unwrap();
+    let arrived = until_fence(&engine, &mut inbound).await;
+    let control = Inbound::Control {
+        payload: "to every node".into(),
+    };
+    assert_eq!(arrived, [room_payload(heard, "to heard"), control]);
+
+    // Subscription changes apply in order, so once `marker` is live, so is the
+    // unsubscription before it.
+    engine.unsubscribe(heard);
+    subscribe_live(&engine, &mut inbound, marker).await;
+    engine
+        .publish(Topic::Room(heard), "after leaving".into())
+        .await
+        .unwrap();
+    engine
+        .publish(Topic::Room(marker), "still here".into())
+        .await
+        .unwrap();
+    let arrived = until_fence(&engine, &mut inbound).await;
+    assert_eq!(arrived, [room_payload(marker, "still here")]);
+}
+
+async fn broker_subscriptions_are_a_set_not_a_count(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let mut inbound = start_broker(&engine);
+    let (room, marker) = (RoomId::random(), RoomId::random());
+    engine.subscribe(room);
+    subscribe_live(&engine, &mut inbound, room).await;
+    // Two subscriptions, one unsubscription: the room is no longer heard.
+    engine.unsubscribe(room);
+    subscribe_live(&engine, &mut inbound, marker).await;
+    engine
+        .publish(Topic::Room(room), "unheard".into())
+        .await
+        .unwrap();
+    assert_eq!(until_fence(&engine, &mut inbound).await, []);
+    // Unsubscribing a room not subscribed changes nothing either.
+    engine.unsubscribe(room);
+    engine.unsubscribe(room);
+    subscribe_live(&engine, &mut inbound, room).await;
+}
+
+async fn broker_ignores_subscriptions_made_before_it_starts(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let (early, late) = (RoomId::random(), RoomId::random());
+    engine.subscribe(early);
+    // Publishing with no listener is not an error.
+    engine
+        .publish(Topic::Room(early), "nobody".into())
+        .await
+        .unwrap();
+    engine
+        .publish(Topic::Control, "nobody".into())
+        .await
+        .unwrap();
+    let mut inbound = start_broker(&engine);
+    subscribe_live(&engine, &mut inbound, late).await;
+    engine
+        .publish(Topic::Room(early), "too early".into())
+        .await
+        .unwrap();
+    assert_eq!(until_fence(&engine, &mut inbound).await, []);
+}
+
+async fn append_message_announces_its_seq_on_the_room_channel(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let mut inbound = start_broker(&engine);
+    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let quiet = store_room(&engine, new_room(room.client_id), &[]).await;
+    subscribe_live(&engine, &mut inbound, room.id).await;
+
+    append_new(&engine, &new_message(&room, "one")).await;
+    append_new(&engine, &new_message(&quiet, "unheard")).await;
+    let resend = Message {
+        client_msg_id: Some("once".into()),
+        ..new_message(&room, "two")
+    };
+    append_new(&engine, &resend).await;
+    // A duplicate stores nothing, so it announces nothing.
+    let again = engine.append_message(&resend).await.unwrap();
+    assert!(matches!(again, Appended::Duplicate(_)), "{again:?}");
+    let arrived = until_fence(&engine, &mut inbound).await;
+    assert_eq!(
+        arrived,
+        [
+            room_payload(room.id, r#"{"seq":1}"#),
+            room_payload(room.id, r#"{"seq":2}"#),
+        ]
+    );
+}
+
+/// Redis only: the subscriber connection is a real connection that can drop.
+#[actix_web::test]
+async fn redis_broker_resubscribes_and_says_so_after_its_connection_is_killed() {
+    let (engine, redis) = engine(EngineKind::Redis).await;
+    let redis = redis.unwrap();
+    let mut inbound = start_broker(&engine);
+    let room = RoomId::random();
+    subscribe_live(&engine, &mut inbound, room).await;
+
+    assert_eq!(redis.command("CLIENT KILL TYPE pubsub"), ":1");
+    assert_eq!(next_inbound(&mut inbound).await, Inbound::Resubscribed);
+    // The room is heard again without subscribing anew, and so is control.
+    until_heard(&engine, &mut inbound, room).await;
+    engine
+        .publish(Topic::Room(room), "after the outage".into())
+        .await
+        .unwrap();
+    let arrived = until_fence(&engine, &mut inbound).await;
+    assert_eq!(arrived, [room_payload(room, "after the outage")]);
 }

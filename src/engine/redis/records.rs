@@ -19,7 +19,7 @@ use crate::{
         message::Message,
         room::Membership,
     },
-    engine::EngineError,
+    engine::{rules::paging::member_cursor, EngineError},
 };
 
 pub fn to_json(value: &impl Serialize) -> Result<String, EngineError> {
@@ -102,7 +102,7 @@ struct MembershipRecord<'a> {
 
 pub fn membership_json(membership: &Membership) -> Result<String, EngineError> {
     to_json(&MembershipRecord {
-        order_key: membership.order_key(),
+        order_key: member_cursor(membership),
         membership,
     })
 }

@@ -1,0 +1,245 @@
+//! `impl Store`: each method takes the lock once and hands the state to its section's
+//! method, so every call is one critical section. Read this file as the table of
+//! contents; the work is in the section files.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::MemoryEngine;
+use crate::{
+    domain::{
+        client::Client,
+        ids::{ClientId, MessageId, RoomId, UserId},
+        keys::{KeyDigest, KeyRecord},
+        message::{Appended, HistoryRange, Message},
+        page::{Page, PageRequest},
+        room::{Member, Membership, Room, RoomStats},
+        security_event::{EventFilter, SecurityEvent},
+        user::{User, UserFilter},
+    },
+    engine::{AddMember, EngineError, Rotation, Store, Update},
+};
+
+#[async_trait]
+impl Store for MemoryEngine {
+    async fn ping(&self) -> Result<(), EngineError> {
+        self.state().map(drop)
+    }
+
+    // --- clients -------------------------------------------------------------
+
+    async fn create_client(
+        &self,
+        client: &Client,
+        master_key: &KeyRecord,
+    ) -> Result<(), EngineError> {
+        self.state()?.create_client(client, master_key);
+        Ok(())
+    }
+
+    async fn get_client(&self, id: ClientId) -> Result<Option<Client>, EngineError> {
+        Ok(self.state()?.get_client(id))
+    }
+
+    async fn update_client(&self, client: &Client) -> Result<(), EngineError> {
+        self.state()?.update_client(client);
+        Ok(())
+    }
+
+    // --- keys ----------------------------------------------------------------
+
+    async fn find_key(&self, digest: &KeyDigest) -> Result<Option<KeyRecord>, EngineError> {
+        Ok(self.state()?.find_key(digest))
+    }
+
+    async fn rotate_key(
+        &self,
+        new_key: &KeyRecord,
+        revoked_at: DateTime<Utc>,
+    ) -> Result<Rotation, EngineError> {
+        Ok(self.state()?.rotate_key(new_key, revoked_at))
+    }
+
+    async fn revoke_user_key(
+        &self,
+        user: UserId,
+        only: Option<&KeyDigest>,
+        revoked_at: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        Ok(self.state()?.revoke_user_key(user, only, revoked_at))
+    }
+
+    // --- users ---------------------------------------------------------------
+
+    async fn create_user(&self, user: &User, key: &KeyRecord) -> Result<(), EngineError> {
+        self.state()?.create_user(user, key)
+    }
+
+    async fn get_user(&self, id: UserId) -> Result<Option<User>, EngineError> {
+        Ok(self.state()?.get_user(id))
+    }
+
+    async fn find_user_by_email(
+        &self,
+        client: ClientId,
+        email_key: &str,
+    ) -> Result<Option<User>, EngineError> {
+        Ok(self.state()?.find_user_by_email(client, email_key))
+    }
+
+    async fn list_users(
+        &self,
+        client: ClientId,
+        filter: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Page<User>, EngineError> {
+        Ok(self.state()?.list_users(client, filter, page))
+    }
+
+    async fn update_user(
+        &self,
+        before: &User,
+        after: &User,
+        revoked_at: DateTime<Utc>,
+    ) -> Result<Update, EngineError> {
+        self.state()?.update_user(before, after, revoked_at)
+    }
+
+    async fn delete_user(
+        &self,
+        user: &User,
+        revoked_at: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        Ok(self.state()?.delete_user(user, revoked_at))
+    }
+
+    // --- rooms ---------------------------------------------------------------
+
+    async fn create_room(&self, room: &Room, members: &[Membership]) -> Result<(), EngineError> {
+        self.state()?.create_room(room, members);
+        Ok(())
+    }
+
+    async fn create_direct_room(
+        &self,
+        room: &Room,
+        pair: &[Membership; 2],
+    ) -> Result<RoomId, EngineError> {
+        Ok(self.state()?.create_direct_room(room, pair))
+    }
+
+    async fn get_room(&self, id: RoomId) -> Result<Option<(Room, RoomStats)>, EngineError> {
+        Ok(self.state()?.get_room(id))
+    }
+
+    async fn get_room_with_member(
+        &self,
+        room: RoomId,
+        user: Option<UserId>,
+    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError> {
+        Ok(self.state()?.get_room_with_member(room, user))
+    }
+
+    async fn list_rooms(
+        &self,
+        client: ClientId,
+        page: &PageRequest,
+    ) -> Result<Page<(Room, RoomStats)>, EngineError> {
+        Ok(self.state()?.list_rooms(client, page))
+    }
+
+    async fn update_room(&self, room: &Room) -> Result<(), EngineError> {
+        self.state()?.update_room(room);
+        Ok(())
+    }
+
+    async fn delete_room(&self, room: &Room) -> Result<Vec<UserId>, EngineError> {
+        Ok(self.state()?.delete_room(room))
+    }
+
+    // --- members -------------------------------------------------------------
+
+    async fn add_member(
+        &self,
+        membership: &Membership,
+        max_members: u32,
+    ) -> Result<AddMember, EngineError> {
+        Ok(self.state()?.add_member(membership, max_members))
+    }
+
+    async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, EngineError> {
+        Ok(self.state()?.remove_member(room, user))
+    }
+
+    async fn get_member(&self, room: RoomId, user: UserId) -> Result<Option<Member>, EngineError> {
+        Ok(self.state()?.get_member(room, user))
+    }
+
+    async fn list_members(
+        &self,
+        room: RoomId,
+        page: &PageRequest,
+    ) -> Result<Page<Member>, EngineError> {
+        Ok(self.state()?.list_members(room, page))
+    }
+
+    async fn list_user_rooms(
+        &self,
+        user: UserId,
+        page: &PageRequest,
+    ) -> Result<Page<(Room, RoomStats, Member)>, EngineError> {
+        Ok(self.state()?.list_user_rooms(user, page))
+    }
+
+    async fn mark_read(
+        &self,
+        room: RoomId,
+        user: UserId,
+        seq: u64,
+    ) -> Result<Option<u64>, EngineError> {
+        Ok(self.state()?.mark_read(room, user, seq))
+    }
+
+    // --- messages ------------------------------------------------------------
+
+    async fn append_message(&self, message: &Message) -> Result<Appended, EngineError> {
+        Ok(self.state()?.append_message(message))
+    }
+
+    async fn get_message(&self, id: MessageId) -> Result<Option<Message>, EngineError> {
+        Ok(self.state()?.get_message(id))
+    }
+
+    async fn list_messages(
+        &self,
+        room: RoomId,
+        range: HistoryRange,
+        limit: usize,
+    ) -> Result<Vec<Message>, EngineError> {
+        Ok(self.state()?.list_messages(room, range, limit))
+    }
+
+    async fn update_message(
+        &self,
+        before: &Message,
+        after: &Message,
+    ) -> Result<Update, EngineError> {
+        Ok(self.state()?.update_message(before, after))
+    }
+
+    // --- security events -----------------------------------------------------
+
+    async fn record_event(&self, event: &SecurityEvent) -> Result<(), EngineError> {
+        self.state()?.record_event(event);
+        Ok(())
+    }
+
+    async fn list_events(
+        &self,
+        client: ClientId,
+        filter: &EventFilter,
+        page: &PageRequest,
+    ) -> Result<Page<SecurityEvent>, EngineError> {
+        Ok(self.state()?.list_events(client, filter, page))
+    }
+}

@@ -1,0 +1,114 @@
+//! Messages: per room, a hash `seq` → JSON, the counters in `room:{id}:state`, and a
+//! global index `message:{id}` → `{room}:{seq}`. Appending (numbering, idempotency,
+//! the announcement on the room's channel) is one script.
+
+use redis::AsyncCommands;
+
+use super::{records::*, timed, unexpected, RedisEngine, SCAN_BATCH, STATE_SEQ};
+use crate::{
+    domain::{
+        ids::{MessageId, RoomId},
+        message::{Appended, HistoryRange, Message, IDEMPOTENCY_WINDOW},
+    },
+    engine::{rules::history, EngineError, Update},
+};
+
+pub(super) async fn append_message(
+    engine: &RedisEngine,
+    message: &Message,
+) -> Result<Appended, EngineError> {
+    let room = message.room_id;
+    let mut invocation = engine.scripts.append_message.prepare_invoke();
+    invocation
+        .key(engine.keys.room(room))
+        .key(engine.keys.room_state(room))
+        .key(engine.keys.messages(room))
+        .key(engine.keys.message(message.id))
+        .arg(message_json(message)?)
+        .arg(message.created_at.to_rfc3339())
+        .arg(room.to_string())
+        .arg(IDEMPOTENCY_WINDOW.num_milliseconds())
+        .arg(engine.keys.room_channel(room));
+    if let Some(cmid) = &message.client_msg_id {
+        invocation.key(engine.keys.client_msg_id(room, cmid));
+    }
+    let mut conn = engine.conn().await?;
+    let reply: Vec<String> = timed(invocation.invoke_async(&mut conn)).await?;
+    match reply.as_slice() {
+        [status, seq] if status == "NEW" => Ok(Appended::New(Message {
+            seq: parse_seq(seq)?,
+            ..message.clone()
+        })),
+        [status, seq, original] if status == "DUPLICATE" => Ok(Appended::Duplicate(
+            message_from_json(original, parse_seq(seq)?)?,
+        )),
+        [status] if status == "GONE" => Ok(Appended::RoomGone),
+        other => Err(unexpected("append_message", &other.join(" "))),
+    }
+}
+
+pub(super) async fn get_message(
+    engine: &RedisEngine,
+    id: MessageId,
+) -> Result<Option<Message>, EngineError> {
+    let mut conn = engine.conn().await?;
+    let place: Option<String> = timed(conn.get(engine.keys.message(id))).await?;
+    let Some(place) = place else {
+        return Ok(None);
+    };
+    let (room, seq) = place
+        .rsplit_once(':')
+        .and_then(|(room, seq)| Some((RoomId::parse(room)?, seq.parse::<u64>().ok()?)))
+        .ok_or_else(|| unexpected("the message index", &place))?;
+    // The room may have been deleted since the index was read: then `None`.
+    let text: Option<String> = timed(conn.hget(engine.keys.messages(room), seq)).await?;
+    text.map(|text| message_from_json(&text, seq)).transpose()
+}
+
+pub(super) async fn list_messages(
+    engine: &RedisEngine,
+    room: RoomId,
+    range: HistoryRange,
+    limit: usize,
+) -> Result<Vec<Message>, EngineError> {
+    let mut conn = engine.conn().await?;
+    let last: Option<String> = timed(conn.hget(engine.keys.room_state(room), STATE_SEQ)).await?;
+    let last = last.as_deref().map(parse_seq).transpose()?.unwrap_or(0);
+    let seqs = history::window(range, limit, last);
+    let key = engine.keys.messages(room);
+    let mut messages = Vec::with_capacity(seqs.len());
+    for batch in seqs.chunks(SCAN_BATCH) {
+        let texts: Vec<Option<String>> = timed(conn.hmget(&key, batch)).await?;
+        for (seq, text) in batch.iter().zip(texts) {
+            // Only a room deleted mid-read leaves a hole; skip it as memory would.
+            if let Some(text) = text {
+                messages.push(message_from_json(&text, *seq)?);
+            }
+        }
+    }
+    Ok(messages)
+}
+
+pub(super) async fn update_message(
+    engine: &RedisEngine,
+    before: &Message,
+    after: &Message,
+) -> Result<Update, EngineError> {
+    let mut conn = engine.conn().await?;
+    let reply: String = timed(
+        engine
+            .scripts
+            .update_message
+            .key(engine.keys.messages(before.room_id))
+            .arg(before.seq)
+            .arg(message_json(before)?)
+            .arg(message_json(after)?)
+            .invoke_async(&mut conn),
+    )
+    .await?;
+    match reply.as_str() {
+        "OK" => Ok(Update::Applied),
+        "STALE" => Ok(Update::Stale),
+        other => Err(unexpected("update_message", other)),
+    }
+}

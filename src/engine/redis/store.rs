@@ -1,0 +1,241 @@
+//! `impl Store`: each method hands off to its section's function. Read this file as
+//! the table of contents; the work is in the section files.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{clients, events, members, messages, rooms, timed, users, RedisEngine};
+use crate::{
+    domain::{
+        client::Client,
+        ids::{ClientId, MessageId, RoomId, UserId},
+        keys::{KeyDigest, KeyRecord},
+        message::{Appended, HistoryRange, Message},
+        page::{Page, PageRequest},
+        room::{Member, Membership, Room, RoomStats},
+        security_event::{EventFilter, SecurityEvent},
+        user::{User, UserFilter},
+    },
+    engine::{AddMember, EngineError, Rotation, Store, Update},
+};
+
+#[async_trait]
+impl Store for RedisEngine {
+    async fn ping(&self) -> Result<(), EngineError> {
+        let mut conn = self.conn().await?;
+        let _: String = timed(redis::cmd("PING").query_async(&mut conn)).await?;
+        Ok(())
+    }
+
+    // --- clients -------------------------------------------------------------
+
+    async fn create_client(
+        &self,
+        client: &Client,
+        master_key: &KeyRecord,
+    ) -> Result<(), EngineError> {
+        clients::create_client(self, client, master_key).await
+    }
+
+    async fn get_client(&self, id: ClientId) -> Result<Option<Client>, EngineError> {
+        clients::get_client(self, id).await
+    }
+
+    async fn update_client(&self, client: &Client) -> Result<(), EngineError> {
+        clients::update_client(self, client).await
+    }
+
+    // --- keys ----------------------------------------------------------------
+
+    async fn find_key(&self, digest: &KeyDigest) -> Result<Option<KeyRecord>, EngineError> {
+        clients::find_key(self, digest).await
+    }
+
+    async fn rotate_key(
+        &self,
+        new_key: &KeyRecord,
+        revoked_at: DateTime<Utc>,
+    ) -> Result<Rotation, EngineError> {
+        clients::rotate_key(self, new_key, revoked_at).await
+    }
+
+    async fn revoke_user_key(
+        &self,
+        user: UserId,
+        only: Option<&KeyDigest>,
+        revoked_at: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        clients::revoke_user_key(self, user, only, revoked_at).await
+    }
+
+    // --- users ---------------------------------------------------------------
+
+    async fn create_user(&self, user: &User, key: &KeyRecord) -> Result<(), EngineError> {
+        users::create_user(self, user, key).await
+    }
+
+    async fn get_user(&self, id: UserId) -> Result<Option<User>, EngineError> {
+        users::get_user(self, id).await
+    }
+
+    async fn find_user_by_email(
+        &self,
+        client: ClientId,
+        email_key: &str,
+    ) -> Result<Option<User>, EngineError> {
+        users::find_user_by_email(self, client, email_key).await
+    }
+
+    async fn list_users(
+        &self,
+        client: ClientId,
+        filter: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Page<User>, EngineError> {
+        users::list_users(self, client, filter, page).await
+    }
+
+    async fn update_user(
+        &self,
+        before: &User,
+        after: &User,
+        revoked_at: DateTime<Utc>,
+    ) -> Result<Update, EngineError> {
+        users::update_user(self, before, after, revoked_at).await
+    }
+
+    async fn delete_user(
+        &self,
+        user: &User,
+        revoked_at: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        users::delete_user(self, user, revoked_at).await
+    }
+
+    // --- rooms ---------------------------------------------------------------
+
+    async fn create_room(&self, room: &Room, members: &[Membership]) -> Result<(), EngineError> {
+        rooms::create_room(self, room, members).await
+    }
+
+    async fn create_direct_room(
+        &self,
+        room: &Room,
+        pair: &[Membership; 2],
+    ) -> Result<RoomId, EngineError> {
+        rooms::create_direct_room(self, room, pair).await
+    }
+
+    async fn get_room(&self, id: RoomId) -> Result<Option<(Room, RoomStats)>, EngineError> {
+        rooms::get_room(self, id).await
+    }
+
+    async fn get_room_with_member(
+        &self,
+        room: RoomId,
+        user: Option<UserId>,
+    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError> {
+        rooms::get_room_with_member(self, room, user).await
+    }
+
+    async fn list_rooms(
+        &self,
+        client: ClientId,
+        page: &PageRequest,
+    ) -> Result<Page<(Room, RoomStats)>, EngineError> {
+        rooms::list_rooms(self, client, page).await
+    }
+
+    async fn update_room(&self, room: &Room) -> Result<(), EngineError> {
+        rooms::update_room(self, room).await
+    }
+
+    async fn delete_room(&self, room: &Room) -> Result<Vec<UserId>, EngineError> {
+        rooms::delete_room(self, room).await
+    }
+
+    // --- members -------------------------------------------------------------
+
+    async fn add_member(
+        &self,
+        membership: &Membership,
+        max_members: u32,
+    ) -> Result<AddMember, EngineError> {
+        members::add_member(self, membership, max_members).await
+    }
+
+    async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, EngineError> {
+        members::remove_member(self, room, user).await
+    }
+
+    async fn get_member(&self, room: RoomId, user: UserId) -> Result<Option<Member>, EngineError> {
+        members::get_member(self, room, user).await
+    }
+
+    async fn list_members(
+        &self,
+        room: RoomId,
+        page: &PageRequest,
+    ) -> Result<Page<Member>, EngineError> {
+        members::list_members(self, room, page).await
+    }
+
+    async fn list_user_rooms(
+        &self,
+        user: UserId,
+        page: &PageRequest,
+    ) -> Result<Page<(Room, RoomStats, Member)>, EngineError> {
+        members::list_user_rooms(self, user, page).await
+    }
+
+    async fn mark_read(
+        &self,
+        room: RoomId,
+        user: UserId,
+        seq: u64,
+    ) -> Result<Option<u64>, EngineError> {
+        members::mark_read(self, room, user, seq).await
+    }
+
+    // --- messages ------------------------------------------------------------
+
+    async fn append_message(&self, message: &Message) -> Result<Appended, EngineError> {
+        messages::append_message(self, message).await
+    }
+
+    async fn get_message(&self, id: MessageId) -> Result<Option<Message>, EngineError> {
+        messages::get_message(self, id).await
+    }
+
+    async fn list_messages(
+        &self,
+        room: RoomId,
+        range: HistoryRange,
+        limit: usize,
+    ) -> Result<Vec<Message>, EngineError> {
+        messages::list_messages(self, room, range, limit).await
+    }
+
+    async fn update_message(
+        &self,
+        before: &Message,
+        after: &Message,
+    ) -> Result<Update, EngineError> {
+        messages::update_message(self, before, after).await
+    }
+
+    // --- security events -----------------------------------------------------
+
+    async fn record_event(&self, event: &SecurityEvent) -> Result<(), EngineError> {
+        events::record_event(self, event).await
+    }
+
+    async fn list_events(
+        &self,
+        client: ClientId,
+        filter: &EventFilter,
+        page: &PageRequest,
+    ) -> Result<Page<SecurityEvent>, EngineError> {
+        events::list_events(self, client, filter, page).await
+    }
+}

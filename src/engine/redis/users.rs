@@ -1,0 +1,168 @@
+//! Users: JSON records, the email and username indexes (per client, lower-cased; the
+//! scripts keep them unique), and the creation-order set that `list_users` pages.
+
+use anyhow::anyhow;
+use chrono::{DateTime, Utc};
+use redis::{AsyncCommands, Pipeline};
+
+use super::{
+    clients::key_purge_ms,
+    next_reply,
+    pages::{lex_page, ordered_id},
+    records::*,
+    timed, unexpected, RedisEngine, Replies,
+};
+use crate::{
+    domain::{
+        ids::{ClientId, UserId},
+        keys::KeyRecord,
+        page::{Page, PageRequest},
+        user::{User, UserFilter},
+    },
+    engine::{rules::paging::user_cursor, EngineError, Update},
+};
+
+pub(super) async fn create_user(
+    engine: &RedisEngine,
+    user: &User,
+    key: &KeyRecord,
+) -> Result<(), EngineError> {
+    let client = user.client_id;
+    let mut invocation = engine.scripts.create_user.prepare_invoke();
+    invocation
+        .key(engine.keys.email(client, &user.email.key()))
+        .key(engine.keys.username(client, &user.username.key()))
+        .key(engine.keys.user(user.id))
+        .key(engine.keys.user_order(client))
+        .key(engine.keys.key_record(&key.digest))
+        .key(engine.keys.user_key(user.id))
+        .arg(user.id.to_string())
+        .arg(to_json(user)?)
+        .arg(user_cursor(user))
+        .arg(key.digest.to_hex())
+        .arg(key_purge_ms(key));
+    for (field, value) in key_fields(key) {
+        invocation.arg(field).arg(value);
+    }
+    let mut conn = engine.conn().await?;
+    let reply: String = timed(invocation.invoke_async(&mut conn)).await?;
+    match reply.as_str() {
+        "OK" => Ok(()),
+        "EMAIL_TAKEN" => Err(EngineError::EmailTaken),
+        "USERNAME_TAKEN" => Err(EngineError::UsernameTaken),
+        other => Err(unexpected("create_user", other)),
+    }
+}
+
+pub(super) async fn get_user(
+    engine: &RedisEngine,
+    id: UserId,
+) -> Result<Option<User>, EngineError> {
+    engine.get_json(engine.keys.user(id)).await
+}
+
+pub(super) async fn find_user_by_email(
+    engine: &RedisEngine,
+    client: ClientId,
+    email_key: &str,
+) -> Result<Option<User>, EngineError> {
+    let mut conn = engine.conn().await?;
+    let id: Option<String> = timed(conn.get(engine.keys.email(client, email_key))).await?;
+    drop(conn);
+    match id.as_deref().map(UserId::parse) {
+        None => Ok(None),
+        Some(Some(id)) => get_user(engine, id).await,
+        Some(None) => Err(EngineError::Corrupt(anyhow!("bad id in the email index"))),
+    }
+}
+
+pub(super) async fn list_users(
+    engine: &RedisEngine,
+    client: ClientId,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> Result<Page<User>, EngineError> {
+    let mut conn = engine.conn().await?;
+    let queue = |pipe: &mut Pipeline, member: &str| {
+        pipe.get(engine.keys.user(ordered_id(member, UserId::parse)?));
+        Ok(())
+    };
+    let read = |replies: &mut Replies| {
+        let text: Option<String> = next_reply(replies)?;
+        let user = text.map(|text| from_json::<User>(&text)).transpose()?;
+        Ok(user.filter(|user| filter.matches(user)))
+    };
+    let order = engine.keys.user_order(client);
+    lex_page(
+        &mut conn,
+        &order,
+        page.cursor.as_deref(),
+        page.limit,
+        queue,
+        read,
+    )
+    .await
+}
+
+pub(super) async fn update_user(
+    engine: &RedisEngine,
+    before: &User,
+    after: &User,
+    revoked_at: DateTime<Utc>,
+) -> Result<Update, EngineError> {
+    let mut conn = engine.conn().await?;
+    let reply: String = timed(
+        engine
+            .scripts
+            .update_user
+            .key(engine.keys.user(before.id))
+            .key(
+                engine
+                    .keys
+                    .username(before.client_id, &before.username.key()),
+            )
+            .key(engine.keys.username(after.client_id, &after.username.key()))
+            .key(engine.keys.user_key(before.id))
+            .arg(&engine.revocation_args(revoked_at))
+            .arg(to_json(before)?)
+            .arg(to_json(after)?)
+            .arg(after.id.to_string())
+            .arg(if after.is_active { "0" } else { "1" })
+            .invoke_async(&mut conn),
+    )
+    .await?;
+    match reply.as_str() {
+        "OK" => Ok(Update::Applied),
+        "STALE" => Ok(Update::Stale),
+        "USERNAME_TAKEN" => Err(EngineError::UsernameTaken),
+        other => Err(unexpected("update_user", other)),
+    }
+}
+
+pub(super) async fn delete_user(
+    engine: &RedisEngine,
+    user: &User,
+    revoked_at: DateTime<Utc>,
+) -> Result<bool, EngineError> {
+    let mut conn = engine.conn().await?;
+    let deleted: i64 = timed(
+        engine
+            .scripts
+            .delete_user
+            .key(engine.keys.user(user.id))
+            .key(engine.keys.email(user.client_id, &user.email.key()))
+            .key(engine.keys.username(user.client_id, &user.username.key()))
+            .key(engine.keys.user_order(user.client_id))
+            .key(engine.keys.user_key(user.id))
+            .key(engine.keys.user_rooms(user.id))
+            .arg(&engine.revocation_args(revoked_at))
+            .arg(user_cursor(user))
+            .arg(user.id.to_string())
+            .arg(&engine.keys.members_family().args())
+            .arg(&engine.keys.member_order_family().args())
+            .arg(&engine.keys.reads_family().args())
+            .invoke_async(&mut conn),
+    )
+    .await?;
+    Ok(deleted == 1)
+}
