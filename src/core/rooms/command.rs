@@ -54,18 +54,18 @@ pub struct Loaded<'a> {
 }
 
 impl RoomContext {
-    /// Reads the room with the caller's membership. Another client's room is as
-    /// unknown as a missing one. The room is read from the store on every request:
-    /// another node may have changed it a moment ago.
+    /// Reads the room with the caller's membership, in one step (one round trip on
+    /// Redis). Another client's room is as unknown as a missing one. The room is read
+    /// from the store on every request: another node may have changed it a moment ago.
     pub async fn load(&self) -> Result<Loaded<'_>, ApiError> {
-        let (room, stats) = match self.engine.get_room(self.room_id).await? {
-            Some((room, stats)) if room.client_id == self.caller.client().id => (room, stats),
-            _ => return Err(ErrorCode::RoomNotFound.into()),
-        };
-        let member = match self.caller.user() {
-            Some(user) => self.engine.get_member(room.id, user.id).await?,
-            None => None,
-        };
+        let user = self.caller.user().map(|user| user.id);
+        let (room, stats, member) =
+            match self.engine.get_room_with_member(self.room_id, user).await? {
+                Some((room, stats, member)) if room.client_id == self.caller.client().id => {
+                    (room, stats, member)
+                }
+                _ => return Err(ErrorCode::RoomNotFound.into()),
+            };
         Ok(Loaded {
             room,
             stats,
