@@ -29,6 +29,7 @@
 //! - [`stats`]: latency histogram and figure formatting.
 
 mod api;
+mod child;
 mod cluster;
 mod crossnode;
 mod fanout;

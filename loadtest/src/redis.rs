@@ -20,7 +20,7 @@ use tokio::{
     time::{sleep, timeout, Instant},
 };
 
-use crate::server::{free_port, log_tail};
+use crate::child::{free_port, log_tail};
 
 /// How long Redis gets to answer `PING` after it is started.
 const READY_DEADLINE: Duration = Duration::from_secs(10);

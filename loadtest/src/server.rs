@@ -5,7 +5,6 @@
 
 use std::{
     fs::File,
-    net::{Ipv4Addr, TcpListener},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::Duration,
@@ -14,7 +13,10 @@ use std::{
 use anyhow::{bail, Context, Result};
 use tokio::time::{sleep, Instant};
 
-use crate::redis::RedisGuard;
+use crate::{
+    child::{free_port, log_tail},
+    redis::RedisGuard,
+};
 
 /// How long the server gets to answer `GET /health` after it is started.
 const READY_DEADLINE: Duration = Duration::from_secs(20);
@@ -142,28 +144,6 @@ fn binary_path() -> PathBuf {
     match std::env::var_os("CHATAPI_BIN") {
         Some(path) if !path.is_empty() => PathBuf::from(path),
         _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/chatapi"),
-    }
-}
-
-/// A port that was free a moment ago: bind port 0, read it, release it. Another
-/// process could take it in between; the readiness wait would then fail clearly.
-pub fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot bind a port")?;
-    Ok(listener
-        .local_addr()
-        .context("cannot read the bound port")?
-        .port())
-}
-
-/// The last `lines` lines of the log, or a note that it could not be read.
-pub fn log_tail(path: &Path, lines: usize) -> String {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let all: Vec<&str> = text.lines().collect();
-            let skip = all.len().saturating_sub(lines);
-            all.into_iter().skip(skip).collect::<Vec<_>>().join("\n")
-        }
-        Err(err) => format!("(cannot read the log: {err})"),
     }
 }
 

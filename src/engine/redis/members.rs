@@ -4,12 +4,10 @@
 use redis::Pipeline;
 
 use super::{
-    next_reply,
     pages::{lex_page, ordered_id},
+    reads::{read_member, read_room},
     records::*,
-    replies,
-    rooms::read_room,
-    timed, unexpected, RedisEngine, Replies,
+    replies, timed, unexpected, RedisEngine, Replies,
 };
 use crate::{
     domain::{
@@ -45,25 +43,6 @@ impl RedisEngine {
         );
         Ok(())
     }
-
-    /// Queues the reads of a membership; [`read_member`] takes the replies.
-    pub(super) fn queue_member(&self, pipe: &mut Pipeline, room: RoomId, user: UserId) {
-        pipe.hget(self.keys.members(room), user.to_string())
-            .hget(self.keys.reads(room), user.to_string());
-    }
-}
-
-/// Reads what [`RedisEngine::queue_member`] asked for; `None` if not a member.
-pub(super) fn read_member(replies: &mut Replies) -> Result<Option<Member>, EngineError> {
-    let membership: Option<String> = next_reply(replies)?;
-    let read: Option<String> = next_reply(replies)?;
-    let Some(membership) = membership else {
-        return Ok(None);
-    };
-    Ok(Some(Member {
-        membership: from_json(&membership)?,
-        last_read_seq: read.as_deref().map(parse_seq).transpose()?.unwrap_or(0),
-    }))
 }
 
 pub(super) async fn add_member(

@@ -4,11 +4,10 @@
 use redis::Pipeline;
 
 use super::{
-    members::read_member,
-    next_reply,
     pages::{lex_page, ordered_id},
+    reads::{read_member, read_room},
     records::*,
-    replies, timed, unexpected, RedisEngine, Replies, STATE_LAST_MESSAGE_AT, STATE_SEQ,
+    replies, timed, unexpected, RedisEngine,
 };
 use crate::{
     domain::{
@@ -21,35 +20,6 @@ use crate::{
         EngineError,
     },
 };
-
-impl RedisEngine {
-    /// Queues the reads of a room and its counters; [`read_room`] takes the replies.
-    pub(super) fn queue_room(&self, pipe: &mut Pipeline, id: RoomId) {
-        let state = self.keys.room_state(id);
-        pipe.get(self.keys.room(id))
-            .hlen(self.keys.members(id))
-            .hget(&state, STATE_SEQ)
-            .hget(&state, STATE_LAST_MESSAGE_AT);
-    }
-}
-
-/// Reads what [`RedisEngine::queue_room`] asked for; `None` if the room is gone.
-/// Takes all of its replies either way, so the next reader starts at its own.
-pub(super) fn read_room(replies: &mut Replies) -> Result<Option<(Room, RoomStats)>, EngineError> {
-    let room: Option<String> = next_reply(replies)?;
-    let member_count: u64 = next_reply(replies)?;
-    let last_seq: Option<String> = next_reply(replies)?;
-    let last_message_at: Option<String> = next_reply(replies)?;
-    let Some(room) = room else {
-        return Ok(None);
-    };
-    let stats = RoomStats {
-        member_count,
-        last_seq: last_seq.as_deref().map(parse_seq).transpose()?.unwrap_or(0),
-        last_message_at: last_message_at.as_deref().map(parse_time).transpose()?,
-    };
-    Ok(Some((from_json(&room)?, stats)))
-}
 
 pub(super) async fn create_room(
     engine: &RedisEngine,

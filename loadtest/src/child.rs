@@ -1,0 +1,31 @@
+//! What every child process the load test starts (a node, a `redis-server`) needs:
+//! a free port to listen on and the tail of its log when it fails.
+
+use std::{
+    net::{Ipv4Addr, TcpListener},
+    path::Path,
+};
+
+use anyhow::{Context, Result};
+
+/// A port that was free a moment ago: bind port 0, read it, release it. Another
+/// process could take it in between; the readiness wait would then fail clearly.
+pub fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot bind a port")?;
+    Ok(listener
+        .local_addr()
+        .context("cannot read the bound port")?
+        .port())
+}
+
+/// The last `lines` lines of the log, or a note that it could not be read.
+pub fn log_tail(path: &Path, lines: usize) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let all: Vec<&str> = text.lines().collect();
+            let skip = all.len().saturating_sub(lines);
+            all.into_iter().skip(skip).collect::<Vec<_>>().join("\n")
+        }
+        Err(err) => format!("(cannot read the log: {err})"),
+    }
+}
