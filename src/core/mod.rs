@@ -30,6 +30,7 @@ use self::actors::{
     cluster::NodeInfo,
     messages::{CloseReason, CloseUserSessions},
     registry::Registry,
+    Tell,
 };
 pub use self::error::{ApiError, ErrorCode};
 use crate::{
@@ -75,7 +76,7 @@ impl Core {
     /// Closes the user's WebSockets on every node because their key was revoked, but
     /// those opened with `keep` (the key a rotation just issued).
     pub fn close_sessions(&self, user_id: UserId, keep: Option<KeyDigest>) {
-        self.registry.do_send(CloseUserSessions {
+        self.registry.tell(CloseUserSessions {
             user_id,
             keep,
             reason: CloseReason::KeyRevoked,

@@ -2,7 +2,10 @@
 //! room's actor through the registry, which starts the actor if need be.
 
 use super::{
-    actors::messages::{Execute, MembershipChanged, ToRoom},
+    actors::{
+        messages::{Execute, MembershipChanged, ToRoom},
+        Tell,
+    },
     auth::Caller,
     rooms::{RoomCommand, Target},
     ApiError, Core, ErrorCode,
@@ -32,7 +35,7 @@ impl Core {
     /// Tells every node's sessions of a user that joined a room outside any room
     /// command (a direct room made for a pair), so they subscribe to it.
     pub fn joined(&self, room_id: RoomId, user_id: UserId) {
-        self.registry.do_send(MembershipChanged {
+        self.registry.tell(MembershipChanged {
             room_id,
             user_id,
             joined: true,

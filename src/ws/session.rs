@@ -29,7 +29,10 @@ use super::{
 };
 use crate::{
     core::{
-        actors::messages::{Deliver, Disconnect, SessionClosed, SessionLink},
+        actors::{
+            messages::{Deliver, Disconnect, SessionClosed, SessionLink},
+            Tell,
+        },
         auth::{Caller, Credentials, UserCaller},
         events::Event,
         views::{MessageBody, UserBody},
@@ -374,7 +377,7 @@ impl Actor for WsSession {
 
     fn stopped(&mut self, _: &mut Self::Context) {
         if self.user.is_some() {
-            self.core.registry.do_send(SessionClosed {
+            self.core.registry.tell(SessionClosed {
                 session_id: self.id,
             });
         }

@@ -148,7 +148,7 @@ impl Registry {
             if keep.is_some_and(|keep| keep.ct_eq(&entry.key)) {
                 continue;
             }
-            entry.link.disconnect.do_send(Disconnect { reason });
+            entry.link.disconnect.tell(Disconnect { reason });
         }
     }
 
@@ -401,7 +401,7 @@ impl Handler<Shutdown> for Registry {
 
     fn handle(&mut self, _: Shutdown, _: &mut Context<Self>) {
         for entry in self.sessions.values() {
-            entry.link.disconnect.do_send(Disconnect {
+            entry.link.disconnect.tell(Disconnect {
                 reason: CloseReason::Restarting,
             });
         }

@@ -44,7 +44,9 @@ impl LocalBroker {
             }
             Topic::Room(_) => return,
         };
-        let _ = sink.send(inbound);
+        if sink.send(inbound).is_err() {
+            tracing::debug!("broker sink closed (the node is stopping); payload dropped");
+        }
     }
 }
 

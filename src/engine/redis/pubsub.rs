@@ -138,14 +138,17 @@ impl Broker for RedisEngine {
 
     fn subscribe(&self, room: RoomId) {
         if let Some(subscriber) = self.subscriber.get() {
-            // The task only ends with the node, so a failed send has nobody to tell.
-            let _ = subscriber.send(Command::Subscribe(room));
+            if subscriber.send(Command::Subscribe(room)).is_err() {
+                tracing::warn!(room_id = %room, "subscriber task gone; room not subscribed");
+            }
         }
     }
 
     fn unsubscribe(&self, room: RoomId) {
         if let Some(subscriber) = self.subscriber.get() {
-            let _ = subscriber.send(Command::Unsubscribe(room));
+            if subscriber.send(Command::Unsubscribe(room)).is_err() {
+                tracing::warn!(room_id = %room, "subscriber task gone; room not unsubscribed");
+            }
         }
     }
 
