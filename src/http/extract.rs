@@ -38,41 +38,24 @@ fn parts(req: &HttpRequest) -> Result<(web::Data<Core>, Credentials), ApiError> 
     Ok((core, credentials(req)))
 }
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+/// Each caller type is extracted by the core check that yields it.
+macro_rules! authenticated_by {
+    ($caller:ty, $check:ident) => {
+        impl FromRequest for $caller {
+            type Error = ApiError;
+            type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let parts = parts(req);
-        Box::pin(async move {
-            let (core, credentials) = parts?;
-            core.authenticate(&credentials).await
-        })
-    }
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let parts = parts(req);
+                Box::pin(async move {
+                    let (core, credentials) = parts?;
+                    core.$check(&credentials).await
+                })
+            }
+        }
+    };
 }
 
-impl FromRequest for MasterCaller {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let parts = parts(req);
-        Box::pin(async move {
-            let (core, credentials) = parts?;
-            core.authenticate_master(&credentials).await
-        })
-    }
-}
-
-impl FromRequest for UserCaller {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let parts = parts(req);
-        Box::pin(async move {
-            let (core, credentials) = parts?;
-            core.authenticate_user(&credentials).await
-        })
-    }
-}
+authenticated_by!(Caller, authenticate);
+authenticated_by!(MasterCaller, authenticate_master);
+authenticated_by!(UserCaller, authenticate_user);

@@ -32,11 +32,7 @@ where
     M::Result: Send,
 {
     fn tell(&self, msg: M) {
-        if self.connected() {
-            self.do_send(msg);
-        } else {
-            dropped::<M>();
-        }
+        send_if::<M>(self.connected(), || self.do_send(msg));
     }
 }
 
@@ -46,17 +42,17 @@ where
     M::Result: Send,
 {
     fn tell(&self, msg: M) {
-        if self.connected() {
-            self.do_send(msg);
-        } else {
-            dropped::<M>();
-        }
+        send_if::<M>(self.connected(), || self.do_send(msg));
     }
 }
 
-fn dropped<M>() {
-    tracing::warn!(
-        message = std::any::type_name::<M>(),
-        "actor stopped; message dropped"
-    );
+fn send_if<M>(connected: bool, send: impl FnOnce()) {
+    if connected {
+        send();
+    } else {
+        tracing::warn!(
+            message = std::any::type_name::<M>(),
+            "actor stopped; message dropped"
+        );
+    }
 }

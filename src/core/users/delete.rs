@@ -2,13 +2,7 @@
 
 use chrono::Utc;
 
-use crate::{
-    core::{
-        auth::{audit, MasterCaller},
-        ApiError, Core, ErrorCode,
-    },
-    domain::security_event::{SecurityEvent, SecurityEventKind},
-};
+use crate::core::{auth::MasterCaller, ApiError, Core, ErrorCode};
 
 impl Core {
     #[tracing::instrument(skip_all, fields(client_id = %caller.client.id))]
@@ -17,15 +11,9 @@ impl Core {
         if !self.engine.delete_user(&user, Utc::now()).await? {
             return Err(ErrorCode::UserNotFound.into());
         }
-        self.close_sessions(user.id, None);
-        let event = SecurityEvent::new(
-            user.client_id,
-            SecurityEventKind::KeyRevoked,
-            caller.ip.clone(),
-        )
-        .user(user.id)
-        .reason("user_deleted");
-        audit::record(self.engine.as_ref(), event).await;
+        let ip = caller.ip.clone();
+        self.key_revoked(user.client_id, user.id, ip, "user_deleted")
+            .await;
         Ok(())
     }
 }

@@ -2,13 +2,7 @@
 
 use chrono::Utc;
 
-use crate::{
-    core::{
-        auth::{audit, UserCaller},
-        ApiError, Core,
-    },
-    domain::security_event::{SecurityEvent, SecurityEventKind},
-};
+use crate::core::{auth::UserCaller, ApiError, Core};
 
 impl Core {
     #[tracing::instrument(skip_all, fields(user_id = %caller.user.id))]
@@ -19,15 +13,8 @@ impl Core {
             .revoke_user_key(user, Some(&caller.key), Utc::now())
             .await?;
         if revoked {
-            self.close_sessions(user, None);
-            let event = SecurityEvent::new(
-                caller.client.id,
-                SecurityEventKind::KeyRevoked,
-                caller.ip.clone(),
-            )
-            .user(user)
-            .reason("logout");
-            audit::record(self.engine.as_ref(), event).await;
+            let ip = caller.ip.clone();
+            self.key_revoked(caller.client.id, user, ip, "logout").await;
         }
         Ok(())
     }

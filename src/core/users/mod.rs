@@ -14,10 +14,15 @@ pub use self::{
     update::{ProfileFields, UserChangeFields},
 };
 use crate::{
-    core::{auth::MasterCaller, views::UserBody, ApiError, Core, ErrorCode},
+    core::{
+        auth::{audit, MasterCaller},
+        views::UserBody,
+        ApiError, Core, ErrorCode,
+    },
     domain::{
-        ids::UserId,
+        ids::{ClientId, UserId},
         page::{Page, PageRequest},
+        security_event::{SecurityEvent, SecurityEventKind},
         user::{User, UserFilter},
     },
 };
@@ -46,5 +51,15 @@ impl Core {
             .list_users(caller.client.id, &filter, page)
             .await?;
         Ok(users.map(UserBody::from))
+    }
+
+    /// What follows every revocation of a user's key: its sockets close on every
+    /// node, and the revocation is recorded with `reason`.
+    async fn key_revoked(&self, client: ClientId, user: UserId, ip: Option<String>, reason: &str) {
+        self.close_sessions(user, None);
+        let event = SecurityEvent::new(client, SecurityEventKind::KeyRevoked, ip)
+            .user(user)
+            .reason(reason);
+        audit::record(self.engine.as_ref(), event).await;
     }
 }

@@ -2,13 +2,7 @@
 
 use chrono::Utc;
 
-use crate::{
-    core::{
-        auth::{audit, MasterCaller},
-        ApiError, Core,
-    },
-    domain::security_event::{SecurityEvent, SecurityEventKind},
-};
+use crate::core::{auth::MasterCaller, ApiError, Core};
 
 impl Core {
     #[tracing::instrument(skip_all, fields(client_id = %caller.client.id))]
@@ -19,15 +13,9 @@ impl Core {
             .revoke_user_key(user.id, None, Utc::now())
             .await?
         {
-            self.close_sessions(user.id, None);
-            let event = SecurityEvent::new(
-                user.client_id,
-                SecurityEventKind::KeyRevoked,
-                caller.ip.clone(),
-            )
-            .user(user.id)
-            .reason("revoked_by_client");
-            audit::record(self.engine.as_ref(), event).await;
+            let ip = caller.ip.clone();
+            self.key_revoked(user.client_id, user.id, ip, "revoked_by_client")
+                .await;
         }
         Ok(())
     }

@@ -7,13 +7,12 @@ use serde::Deserialize;
 
 use crate::{
     core::{
-        auth::{audit, MasterCaller, UserCaller},
+        auth::{MasterCaller, UserCaller},
         update::compare_and_set,
         views::UserBody,
         ApiError, Core,
     },
     domain::{
-        security_event::{SecurityEvent, SecurityEventKind},
         user::{parse_full_name, parse_metadata, Metadata, User, Username},
         validation::Validator,
     },
@@ -113,15 +112,9 @@ impl Core {
         let user = self.client_user(caller, id).await?;
         let (before, after) = changes.save(self, user).await?;
         if before.is_active && !after.is_active {
-            self.close_sessions(after.id, None);
-            let event = SecurityEvent::new(
-                after.client_id,
-                SecurityEventKind::KeyRevoked,
-                caller.ip.clone(),
-            )
-            .user(after.id)
-            .reason("user_deactivated");
-            audit::record(self.engine.as_ref(), event).await;
+            let ip = caller.ip.clone();
+            self.key_revoked(after.client_id, after.id, ip, "user_deactivated")
+                .await;
         }
         Ok(after.into())
     }
