@@ -60,12 +60,65 @@ pub struct Settings {
     /// e.g. `10.0.0.0/8,127.0.0.1`) of load balancers whose `X-Forwarded-For` is
     /// believed. Anyone else could write that header, so by default nobody is.
     pub trusted_proxies: Vec<IpNet>,
+    /// The abuse limits of `API.md` §8; each `0` turns that limit off.
+    pub rate_limits: RateLimitSettings,
+}
+
+/// `CHATAPI_RATE_*`: how often one caller may do each limited thing, shared by every
+/// node. `0` turns a limit off (benchmarks do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitSettings {
+    /// `CHATAPI_RATE_MESSAGES_PER_SEC`, default 20: messages per user, REST and
+    /// WebSocket together.
+    pub messages_per_sec: u32,
+    /// `CHATAPI_RATE_MESSAGES_BURST`, default 40: how many messages may come at once.
+    pub messages_burst: u32,
+    /// `CHATAPI_RATE_LOGINS_PER_MIN`, default 10: logins per email.
+    pub logins_per_min: u32,
+    /// `CHATAPI_RATE_WS_CONNECTS_PER_MIN`, default 30: WebSocket connects per user.
+    pub ws_connects_per_min: u32,
+    /// `CHATAPI_RATE_AUTH_FAILURES_PER_MIN`, default 100: failed authentications per
+    /// client address.
+    pub auth_failures_per_min: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            messages_per_sec: 20,
+            messages_burst: 40,
+            logins_per_min: 10,
+            ws_connects_per_min: 30,
+            auth_failures_per_min: 100,
+        }
+    }
+}
+
+impl RateLimitSettings {
+    /// Every limit off.
+    pub fn off() -> Self {
+        Self {
+            messages_per_sec: 0,
+            messages_burst: 0,
+            logins_per_min: 0,
+            ws_connects_per_min: 0,
+            auth_failures_per_min: 0,
+        }
+    }
 }
 
 pub const DEFAULT_PORT: u16 = 8000;
 pub const DEFAULT_SCOPED_KEY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 pub const DEFAULT_REDIS_PREFIX: &str = "chatapi:";
 pub const DEFAULT_PRESENCE_TTL: Duration = Duration::from_secs(30);
+/// The longest scoped-key lifetime accepted: ten years. Beyond it the expiry
+/// arithmetic would leave the range of a timestamp.
+pub const MAX_SCOPED_KEY_TTL_SECS: u64 = 10 * 365 * 24 * 3600;
+/// The longest presence TTL accepted: an hour (a dead node's users would otherwise
+/// look online for longer than anyone would want).
+pub const MAX_PRESENCE_TTL_SECS: u64 = 3600;
+/// The largest value a rate setting takes: beyond it a limit is as good as off.
+pub const MAX_RATE: u32 = 1_000_000;
 /// Shorter admin tokens are refused: the token guards the creation of tenants.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
@@ -81,6 +134,11 @@ const KNOWN: &[&str] = &[
     "CHATAPI_NODE_ID",
     "CHATAPI_PRESENCE_TTL",
     "CHATAPI_TRUSTED_PROXIES",
+    "CHATAPI_RATE_MESSAGES_PER_SEC",
+    "CHATAPI_RATE_MESSAGES_BURST",
+    "CHATAPI_RATE_LOGINS_PER_MIN",
+    "CHATAPI_RATE_WS_CONNECTS_PER_MIN",
+    "CHATAPI_RATE_AUTH_FAILURES_PER_MIN",
     "REDIS_URL",
 ];
 
@@ -98,6 +156,7 @@ impl Default for Settings {
             node_name: None,
             presence_ttl: DEFAULT_PRESENCE_TTL,
             trusted_proxies: Vec::new(),
+            rate_limits: RateLimitSettings::default(),
         }
     }
 }
@@ -154,10 +213,8 @@ impl Settings {
                 }
                 "CHATAPI_REDIS_PREFIX" => settings.redis_prefix = value,
                 "CHATAPI_SCOPED_KEY_TTL" => {
-                    let seconds: u64 = parse(&name, &value, "a number of seconds ≥ 1")?;
-                    if seconds == 0 {
-                        return Err(malformed(&name, "a number of seconds ≥ 1", &value));
-                    }
+                    let expected = "a number of seconds from 1 to 315360000 (ten years)";
+                    let seconds = within(&name, &value, 1, MAX_SCOPED_KEY_TTL_SECS, expected)?;
                     settings.scoped_key_ttl = Duration::from_secs(seconds);
                 }
                 "CHATAPI_ADMIN_TOKEN" => {
@@ -185,11 +242,24 @@ impl Settings {
                     settings.node_name = Some(value);
                 }
                 "CHATAPI_PRESENCE_TTL" => {
-                    let seconds: u64 = parse(&name, &value, "a number of seconds ≥ 2")?;
-                    if seconds < 2 {
-                        return Err(malformed(&name, "a number of seconds ≥ 2", &value));
-                    }
+                    let expected = "a number of seconds from 2 to 3600";
+                    let seconds = within(&name, &value, 2, MAX_PRESENCE_TTL_SECS, expected)?;
                     settings.presence_ttl = Duration::from_secs(seconds);
+                }
+                "CHATAPI_RATE_MESSAGES_PER_SEC" => {
+                    settings.rate_limits.messages_per_sec = rate(&name, &value)?;
+                }
+                "CHATAPI_RATE_MESSAGES_BURST" => {
+                    settings.rate_limits.messages_burst = rate(&name, &value)?;
+                }
+                "CHATAPI_RATE_LOGINS_PER_MIN" => {
+                    settings.rate_limits.logins_per_min = rate(&name, &value)?;
+                }
+                "CHATAPI_RATE_WS_CONNECTS_PER_MIN" => {
+                    settings.rate_limits.ws_connects_per_min = rate(&name, &value)?;
+                }
+                "CHATAPI_RATE_AUTH_FAILURES_PER_MIN" => {
+                    settings.rate_limits.auth_failures_per_min = rate(&name, &value)?;
                 }
                 "CHATAPI_TRUSTED_PROXIES" => {
                     let expected = "comma-separated IP addresses or networks (10.0.0.0/8)";
@@ -217,6 +287,29 @@ fn parse<T: FromStr>(name: &str, value: &str, expected: &'static str) -> Result<
         .trim()
         .parse()
         .map_err(|_| malformed(name, expected, value))
+}
+
+/// A whole number in `min..=max`.
+fn within(
+    name: &str,
+    value: &str,
+    min: u64,
+    max: u64,
+    expected: &'static str,
+) -> Result<u64, SettingsError> {
+    let number: u64 = parse(name, value, expected)?;
+    if (min..=max).contains(&number) {
+        Ok(number)
+    } else {
+        Err(malformed(name, expected, value))
+    }
+}
+
+/// A rate setting: 0 (off) to [`MAX_RATE`].
+fn rate(name: &str, value: &str) -> Result<u32, SettingsError> {
+    let expected = "a whole number from 0 (off) to 1000000";
+    let number = within(name, value, 0, u64::from(MAX_RATE), expected)?;
+    u32::try_from(number).map_err(|_| malformed(name, expected, value))
 }
 
 fn malformed(name: &str, expected: &'static str, value: &str) -> SettingsError {
@@ -264,6 +357,22 @@ mod tests {
     }
 
     #[test]
+    fn rate_limits_are_read_and_zero_turns_one_off() {
+        let settings = vars(&[
+            ("CHATAPI_RATE_MESSAGES_PER_SEC", "0"),
+            ("CHATAPI_RATE_MESSAGES_BURST", "5"),
+            ("CHATAPI_RATE_LOGINS_PER_MIN", "3"),
+        ])
+        .unwrap();
+        let limits = settings.rate_limits;
+        assert_eq!(limits.messages_per_sec, 0);
+        assert_eq!(limits.messages_burst, 5);
+        assert_eq!(limits.logins_per_min, 3);
+        assert_eq!(limits.ws_connects_per_min, 30);
+        assert_eq!(limits.auth_failures_per_min, 100);
+    }
+
+    #[test]
     fn trusted_proxies_take_addresses_and_networks() {
         let settings = vars(&[("CHATAPI_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")]).unwrap();
         let trusted = settings.trusted_proxies;
@@ -291,6 +400,11 @@ mod tests {
             ("CHATAPI_TRUSTED_PROXIES", "10.0.0.0/8,nonsense"),
             ("CHATAPI_NODE_ID", "has space"),
             ("CHATAPI_PRESENCE_TTL", "1"),
+            ("CHATAPI_PRESENCE_TTL", "3601"),
+            ("CHATAPI_SCOPED_KEY_TTL", "18446744073709551615"),
+            ("CHATAPI_SCOPED_KEY_TTL", "315360001"),
+            ("CHATAPI_RATE_MESSAGES_PER_SEC", "-1"),
+            ("CHATAPI_RATE_LOGINS_PER_MIN", "99999999999"),
         ] {
             let err = vars(&[(name, value)]).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");

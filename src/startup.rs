@@ -15,6 +15,7 @@ use crate::{
     config::Settings,
     core::{
         actors::{cluster::NodeInfo, messages::Shutdown, registry::Registry},
+        limits::RateLimits,
         Core,
     },
     domain::ids::NodeId,
@@ -67,6 +68,7 @@ impl Application {
             id,
             name: settings.node_name.clone().unwrap_or_else(|| id.to_string()),
             presence_ttl: settings.presence_ttl,
+            limits: RateLimits::new(&settings.rate_limits),
         });
         if let Err(err) = engine.presence_clear_node(&node.name).await {
             tracing::warn!(error = %err, "stale presence of this node not cleared");

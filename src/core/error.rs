@@ -11,7 +11,10 @@ use std::{borrow::Cow, fmt, panic::Location};
 
 use serde::Serialize;
 
-use crate::{domain::validation::FieldError, engine::EngineError};
+use crate::{
+    domain::{rate::RateStatus, validation::FieldError},
+    engine::EngineError,
+};
 
 /// Exactly the codes of `API.md` §2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,6 +107,9 @@ pub struct ApiError {
     detail: Cow<'static, str>,
     fields: Vec<FieldError>,
     retry_after: Option<u64>,
+    /// For a refusal by a rate limit: the bucket, for the `X-RateLimit-*` headers.
+    /// Boxed: it is rare, and every `Result` carrying this error pays for its size.
+    rate: Option<Box<RateStatus>>,
     /// Logged, never sent.
     cause: Option<anyhow::Error>,
     /// Where the error was raised, for the log line.
@@ -119,6 +125,7 @@ impl ApiError {
             detail: Cow::Borrowed(code.default_detail()),
             fields: Vec::new(),
             retry_after: None,
+            rate: None,
             cause: None,
             at: Location::caller(),
         }
@@ -142,6 +149,16 @@ impl ApiError {
         }
     }
 
+    /// 429: a rate limit refused the request; retry when its bucket has a unit again.
+    #[track_caller]
+    pub fn rate_limited(status: RateStatus) -> Self {
+        Self {
+            retry_after: Some(status.retry_after_secs()),
+            rate: Some(Box::new(status)),
+            ..Self::new(ErrorCode::RateLimitExceeded)
+        }
+    }
+
     /// An unexpected fault: 500 with a generic detail, `cause` logged.
     #[track_caller]
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
@@ -162,6 +179,11 @@ impl ApiError {
     /// Seconds the caller should wait before retrying, when that is known.
     pub fn retry_after(&self) -> Option<u64> {
         self.retry_after
+    }
+
+    /// The rate-limit bucket that refused the request, if one did.
+    pub fn rate(&self) -> Option<RateStatus> {
+        self.rate.as_deref().copied()
     }
 
     /// The documented body, for an edge that answers with this error. Logs it first:

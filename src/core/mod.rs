@@ -12,6 +12,7 @@ pub mod auth;
 pub mod clients;
 pub mod error;
 pub mod events;
+pub mod limits;
 pub mod messages;
 pub mod rooms;
 mod run;

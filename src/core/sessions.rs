@@ -7,23 +7,28 @@ use super::{
     actors::messages::{Connect, SessionLink},
     ApiError, Core, ErrorCode,
 };
+use chrono::Utc;
+
 use crate::domain::{
     ids::{RoomId, UserId},
-    keys::KeyDigest,
+    keys::{is_live, KeyDigest},
     message::{HistoryRange, Message},
     page::{PageRequest, MAX_LIMIT},
 };
 
-/// One room's replay: the client's position, and the messages after it.
+/// One room's replay: the client's position, the messages after it, and whether
+/// there were more than the replay's budget left room for.
 pub struct Missed {
     pub room_id: RoomId,
     pub after: u64,
     pub messages: Vec<Message>,
+    pub truncated: bool,
 }
 
 impl Core {
     /// Registers a session opened with `key` and subscribes it to every room its user
-    /// is in; answers each room's starting `seq`.
+    /// is in; answers each room's starting `seq`. Refused (`INVALID_CREDENTIALS`, and
+    /// the session closes with 4003) if the key was revoked meanwhile.
     pub async fn connect(
         &self,
         link: SessionLink,
@@ -42,33 +47,53 @@ impl Core {
                 None => break,
             }
         }
-        self.registry
+        let started = self
+            .registry
             .send(Connect { link, key, rooms })
             .await
-            .map_err(|_| ApiError::new(ErrorCode::ServiceUnavailable))
+            .map_err(|_| ApiError::new(ErrorCode::ServiceUnavailable))?;
+        // A revocation that landed between authentication and registration could
+        // reach no session; from now on one would. So the key is read once more.
+        let record = self.engine.find_key(&key).await?;
+        if is_live(record.as_ref(), Utc::now()) {
+            Ok(started)
+        } else {
+            Err(ApiError::with_detail(
+                ErrorCode::InvalidCredentials,
+                "The key was revoked while connecting",
+            ))
+        }
     }
 
-    /// For each room the user is a member of, at most `limit` messages after the
-    /// client's position, oldest first. Rooms the user is not in are left out.
+    /// For each room the user is a member of, the messages after the client's
+    /// position, oldest first, at most `budget` over all the rooms together, so one
+    /// request's replay is bounded however many rooms it names. Rooms the user is not
+    /// in are left out.
     pub async fn missed(
         &self,
         user: UserId,
         rooms: HashMap<RoomId, u64>,
-        limit: usize,
+        budget: usize,
     ) -> Result<Vec<Missed>, ApiError> {
         let mut missed = Vec::new();
+        let mut left = budget;
         for (room_id, after) in rooms {
             if self.engine.get_member(room_id, user).await?.is_none() {
                 continue;
             }
-            let messages = self
+            // One more than fits tells whether there is more.
+            let mut messages = self
                 .engine
-                .list_messages(room_id, HistoryRange::After(after), limit)
+                .list_messages(room_id, HistoryRange::After(after), left + 1)
                 .await?;
+            let truncated = messages.len() > left;
+            messages.truncate(left);
+            left -= messages.len();
             missed.push(Missed {
                 room_id,
                 after,
                 messages,
+                truncated,
             });
         }
         Ok(missed)

@@ -166,6 +166,16 @@ impl KeyRecord {
     pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
         self.expires_at.is_some_and(|at| at <= now)
     }
+
+    /// Neither revoked nor expired: it still opens doors.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && !self.is_expired(now)
+    }
+}
+
+/// Whether the record found for a key (if any) is live.
+pub fn is_live(record: Option<&KeyRecord>, now: DateTime<Utc>) -> bool {
+    record.is_some_and(|record| record.is_live(now))
 }
 
 #[cfg(test)]

@@ -78,6 +78,8 @@ pub enum Appended {
     Duplicate(Message),
     /// The room no longer exists (deleted a moment ago, perhaps on another node).
     RoomGone,
+    /// The sender's rate limit refused it; nothing was stored.
+    Limited,
 }
 
 pub fn parse_content(text: String) -> Result<String, String> {

@@ -6,6 +6,7 @@ pub mod ids;
 pub mod keys;
 pub mod message;
 pub mod page;
+pub mod rate;
 pub mod room;
 pub mod security_event;
 pub mod user;

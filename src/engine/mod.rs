@@ -34,6 +34,7 @@ use crate::domain::{
     keys::{KeyDigest, KeyRecord},
     message::{Appended, HistoryRange, Message},
     page::{Page, PageRequest},
+    rate::{RateCheck, RateStatus},
     room::{Member, Membership, Room, RoomStats},
     security_event::{EventFilter, SecurityEvent},
     user::{User, UserFilter},
@@ -111,6 +112,10 @@ pub trait Store: Send + Sync {
 
     /// The record of the key with this digest, live, expired or revoked.
     async fn find_key(&self, digest: &KeyDigest) -> Result<Option<KeyRecord>, EngineError>;
+    /// The records of many keys at once, in the order asked (one round trip on
+    /// Redis): how a node re-validates the keys of all its sessions.
+    async fn find_keys(&self, digests: &[KeyDigest])
+        -> Result<Vec<Option<KeyRecord>>, EngineError>;
     /// Makes `new_key` its owner's live key and revokes the previous one, atomically;
     /// refuses if the owner is gone or deactivated.
     async fn rotate_key(
@@ -230,10 +235,19 @@ pub trait Store: Send + Sync {
     // --- messages ------------------------------------------------------------
 
     /// Appends a message, assigning the room's next `seq` in the same atomic step
-    /// (`message.seq` is ignored). With a `client_msg_id` seen in this room within
+    /// (`message.seq` is ignored). With a `client_msg_id` its sender already sent in
+    /// this room within
     /// [`IDEMPOTENCY_WINDOW`](crate::domain::message::IDEMPOTENCY_WINDOW), nothing is
-    /// stored and the original is returned.
-    async fn append_message(&self, message: &Message) -> Result<Appended, EngineError>;
+    /// stored and the original is returned; another sender's identical id is unrelated.
+    ///
+    /// With `rate`, one unit is first taken from the sender's bucket, in the same
+    /// atomic step (one round trip on Redis): `Limited` if it had none. A duplicate
+    /// takes none. The bucket's status comes back with the outcome.
+    async fn append_message(
+        &self,
+        message: &Message,
+        rate: Option<&RateCheck>,
+    ) -> Result<(Appended, Option<RateStatus>), EngineError>;
     async fn get_message(&self, id: MessageId) -> Result<Option<Message>, EngineError>;
     /// At most `limit` messages of the room in `range`.
     async fn list_messages(
@@ -327,10 +341,19 @@ pub trait Presence: Send + Sync {
     async fn presence_clear_node(&self, node: &str) -> Result<(), EngineError>;
 }
 
-/// All the back-end traits joined; what the rest of the node holds.
-pub trait Engine: Store + Broker + Presence {}
+/// Rate limits shared by every node (`API.md` §8): one bucket per caller and limit,
+/// following the GCRA rule of [`rules::rate`]. The send path does not come here: its
+/// check travels inside [`Store::append_message`].
+#[async_trait]
+pub trait Limiter: Send + Sync {
+    /// Takes one unit from `check`'s bucket if it has one; its status either way.
+    async fn take(&self, check: &RateCheck) -> Result<RateStatus, EngineError>;
+}
 
-impl<T: Store + Broker + Presence> Engine for T {}
+/// All the back-end traits joined; what the rest of the node holds.
+pub trait Engine: Store + Broker + Presence + Limiter {}
+
+impl<T: Store + Broker + Presence + Limiter> Engine for T {}
 
 /// The engine as the node shares it.
 pub type SharedEngine = Arc<dyn Engine>;

@@ -3,6 +3,7 @@
 
 use actix_web::{http::header, http::StatusCode, HttpResponse, ResponseError};
 
+use super::answer::rate_headers;
 use crate::core::ApiError;
 
 impl ResponseError for ApiError {
@@ -15,6 +16,10 @@ impl ResponseError for ApiError {
         if let Some(seconds) = self.retry_after() {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
-        response.json(self.report())
+        let mut response = response.json(self.report());
+        if let Some(status) = self.rate() {
+            rate_headers(response.headers_mut(), status);
+        }
+        response
     }
 }

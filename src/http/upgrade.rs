@@ -5,6 +5,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{
+    answer::rate_headers,
     client_ip::client_ip,
     extract::{bearer, credentials},
 };
@@ -18,15 +19,22 @@ pub async fn upgrade(
     stream: web::Payload,
     core: web::Data<Core>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let user = if bearer(&req).is_some() {
+    let (user, rate) = if bearer(&req).is_some() {
         match core.authenticate(&credentials(&req)).await? {
-            Caller::User(user) => Some(user),
+            Caller::User(user) => {
+                let rate = core.admit_session(&user).await?;
+                (Some(user), rate)
+            }
             Caller::Master(_) => {
                 return Err(ApiError::new(ErrorCode::InsufficientPermissions).into())
             }
         }
     } else {
-        None
+        (None, None)
     };
-    ws::route::start(core.into_inner(), client_ip(&req), user, &req, stream)
+    let mut response = ws::route::start(core.into_inner(), client_ip(&req), user, &req, stream)?;
+    if let Some(status) = rate {
+        rate_headers(response.headers_mut(), status);
+    }
+    Ok(response)
 }

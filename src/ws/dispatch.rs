@@ -6,14 +6,15 @@ use bytestring::ByteString;
 use serde::Serialize;
 
 use super::protocol::{self, RoomRequest};
-use crate::core::{auth::Caller, ApiError, Core};
+use crate::core::{auth::Caller, ApiError, Core, ErrorCode};
 
+/// The answer frame, and the error's code when the request was refused.
 pub async fn dispatch(
     core: &Core,
     caller: Caller,
     id: Option<&str>,
     request: RoomRequest,
-) -> ByteString {
+) -> (ByteString, Option<ErrorCode>) {
     use RoomRequest as R;
     match request {
         R::Send(command) => ack(id, core.run(caller, command).await),
@@ -29,9 +30,12 @@ pub async fn dispatch(
     }
 }
 
-fn ack(id: Option<&str>, answer: Result<impl Serialize, ApiError>) -> ByteString {
+fn ack(
+    id: Option<&str>,
+    answer: Result<impl Serialize, ApiError>,
+) -> (ByteString, Option<ErrorCode>) {
     match answer {
-        Ok(data) => protocol::reply("ack", id, data),
-        Err(err) => protocol::error(id, &err),
+        Ok(data) => (protocol::reply("ack", id, data), None),
+        Err(err) => (protocol::error(id, &err), Some(err.code())),
     }
 }

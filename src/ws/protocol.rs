@@ -46,12 +46,22 @@ pub fn close_for(reason: CloseReason) -> (u16, &'static str) {
     }
 }
 
-/// The close code for a refused authentication.
+/// The close code for a refused authentication (or connect).
 pub fn close_for_auth(code: ErrorCode) -> u16 {
     match code {
         ErrorCode::KeyExpired => close::KEY_EXPIRED,
         ErrorCode::ServiceUnavailable => close::TRY_AGAIN_LATER,
+        ErrorCode::RateLimitExceeded => close::RATE_LIMITED,
         _ => close::INVALID_CREDENTIALS,
+    }
+}
+
+/// The close code for a session the core would not register: its key was revoked
+/// while it connected, or the store is away.
+pub fn close_for_connect(code: ErrorCode) -> (u16, &'static str) {
+    match code {
+        ErrorCode::ServiceUnavailable => (close::TRY_AGAIN_LATER, "store unavailable"),
+        _ => (close::KEY_REVOKED, "key revoked"),
     }
 }
 

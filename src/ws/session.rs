@@ -25,7 +25,9 @@ use serde_json::json;
 
 use super::{
     dispatch::dispatch,
-    protocol::{self, close, close_for, close_for_auth, ClientFrame, RoomRequest},
+    protocol::{
+        self, close, close_for, close_for_auth, close_for_connect, ClientFrame, RoomRequest,
+    },
 };
 use crate::{
     core::{
@@ -51,11 +53,9 @@ pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 pub const OUTBOUND_QUEUE: usize = 256;
 /// How long after `ready` new messages wait for a `sync`.
 pub const SYNC_HOLD: Duration = Duration::from_secs(1);
-/// The most messages one `sync` replays per room; more gives `truncated: true`.
+/// The most messages one `sync` replays, over all its rooms together; more gives
+/// `truncated: true` (the client syncs again from where the replay stopped).
 pub const SYNC_LIMIT: usize = 1000;
-/// Messages a connection may send per second, and in a burst.
-const SEND_RATE: f64 = 20.0;
-const SEND_BURST: f64 = 40.0;
 /// Sends refused in a row before the connection is closed with 4008: a client that
 /// ignores `RATE_LIMIT_EXCEEDED` this long is not going to slow down.
 const RATE_STRIKES: u32 = 20;
@@ -70,10 +70,7 @@ pub struct WsSession {
     rooms: HashMap<RoomId, RoomCursor>,
     /// New messages held back until the first `sync` or [`SYNC_HOLD`] after `ready`.
     held: Option<Vec<Deliver>>,
-    /// Token bucket for `message.send`.
-    send_tokens: f64,
-    send_checked: Instant,
-    /// Sends refused in a row; reset by an accepted one.
+    /// Sends refused by the user's message limit in a row; reset by an accepted one.
     refused_sends: u32,
 }
 
@@ -110,8 +107,6 @@ impl WsSession {
             last_heard: Instant::now(),
             rooms: HashMap::new(),
             held: None,
-            send_tokens: SEND_BURST,
-            send_checked: Instant::now(),
             refused_sends: 0,
         }
     }
@@ -162,7 +157,8 @@ impl WsSession {
                     }
                     Err(err) => {
                         ctx.text(protocol::error(None, &err));
-                        act.close(ctx, close::TRY_AGAIN_LATER, "store unavailable");
+                        let (code, reason) = close_for_connect(err.code());
+                        act.close(ctx, code, reason);
                     }
                 }),
         );
@@ -186,19 +182,6 @@ impl WsSession {
         ctx.text(deliver.frame);
     }
 
-    fn take_send_token(&mut self) -> bool {
-        let now = Instant::now();
-        let refill = now.duration_since(self.send_checked).as_secs_f64() * SEND_RATE;
-        self.send_checked = now;
-        self.send_tokens = (self.send_tokens + refill).min(SEND_BURST);
-        if self.send_tokens >= 1.0 {
-            self.send_tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-
     /// Parse, dispatch, reply.
     fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         let (id, frame) = match ClientFrame::parse(text) {
@@ -219,31 +202,21 @@ impl WsSession {
             }
             ClientFrame::Ping => ctx.text(protocol::reply("pong", id.as_deref(), json!({}))),
             ClientFrame::Sync { rooms } => self.sync(id, caller, rooms, ctx),
-            ClientFrame::Room(request) => {
-                if matches!(request, RoomRequest::Send(_)) && !self.allow_send(id.as_deref(), ctx) {
-                    return;
-                }
-                self.execute(id, caller, request, ctx);
-            }
+            ClientFrame::Room(request) => self.execute(id, caller, request, ctx),
         }
     }
 
-    /// The per-connection send limit: a refused send is answered
-    /// `RATE_LIMIT_EXCEEDED`, and a client that keeps going is closed with 4008.
-    fn allow_send(&mut self, id: Option<&str>, ctx: &mut ws::WebsocketContext<Self>) -> bool {
-        if self.take_send_token() {
+    /// Counts sends the user's message limit refused in a row: a client that keeps
+    /// sending past `RATE_LIMIT_EXCEEDED` is closed with 4008.
+    fn count_refusal(&mut self, refused: Option<ErrorCode>, ctx: &mut ws::WebsocketContext<Self>) {
+        if refused != Some(ErrorCode::RateLimitExceeded) {
             self.refused_sends = 0;
-            return true;
+            return;
         }
         self.refused_sends += 1;
-        ctx.text(protocol::error(
-            id,
-            &ApiError::new(ErrorCode::RateLimitExceeded),
-        ));
         if self.refused_sends >= RATE_STRIKES {
             self.close(ctx, close::RATE_LIMITED, "rate limited");
         }
-        false
     }
 
     /// Before authentication the only frame accepted is `auth`.
@@ -267,20 +240,26 @@ impl WsSession {
             route: "/api/v1/ws".to_owned(),
         };
         ctx.wait(
-            async move { core.authenticate(&credentials).await }
-                .into_actor(self)
-                .map(move |result, act, ctx| match result {
-                    Ok(Caller::User(caller)) => act.start_session(caller, ctx),
-                    Ok(Caller::Master(_)) => {
-                        let err = ApiError::new(ErrorCode::InsufficientPermissions);
-                        ctx.text(protocol::error(id.as_deref(), &err));
-                        act.close(ctx, close::INVALID_CREDENTIALS, "a scoped key is required");
-                    }
-                    Err(err) => {
-                        ctx.text(protocol::error(id.as_deref(), &err));
-                        act.close(ctx, close_for_auth(err.code()), err.detail());
-                    }
-                }),
+            async move {
+                let caller = core.authenticate(&credentials).await?;
+                if let Caller::User(user) = &caller {
+                    core.admit_session(user).await?;
+                }
+                Ok(caller)
+            }
+            .into_actor(self)
+            .map(move |result, act, ctx| match result {
+                Ok(Caller::User(caller)) => act.start_session(caller, ctx),
+                Ok(Caller::Master(_)) => {
+                    let err = ApiError::new(ErrorCode::InsufficientPermissions);
+                    ctx.text(protocol::error(id.as_deref(), &err));
+                    act.close(ctx, close::INVALID_CREDENTIALS, "a scoped key is required");
+                }
+                Err(err) => {
+                    ctx.text(protocol::error(id.as_deref(), &err));
+                    act.close(ctx, close_for_auth(err.code()), err.detail());
+                }
+            }),
         );
     }
 
@@ -294,10 +273,16 @@ impl WsSession {
         ctx: &mut ws::WebsocketContext<Self>,
     ) {
         let core = self.core.clone();
+        let send = matches!(request, RoomRequest::Send(_));
         ctx.wait(
             async move { dispatch(&core, Caller::User(caller), id.as_deref(), request).await }
                 .into_actor(self)
-                .map(|frame, _, ctx| ctx.text(frame)),
+                .map(move |(frame, refused), act, ctx| {
+                    ctx.text(frame);
+                    if send {
+                        act.count_refusal(refused, ctx);
+                    }
+                }),
         );
     }
 
@@ -313,7 +298,7 @@ impl WsSession {
         let core = self.core.clone();
         let user = caller.user.id;
         ctx.wait(
-            async move { core.missed(user, rooms, SYNC_LIMIT + 1).await }
+            async move { core.missed(user, rooms, SYNC_LIMIT).await }
                 .into_actor(self)
                 .map(move |result, act, ctx| {
                     let replays = match result {
@@ -323,10 +308,9 @@ impl WsSession {
                     let mut truncated = false;
                     let mut positions = serde_json::Map::new();
                     for missed in replays {
-                        let (room_id, after, mut messages) =
+                        let (room_id, after, messages) =
                             (missed.room_id, missed.after, missed.messages);
-                        truncated |= messages.len() > SYNC_LIMIT;
-                        messages.truncate(SYNC_LIMIT);
+                        truncated |= missed.truncated;
                         let cursor = act
                             .rooms
                             .entry(room_id)

@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 
 use crate::{
-    helpers::spawn_cluster,
+    helpers::{spawn_cluster, spawn_cluster_with, unlimited},
     ws_client::{Closed, WsClient},
 };
 
@@ -16,7 +16,7 @@ fn is_new_message(frame: &Value) -> bool {
 
 #[actix_web::test]
 async fn a_socket_on_one_node_gets_messages_sent_through_the_others_in_order() {
-    let nodes = spawn_cluster(3).await;
+    let nodes = spawn_cluster_with(3, unlimited).await;
     let (a, b, c) = (&nodes[0], &nodes[1], &nodes[2]);
     let (_, owner, _) = a.new_user().await;
     let (_, member, _) = b.new_user().await;
@@ -159,7 +159,7 @@ async fn a_resend_on_another_node_returns_the_original() {
 
 #[actix_web::test]
 async fn a_killed_subscriber_connection_loses_nothing() {
-    let nodes = spawn_cluster(2).await;
+    let nodes = spawn_cluster_with(2, unlimited).await;
     let (a, b) = (&nodes[0], &nodes[1]);
     let (_, owner, _) = a.new_user().await;
     let room = a.create_room(&owner, json!({"name": "Faults"})).await;

@@ -4,7 +4,7 @@
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, EngineKind};
+use crate::helpers::{spawn_app, spawn_unlimited, EngineKind};
 
 every_deployment!(
     fifty_concurrent_logins_leave_exactly_one_live_key,
@@ -12,7 +12,7 @@ every_deployment!(
 );
 
 async fn fifty_concurrent_logins_leave_exactly_one_live_key(engine: EngineKind) {
-    let app = spawn_app(engine).await;
+    let app = spawn_unlimited(engine).await;
     let (_, first_key, email) = app.new_user().await;
     let logins =
         (0..50).map(|_| app.post("/users/login", &app.master_key, json!({ "email": email })));

@@ -290,7 +290,7 @@ fn new_message(room: &Room, content: &str) -> Message {
 }
 
 async fn append_new(engine: &SharedEngine, message: &Message) -> Message {
-    match engine.append_message(message).await.unwrap() {
+    match engine.append_message(message, None).await.unwrap().0 {
         Appended::New(stored) => stored,
         other => panic!("expected a new message, got {other:?}"),
     }
@@ -347,7 +347,7 @@ async fn append_message_with_a_seen_client_msg_id_returns_the_original(kind: Eng
         content: "resent".into(),
         ..first.clone()
     };
-    let again = engine.append_message(&resend).await.unwrap();
+    let again = engine.append_message(&resend, None).await.unwrap().0;
     assert_eq!(again, Appended::Duplicate(original));
     assert_eq!(engine.get_message(resend.id).await.unwrap(), None);
     let other = Message {
@@ -1096,7 +1096,7 @@ async fn append_message_to_a_missing_room_reports_room_gone(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
     let unsaved = new_room(ClientId::random());
     let message = new_message(&unsaved, "nowhere");
-    let appended = engine.append_message(&message).await.unwrap();
+    let appended = engine.append_message(&message, None).await.unwrap().0;
     assert_eq!(appended, Appended::RoomGone);
     assert_eq!(engine.get_message(message.id).await.unwrap(), None);
     assert_eq!(engine.get_room(unsaved.id).await.unwrap(), None);
@@ -1104,10 +1104,10 @@ async fn append_message_to_a_missing_room_reports_room_gone(kind: EngineKind) {
     let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
     engine.delete_room(&room).await.unwrap();
     let late = engine
-        .append_message(&new_message(&room, "late"))
+        .append_message(&new_message(&room, "late"), None)
         .await
         .unwrap();
-    assert_eq!(late, Appended::RoomGone);
+    assert_eq!(late, (Appended::RoomGone, None));
 }
 
 async fn get_message_of_an_unknown_id_is_none(kind: EngineKind) {
@@ -1436,7 +1436,7 @@ async fn append_message_announces_its_seq_on_the_room_channel(kind: EngineKind) 
     };
     append_new(&engine, &resend).await;
     // A duplicate stores nothing, so it announces nothing.
-    let again = engine.append_message(&resend).await.unwrap();
+    let again = engine.append_message(&resend, None).await.unwrap().0;
     assert!(matches!(again, Appended::Duplicate(_)), "{again:?}");
     let arrived = until_fence(&engine, &mut inbound).await;
     assert_eq!(

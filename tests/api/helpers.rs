@@ -9,7 +9,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use chatapi::{config::Settings, startup::Application, telemetry};
+use chatapi::{
+    config::{RateLimitSettings, Settings},
+    startup::Application,
+    telemetry,
+};
 use reqwest::{header::HeaderMap, Method};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -230,20 +234,37 @@ pub async fn spawn_app(engine: EngineKind) -> TestApp {
     spawn_app_with(engine, |_| {}).await
 }
 
+/// A node with every rate limit off (`0`, as API.md §8 says benchmarks run), for
+/// tests that push more traffic than one user may, about something else.
+pub async fn spawn_unlimited(engine: EngineKind) -> TestApp {
+    spawn_app_with(engine, unlimited).await
+}
+
+/// Turns every rate limit off.
+pub fn unlimited(settings: &mut Settings) {
+    settings.rate_limits = RateLimitSettings::off();
+}
+
 /// `n` nodes sharing one `redis-server` (owned by the first) and one key prefix: a
 /// cluster. Every node knows the one client's master key.
 pub async fn spawn_cluster(n: usize) -> Vec<TestApp> {
-    let first = spawn_app(EngineKind::Redis).await;
+    spawn_cluster_with(n, |_| {}).await
+}
+
+/// [`spawn_cluster`] with every node's settings adjusted by `customize`.
+pub async fn spawn_cluster_with(n: usize, customize: impl Fn(&mut Settings)) -> Vec<TestApp> {
+    let first = spawn_app_with(EngineKind::Redis, &customize).await;
     let url = first.redis.as_ref().unwrap().url();
     let mut nodes = Vec::with_capacity(n);
     for _ in 1..n {
-        let settings = Settings {
+        let mut settings = Settings {
             port: 0,
             workers: 1,
             redis_url: Some(chatapi::config::Secret::new(url.clone())),
             redis_prefix: first.prefix.clone(),
             ..Settings::default()
         };
+        customize(&mut settings);
         let (base, stopper) = start_node(settings).await;
         nodes.push(TestApp {
             bases: vec![base.clone()],

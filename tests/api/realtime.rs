@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 
 use crate::{
-    helpers::{spawn_app, spawn_app_with, EngineKind, TestApp},
+    helpers::{spawn_app, spawn_app_with, spawn_unlimited, EngineKind, TestApp},
     ws_client::{Closed, WsClient},
 };
 
@@ -78,7 +78,7 @@ async fn two_users_see_each_others_messages_in_order(engine: EngineKind) {
 }
 
 async fn five_concurrent_senders_reach_every_receiver_in_one_order(engine: EngineKind) {
-    let app = spawn_app(engine).await;
+    let app = spawn_unlimited(engine).await;
     let (owner_id, owner, _) = app.new_user().await;
     let room = app.create_room(&owner, json!({"name": "Busy"})).await;
     let mut senders = Vec::new();
@@ -128,7 +128,7 @@ async fn five_concurrent_senders_reach_every_receiver_in_one_order(engine: Engin
 }
 
 async fn a_sync_after_reconnect_replays_exactly_the_missed_messages(engine: EngineKind) {
-    let app = spawn_app(engine).await;
+    let app = spawn_unlimited(engine).await;
     let (room, _, owner, _, member) = room_with_two(&app).await;
     app.send(&owner, &room, "before").await;
     let (mut b, ready) = WsClient::connect(&app, &member).await;
@@ -162,7 +162,7 @@ async fn a_sync_after_reconnect_replays_exactly_the_missed_messages(engine: Engi
 }
 
 async fn a_slow_reader_is_closed_with_4009_while_others_keep_receiving(engine: EngineKind) {
-    let app = spawn_app(engine).await;
+    let app = spawn_unlimited(engine).await;
     let (room, _, owner, _, member) = room_with_two(&app).await;
     let (mut fast, _) = WsClient::connect(&app, &owner).await;
     let (mut slow, _) = WsClient::connect(&app, &member).await;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::messages::CloseReason;
+use crate::core::limits::RateLimits;
 use crate::domain::{
     ids::{NodeId, RoomId, UserId},
     keys::KeyDigest,
@@ -22,6 +23,8 @@ pub struct NodeInfo {
     pub name: String,
     /// How long a presence entry lives without a refresh.
     pub presence_ttl: Duration,
+    /// The abuse limits this node applies (the buckets are shared by all nodes).
+    pub limits: RateLimits,
 }
 
 /// A payload on a room channel.

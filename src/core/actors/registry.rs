@@ -11,12 +11,14 @@
 use std::{
     collections::{hash_map::Entry, HashMap, HashSet},
     sync::Arc,
+    time::Duration,
 };
 
 use actix::{
     Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, ResponseActFuture, ResponseFuture,
     StreamHandler, WrapFuture,
 };
+use chrono::Utc;
 use futures_util::future::join_all;
 
 use super::{
@@ -33,10 +35,13 @@ use crate::{
     core::{rooms::RoomCommand, ApiError, ErrorCode},
     domain::{
         ids::{RoomId, SessionId, UserId},
-        keys::KeyDigest,
+        keys::{is_live, KeyDigest},
     },
     engine::{Inbound, SharedEngine, Topic},
 };
+
+/// How often every session's key is read again, in case a revocation notice was lost.
+pub const KEY_RECHECK_INTERVAL: Duration = Duration::from_secs(30);
 
 pub struct Registry {
     /// Handed to every room actor it starts.
@@ -178,6 +183,57 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// Reads the keys of every session on this node (in batches, one round trip per
+    /// batch on Redis) and closes the sessions whose key is no longer live. This bounds
+    /// what a lost revocation notice can cost: it runs every [`KEY_RECHECK_INTERVAL`]
+    /// and whenever the broker reconnects (notices may have been missed).
+    fn recheck_keys(&mut self, ctx: &mut Context<Self>) {
+        let mut sessions: Vec<(SessionId, KeyDigest)> = self
+            .sessions
+            .iter()
+            .map(|(id, entry)| (*id, entry.key))
+            .collect();
+        if sessions.is_empty() {
+            return;
+        }
+        sessions.sort_by_key(|(_, key)| key.to_hex());
+        let mut keys: Vec<KeyDigest> = sessions.iter().map(|(_, key)| *key).collect();
+        keys.dedup_by(|a, b| a.ct_eq(b));
+        let engine = self.engine.clone();
+        ctx.spawn(
+            async move { engine.find_keys(&keys).await.map(|records| (keys, records)) }
+                .into_actor(self)
+                .map(move |found, act, _| {
+                    let (keys, records) = match found {
+                        Ok(found) => found,
+                        Err(err) => {
+                            return tracing::warn!(error = %err, "session keys not re-checked")
+                        }
+                    };
+                    let now = Utc::now();
+                    let dead: Vec<KeyDigest> = keys
+                        .iter()
+                        .zip(&records)
+                        .filter(|(_, record)| !is_live(record.as_ref(), now))
+                        .map(|(key, _)| *key)
+                        .collect();
+                    for (session, key) in sessions {
+                        if !dead.iter().any(|dead| dead.ct_eq(&key)) {
+                            continue;
+                        }
+                        if let Some(entry) = act.sessions.get(&session) {
+                            tracing::info!(session_id = %session, "session's key is no longer live");
+                            entry.link.disconnect.tell(Disconnect {
+                                reason: CloseReason::KeyRevoked,
+                            });
+                        }
+                    }
+                }),
+        );
+    }
+}
+
 impl Actor for Registry {
     type Context = Context<Self>;
 
@@ -188,6 +244,7 @@ impl Actor for Registry {
         ctx.add_stream(tokio_stream::wrappers::UnboundedReceiverStream::new(
             inbound,
         ));
+        ctx.run_interval(KEY_RECHECK_INTERVAL, |act, ctx| act.recheck_keys(ctx));
     }
 }
 
@@ -234,6 +291,7 @@ impl StreamHandler<Inbound> for Registry {
                 for room in self.rooms.values() {
                     room.addr.tell(CatchUp);
                 }
+                self.recheck_keys(ctx);
             }
         }
     }

@@ -33,8 +33,38 @@ impl Credentials {
 }
 
 impl Core {
-    /// The caller a live key of either kind belongs to.
+    /// The caller a live key of either kind belongs to. A failure counts against the
+    /// caller's address; past its limit the answer is `RATE_LIMIT_EXCEEDED`.
     pub async fn authenticate(&self, credentials: &Credentials) -> Result<Caller, ApiError> {
+        match self.check_key(credentials).await {
+            Err(err) if is_failure(err.code()) => Err(self.auth_failed(credentials, err).await),
+            checked => checked,
+        }
+    }
+
+    /// Counts a failed authentication against the caller's address, and answers
+    /// `err`, or the refusal once the address is past its limit. A store that cannot
+    /// count leaves the answer as it was: the limit guards load, not the keys (which
+    /// 238 bits of randomness guard).
+    pub async fn auth_failed(&self, credentials: &Credentials, err: ApiError) -> ApiError {
+        let check = credentials
+            .ip
+            .as_deref()
+            .and_then(|ip| self.limits().auth_failure(ip));
+        let Some(check) = check else {
+            return err;
+        };
+        match self.engine.take(&check).await {
+            Ok(status) if !status.allowed => ApiError::rate_limited(status),
+            Ok(_) => err,
+            Err(store) => {
+                tracing::warn!(error = %store, "failed authentication not counted");
+                err
+            }
+        }
+    }
+
+    async fn check_key(&self, credentials: &Credentials) -> Result<Caller, ApiError> {
         let engine = self.engine.as_ref();
         let ip = &credentials.ip;
         let Some(key) = credentials.token.as_deref().and_then(PresentedKey::parse) else {
@@ -151,4 +181,13 @@ impl Core {
         audit::record(self.engine.as_ref(), event).await;
         ErrorCode::InsufficientPermissions.into()
     }
+}
+
+/// The refusals that count as a failed authentication (not a wrong kind of key, not
+/// an outage).
+fn is_failure(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::InvalidCredentials | ErrorCode::KeyExpired | ErrorCode::AccountDisabled
+    )
 }

@@ -46,7 +46,8 @@ impl Core {
             let presented = credentials.token.as_deref().map(KeyDigest::of);
             if !presented.is_some_and(|digest| digest.ct_eq(expected)) {
                 tracing::info!(ip = ?credentials.ip, "client registration refused: bad admin token");
-                return Err(ErrorCode::InvalidCredentials.into());
+                let refused = ErrorCode::InvalidCredentials.into();
+                return Err(self.auth_failed(credentials, refused).await);
             }
         }
         let mut validator = Validator::default();

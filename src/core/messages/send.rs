@@ -10,6 +10,7 @@ use crate::{
     core::{
         auth::Caller,
         events::Event,
+        limits::Metered,
         rooms::{Effects, RoomCommand, RoomContext, Target},
         views::{Made, MessageBody},
         ApiError, ErrorCode,
@@ -91,19 +92,20 @@ impl SendMessage {
 
 #[async_trait(?Send)]
 impl RoomCommand for SendMessage {
-    type Output = Made<MessageBody>;
+    type Output = Metered<Made<MessageBody>>;
 
     fn target(&self) -> Target {
         Target::Room(self.room_id)
     }
 
     /// Members send; in a channel only the owner and admins do. `system` messages are
-    /// the master key's alone, and it sends nothing else.
+    /// the master key's alone, and it sends nothing else. A user's sends draw from its
+    /// message limit, in the append's own round trip.
     async fn run(
         self,
         ctx: &RoomContext,
         effects: &mut Effects,
-    ) -> Result<Made<MessageBody>, ApiError> {
+    ) -> Result<Metered<Made<MessageBody>>, ApiError> {
         let loaded = ctx.load().await?;
         let room = &loaded.room;
         let sender_id = match loaded.access.caller {
@@ -149,14 +151,23 @@ impl RoomCommand for SendMessage {
             edited_at: None,
             deleted_at: None,
         };
-        match ctx.engine.append_message(&message).await? {
+        let rate = sender_id.and_then(|user| ctx.limits.message(user));
+        let (appended, rate) = ctx.engine.append_message(&message, rate.as_ref()).await?;
+        let body = match appended {
             Appended::New(stored) => {
                 let body = MessageBody::from(&stored);
                 effects.emit(Event::MessageNew(body.clone()));
-                Ok(Made::New(body))
+                Made::New(body)
             }
-            Appended::Duplicate(original) => Ok(Made::Existing(MessageBody::from(&original))),
-            Appended::RoomGone => Err(ErrorCode::RoomNotFound.into()),
-        }
+            Appended::Duplicate(original) => Made::Existing(MessageBody::from(&original)),
+            Appended::RoomGone => return Err(ErrorCode::RoomNotFound.into()),
+            Appended::Limited => {
+                let status = rate.ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("a refusal without its bucket"))
+                })?;
+                return Err(ApiError::rate_limited(status));
+            }
+        };
+        Ok(Metered { body, rate })
     }
 }

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 
 use super::access::Access;
 use crate::{
-    core::{auth::Caller, events::Event, ApiError, ErrorCode},
+    core::{auth::Caller, events::Event, limits::RateLimits, ApiError, ErrorCode},
     domain::{
         ids::{MessageId, RoomId, UserId},
         room::{Room, RoomStats},
@@ -39,11 +39,13 @@ pub enum Target {
     Message(MessageId),
 }
 
-/// What a command runs with: the engine, the room's id and the caller.
+/// What a command runs with: the engine, the room's id, the caller, and the limits
+/// its writes are held to.
 pub struct RoomContext {
     pub engine: SharedEngine,
     pub room_id: RoomId,
     pub caller: Caller,
+    pub limits: RateLimits,
 }
 
 /// The room as a command found it, read once before anything is written.

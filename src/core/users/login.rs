@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::{
     core::{
         auth::{audit, keys::issue, MasterCaller},
+        limits::Metered,
         views::UserBody,
         ApiError, Core, ErrorCode,
     },
@@ -29,11 +30,19 @@ pub struct LoggedIn {
 
 impl Core {
     #[tracing::instrument(skip_all, fields(client_id = %caller.client.id))]
-    pub async fn login(&self, caller: &MasterCaller, email: &str) -> Result<LoggedIn, ApiError> {
+    pub async fn login(
+        &self,
+        caller: &MasterCaller,
+        email: &str,
+    ) -> Result<Metered<LoggedIn>, ApiError> {
         let mut validator = Validator::default();
         let Some(email) = validator.check("email", Email::parse(email)) else {
             return Err(ApiError::validation(validator.into_errors()));
         };
+        // Counted per email whether or not it is known, so the limit says nothing.
+        let rate = self
+            .draw(self.limits().login(caller.client.id, &email.key()))
+            .await?;
         let user = self
             .engine
             .find_user_by_email(caller.client.id, &email.key())
@@ -60,10 +69,11 @@ impl Core {
         .reason("key_rotated");
         audit::record(self.engine.as_ref(), event).await;
         tracing::info!(user_id = %user.id, "user logged in");
-        Ok(LoggedIn {
+        let body = LoggedIn {
             user: user.into(),
             scoped_api_key: key.secret.expose().to_owned(),
             expires_at: key.record.expires_at,
-        })
+        };
+        Ok(Metered { body, rate })
     }
 }

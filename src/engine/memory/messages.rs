@@ -7,41 +7,82 @@ use crate::{
     domain::{
         ids::{MessageId, RoomId},
         message::{Appended, HistoryRange, Message},
+        rate::{RateCheck, RateStatus},
     },
     engine::{
-        rules::{history, retention::idempotency_horizon},
+        rules::{history, rate, retention::idempotency_horizon},
         Update,
     },
 };
 
+/// How many rate buckets are kept before the full ones are swept.
+const FORGET_BUCKETS_AT: usize = 10_000;
+
+/// Milliseconds since the Unix epoch, the clock rate buckets count in.
+fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0)
+}
+
 impl State {
-    pub(super) fn append_message(&mut self, message: &Message) -> Appended {
+    /// The steps of `append_message.lua`, in its order: the room, the sender's
+    /// `client_msg_id`, the sender's rate limit, then the append.
+    pub(super) fn append_message(
+        &mut self,
+        message: &Message,
+        rate: Option<&RateCheck>,
+    ) -> (Appended, Option<RateStatus>) {
         let Some(room) = self.rooms.get_mut(&message.room_id) else {
-            return Appended::RoomGone;
+            return (Appended::RoomGone, None);
         };
-        if let Some(cmid) = &message.client_msg_id {
+        let idempotency = message
+            .client_msg_id
+            .clone()
+            .map(|cmid| (message.sender_id, cmid));
+        if let Some(key) = &idempotency {
             let horizon = idempotency_horizon(message.created_at);
             room.client_msg_ids.retain(|_, (_, at)| *at >= horizon);
             if let Some(original) = room
                 .client_msg_ids
-                .get(cmid)
+                .get(key)
                 .and_then(|(seq, _)| room.message(*seq))
             {
-                return Appended::Duplicate(original.clone());
+                return (Appended::Duplicate(original.clone()), None);
             }
         }
+        let status = rate.map(|check| self.take(check));
+        if status.is_some_and(|status| !status.allowed) {
+            return (Appended::Limited, status);
+        }
+        let Some(room) = self.rooms.get_mut(&message.room_id) else {
+            return (Appended::RoomGone, None);
+        };
         let mut stored = message.clone();
         stored.seq = room.messages.len() as u64 + 1;
-        if let Some(cmid) = &stored.client_msg_id {
+        if let Some(key) = idempotency {
             room.client_msg_ids
-                .insert(cmid.clone(), (stored.seq, stored.created_at));
+                .insert(key, (stored.seq, stored.created_at));
         }
         room.last_message_at = Some(stored.created_at);
         room.messages.push(stored.clone());
         self.message_index
             .insert(stored.id, (stored.room_id, stored.seq));
         self.announce(stored.room_id, stored.seq);
-        Appended::New(stored)
+        (Appended::New(stored), status)
+    }
+
+    /// Takes one unit from a rate-limit bucket, by [`rate::take`]. Buckets that are
+    /// full again are forgotten now and then, as Redis expires them.
+    pub(super) fn take(&mut self, check: &RateCheck) -> RateStatus {
+        let now = now_ms();
+        if self.rate_buckets.len() >= FORGET_BUCKETS_AT {
+            self.rate_buckets.retain(|_, full_at| *full_at > now);
+        }
+        let tat = self.rate_buckets.get(&check.bucket).copied();
+        let (status, next) = rate::take(check.limit, tat, now);
+        if let Some(next) = next {
+            self.rate_buckets.insert(check.bucket.clone(), next);
+        }
+        status
     }
 
     pub(super) fn get_message(&self, id: MessageId) -> Option<Message> {

@@ -85,6 +85,8 @@ struct State {
     message_index: HashMap<MessageId, (RoomId, u64)>,
     /// Each room's live sessions.
     presence: HashMap<RoomId, HashMap<(UserId, SessionId), PresenceEntry>>,
+    /// Rate-limit buckets by name: the arrival time (ms) at which each is full again.
+    rate_buckets: HashMap<String, u64>,
     /// This node's subscriptions and sink: under the same lock, so an append announces
     /// its `seq` in the step that assigned it.
     broker: broker::LocalBroker,
@@ -104,7 +106,9 @@ struct RoomState {
     messages: Vec<Message>,
     last_message_at: Option<DateTime<Utc>>,
     /// `client_msg_id` → (`seq`, when sent), for idempotent resends.
-    client_msg_ids: HashMap<String, (u64, DateTime<Utc>)>,
+    /// `(sender, client_msg_id)` → the `seq` sent with it, and when: an id is its
+    /// sender's (`None`: the master key's system messages).
+    client_msg_ids: HashMap<(Option<UserId>, String), (u64, DateTime<Utc>)>,
 }
 
 impl RoomState {

@@ -13,11 +13,12 @@ use crate::{
         keys::{KeyDigest, KeyRecord},
         message::{Appended, HistoryRange, Message},
         page::{Page, PageRequest},
+        rate::{RateCheck, RateStatus},
         room::{Member, Membership, Room, RoomStats},
         security_event::{EventFilter, SecurityEvent},
         user::{User, UserFilter},
     },
-    engine::{AddMember, EngineError, Rotation, Store, Update},
+    engine::{AddMember, EngineError, Limiter, Rotation, Store, Update},
 };
 
 #[async_trait]
@@ -50,6 +51,17 @@ impl Store for MemoryEngine {
 
     async fn find_key(&self, digest: &KeyDigest) -> Result<Option<KeyRecord>, EngineError> {
         Ok(self.state()?.find_key(digest))
+    }
+
+    async fn find_keys(
+        &self,
+        digests: &[KeyDigest],
+    ) -> Result<Vec<Option<KeyRecord>>, EngineError> {
+        let state = self.state()?;
+        Ok(digests
+            .iter()
+            .map(|digest| state.find_key(digest))
+            .collect())
     }
 
     async fn rotate_key(
@@ -202,8 +214,12 @@ impl Store for MemoryEngine {
 
     // --- messages ------------------------------------------------------------
 
-    async fn append_message(&self, message: &Message) -> Result<Appended, EngineError> {
-        Ok(self.state()?.append_message(message))
+    async fn append_message(
+        &self,
+        message: &Message,
+        rate: Option<&RateCheck>,
+    ) -> Result<(Appended, Option<RateStatus>), EngineError> {
+        Ok(self.state()?.append_message(message, rate))
     }
 
     async fn get_message(&self, id: MessageId) -> Result<Option<Message>, EngineError> {
@@ -241,5 +257,12 @@ impl Store for MemoryEngine {
         page: &PageRequest,
     ) -> Result<Page<SecurityEvent>, EngineError> {
         Ok(self.state()?.list_events(client, filter, page))
+    }
+}
+
+#[async_trait]
+impl Limiter for MemoryEngine {
+    async fn take(&self, check: &RateCheck) -> Result<RateStatus, EngineError> {
+        Ok(self.state()?.take(check))
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
 
-use super::{records::*, timed, unexpected, RedisEngine};
+use super::{records::*, timed, unexpected, RedisEngine, SCAN_BATCH};
 use crate::{
     domain::{
         client::Client,
@@ -84,6 +84,25 @@ pub(super) async fn find_key(
     let fields: HashMap<String, String> =
         timed(conn.hgetall(engine.keys.key_record(digest))).await?;
     key_from_fields(fields)
+}
+
+pub(super) async fn find_keys(
+    engine: &RedisEngine,
+    digests: &[KeyDigest],
+) -> Result<Vec<Option<KeyRecord>>, EngineError> {
+    let mut records = Vec::with_capacity(digests.len());
+    let mut conn = engine.conn().await?;
+    for batch in digests.chunks(SCAN_BATCH) {
+        let mut pipe = redis::pipe();
+        for digest in batch {
+            pipe.hgetall(engine.keys.key_record(digest));
+        }
+        let replies: Vec<HashMap<String, String>> = timed(pipe.query_async(&mut conn)).await?;
+        for fields in replies {
+            records.push(key_from_fields(fields)?);
+        }
+    }
+    Ok(records)
 }
 
 pub(super) async fn rotate_key(

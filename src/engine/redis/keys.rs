@@ -21,12 +21,13 @@
 //! | `room:{id}:reads` | hash | user id → last read `seq` |
 //! | `room:{id}:messages` | hash | `seq` → message JSON (written with `seq` 0: the field is the truth) |
 //! | `room:{id}:state` | hash | `seq` (last given), `last_message_at`, and `direct_pair` (the pair key, direct rooms only) |
-//! | `room:{id}:cmid:{client_msg_id}` | string | `seq` of the message sent with it; expires after the idempotency window |
+//! | `room:{id}:cmid:{sender}:{client_msg_id}` | string | `seq` of the message its sender (a user id, or `system`) sent with it; expires after the idempotency window |
 //! | `message:{id}` | string | `{room_id}:{seq}`, where the message lives |
 //! | `room:{id}:events` | pub/sub channel | the room's events for other nodes |
 //! | `room:{id}:presence` | sorted set | `{user_id}:{session_id}@{node}` scored by expiry (unix ms) |
 //! | `node:{name}:presence` | set | `{room_id}|{member}`: what a node must clear at restart |
 //! | `control` | pub/sub channel | node-wide notices: revocations, membership changes |
+//! | `rate:{bucket}` | string | a rate-limit bucket's arrival time (ms); expires when it is full |
 //!
 //! The revoking scripts build `key:{digest}` themselves from [`Keys::key_record_prefix`],
 //! since the digest to revoke is only known inside the script. Scripts that meet other
@@ -200,8 +201,20 @@ impl Keys {
         format!("{}room:{room}:state", self.prefix)
     }
 
-    pub fn client_msg_id(&self, room: RoomId, client_msg_id: &str) -> String {
-        format!("{}room:{room}:cmid:{client_msg_id}", self.prefix)
+    /// A `client_msg_id` is its sender's: `sender` is the user id, or `None` for the
+    /// master key's system messages.
+    pub fn client_msg_id(
+        &self,
+        room: RoomId,
+        sender: Option<UserId>,
+        client_msg_id: &str,
+    ) -> String {
+        let sender = sender.map_or_else(|| "system".to_owned(), |user| user.to_string());
+        format!("{}room:{room}:cmid:{sender}:{client_msg_id}", self.prefix)
+    }
+
+    pub fn rate(&self, bucket: &str) -> String {
+        format!("{}rate:{bucket}", self.prefix)
     }
 
     pub fn message(&self, id: MessageId) -> String {

@@ -9,6 +9,7 @@ use crate::{
     domain::{
         ids::{MessageId, RoomId},
         message::{Appended, HistoryRange, Message, IDEMPOTENCY_WINDOW},
+        rate::{RateCheck, RateStatus},
     },
     engine::{rules::history, EngineError, Update},
 };
@@ -16,7 +17,8 @@ use crate::{
 pub(super) async fn append_message(
     engine: &RedisEngine,
     message: &Message,
-) -> Result<Appended, EngineError> {
+    rate: Option<&RateCheck>,
+) -> Result<(Appended, Option<RateStatus>), EngineError> {
     let room = message.room_id;
     let mut invocation = engine.scripts.append_message.prepare_invoke();
     invocation
@@ -28,22 +30,72 @@ pub(super) async fn append_message(
         .arg(message.created_at.to_rfc3339())
         .arg(room.to_string())
         .arg(IDEMPOTENCY_WINDOW.num_milliseconds())
-        .arg(engine.keys.room_channel(room));
+        .arg(engine.keys.room_channel(room))
+        .arg(rate.map_or(0, |check| check.limit.interval_ms))
+        .arg(rate.map_or(0, |check| check.limit.burst));
+    if let Some(check) = rate {
+        invocation.key(engine.keys.rate(&check.bucket));
+    }
     if let Some(cmid) = &message.client_msg_id {
-        invocation.key(engine.keys.client_msg_id(room, cmid));
+        invocation.key(engine.keys.client_msg_id(room, message.sender_id, cmid));
     }
     let mut conn = engine.conn().await?;
     let reply: Vec<String> = timed(invocation.invoke_async(&mut conn)).await?;
+    let status = |numbers: &[String]| rate.map(|check| rate_status(check, numbers)).transpose();
     match reply.as_slice() {
-        [status, seq] if status == "NEW" => Ok(Appended::New(Message {
-            seq: parse_seq(seq)?,
-            ..message.clone()
-        })),
-        [status, seq, original] if status == "DUPLICATE" => Ok(Appended::Duplicate(
-            message_from_json(original, parse_seq(seq)?)?,
-        )),
-        [status] if status == "GONE" => Ok(Appended::RoomGone),
+        [outcome, seq, numbers @ ..] if outcome == "NEW" => {
+            let stored = Message {
+                seq: parse_seq(seq)?,
+                ..message.clone()
+            };
+            Ok((Appended::New(stored), status(numbers)?))
+        }
+        [outcome, seq, original] if outcome == "DUPLICATE" => {
+            let original = message_from_json(original, parse_seq(seq)?)?;
+            Ok((Appended::Duplicate(original), None))
+        }
+        [outcome, numbers @ ..] if outcome == "LIMITED" => {
+            Ok((Appended::Limited, status(numbers)?))
+        }
+        [outcome] if outcome == "GONE" => Ok((Appended::RoomGone, None)),
         other => Err(unexpected("append_message", &other.join(" "))),
+    }
+}
+
+/// Takes one unit from a rate-limit bucket: the same rule the append applies.
+pub(super) async fn take(
+    engine: &RedisEngine,
+    check: &RateCheck,
+) -> Result<RateStatus, EngineError> {
+    let mut conn = engine.conn().await?;
+    let reply: Vec<String> = timed(
+        engine
+            .scripts
+            .rate_limit
+            .key(engine.keys.rate(&check.bucket))
+            .arg(check.limit.interval_ms)
+            .arg(check.limit.burst)
+            .invoke_async(&mut conn),
+    )
+    .await?;
+    rate_status(check, &reply)
+}
+
+/// Reads gcra.lua's `{allowed, remaining, retry_after_ms, reset_ms}`.
+fn rate_status(check: &RateCheck, numbers: &[String]) -> Result<RateStatus, EngineError> {
+    let number = |text: &String| {
+        text.parse::<u64>()
+            .map_err(|_| unexpected("a rate-limit reply", &numbers.join(" ")))
+    };
+    match numbers {
+        [allowed, remaining, retry_after, reset] => Ok(RateStatus {
+            allowed: number(allowed)? == 1,
+            limit: check.limit.burst,
+            remaining: u32::try_from(number(remaining)?).unwrap_or(u32::MAX),
+            retry_after_ms: number(retry_after)?,
+            reset_ms: number(reset)?,
+        }),
+        _ => Err(unexpected("a rate-limit reply", &numbers.join(" "))),
     }
 }
 

@@ -1,12 +1,13 @@
 //! The Lua scripts, loaded once per node. Each multi-key write that needs a condition
 //! is one script, so it is atomic however many nodes write at once. Scripts that
 //! revoke share the `revoke.lua` prelude; scripts that remove memberships share
-//! `membership.lua`.
+//! `membership.lua`; scripts that rate-limit share `gcra.lua`.
 
 use redis::Script;
 
 const REVOKE_PRELUDE: &str = include_str!("scripts/revoke.lua");
 const MEMBERSHIP_PRELUDE: &str = include_str!("scripts/membership.lua");
+const GCRA_PRELUDE: &str = include_str!("scripts/gcra.lua");
 
 pub struct Scripts {
     pub rotate_key: Script,
@@ -21,12 +22,14 @@ pub struct Scripts {
     pub mark_read: Script,
     pub append_message: Script,
     pub update_message: Script,
+    pub rate_limit: Script,
 }
 
 impl Scripts {
     pub fn load() -> Self {
         let revoking = |body: &str| Script::new(&format!("{REVOKE_PRELUDE}\n{body}"));
         let unjoining = |body: &str| Script::new(&format!("{MEMBERSHIP_PRELUDE}\n{body}"));
+        let limiting = |body: &str| Script::new(&format!("{GCRA_PRELUDE}\n{body}"));
         Self {
             rotate_key: revoking(include_str!("scripts/rotate_key.lua")),
             create_user: Script::new(include_str!("scripts/create_user.lua")),
@@ -41,8 +44,9 @@ impl Scripts {
             add_member: Script::new(include_str!("scripts/add_member.lua")),
             remove_member: unjoining(include_str!("scripts/remove_member.lua")),
             mark_read: Script::new(include_str!("scripts/mark_read.lua")),
-            append_message: Script::new(include_str!("scripts/append_message.lua")),
+            append_message: limiting(include_str!("scripts/append_message.lua")),
             update_message: Script::new(include_str!("scripts/update_message.lua")),
+            rate_limit: limiting(include_str!("scripts/rate_limit.lua")),
         }
     }
 }

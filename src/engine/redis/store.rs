@@ -12,11 +12,12 @@ use crate::{
         keys::{KeyDigest, KeyRecord},
         message::{Appended, HistoryRange, Message},
         page::{Page, PageRequest},
+        rate::{RateCheck, RateStatus},
         room::{Member, Membership, Room, RoomStats},
         security_event::{EventFilter, SecurityEvent},
         user::{User, UserFilter},
     },
-    engine::{AddMember, EngineError, Rotation, Store, Update},
+    engine::{AddMember, EngineError, Limiter, Rotation, Store, Update},
 };
 
 #[async_trait]
@@ -49,6 +50,13 @@ impl Store for RedisEngine {
 
     async fn find_key(&self, digest: &KeyDigest) -> Result<Option<KeyRecord>, EngineError> {
         clients::find_key(self, digest).await
+    }
+
+    async fn find_keys(
+        &self,
+        digests: &[KeyDigest],
+    ) -> Result<Vec<Option<KeyRecord>>, EngineError> {
+        clients::find_keys(self, digests).await
     }
 
     async fn rotate_key(
@@ -199,8 +207,12 @@ impl Store for RedisEngine {
 
     // --- messages ------------------------------------------------------------
 
-    async fn append_message(&self, message: &Message) -> Result<Appended, EngineError> {
-        messages::append_message(self, message).await
+    async fn append_message(
+        &self,
+        message: &Message,
+        rate: Option<&RateCheck>,
+    ) -> Result<(Appended, Option<RateStatus>), EngineError> {
+        messages::append_message(self, message, rate).await
     }
 
     async fn get_message(&self, id: MessageId) -> Result<Option<Message>, EngineError> {
@@ -237,5 +249,12 @@ impl Store for RedisEngine {
         page: &PageRequest,
     ) -> Result<Page<SecurityEvent>, EngineError> {
         events::list_events(self, client, filter, page).await
+    }
+}
+
+#[async_trait]
+impl Limiter for RedisEngine {
+    async fn take(&self, check: &RateCheck) -> Result<RateStatus, EngineError> {
+        messages::take(self, check).await
     }
 }

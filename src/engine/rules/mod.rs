@@ -5,11 +5,13 @@
 //! - [`paging`]: what a page holds, and what each listing's cursor is;
 //! - [`history`]: which `seq`s a history window covers;
 //! - [`retention`]: how long security events, key tombstones and `client_msg_id`s
-//!   are kept.
+//!   are kept;
+//! - [`rate`]: the GCRA rate-limit rule (mirrored in `redis/scripts/gcra.lua`).
 //!
 //! Nothing here touches a store, so each rule is unit-tested here, and the contract
 //! suite (`tests/api/engine_contract.rs`) checks that both back ends apply it.
 
 pub mod history;
 pub mod paging;
+pub mod rate;
 pub mod retention;

@@ -10,7 +10,7 @@ use crate::{
         ApiError, Core,
     },
     http::{
-        answer::{made, room_id},
+        answer::{made, metered, room_id},
         json::Json,
     },
 };
@@ -23,5 +23,5 @@ pub async fn create(
     let Json(fields) = body;
     let room = room_id(&fields.room_id)?;
     let command = SendMessage::parse(fields.with_room(room))?;
-    Ok(made(core.run(caller, command).await?))
+    Ok(metered(core.run(caller, command).await?, made))
 }

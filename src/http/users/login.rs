@@ -1,11 +1,14 @@
 //! `POST /users/login {email}`.
 
-use actix_web::web;
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::{
-    core::{auth::MasterCaller, users::LoggedIn, ApiError, Core},
-    http::json::Json,
+    core::{auth::MasterCaller, ApiError, Core},
+    http::{
+        answer::{metered, ok},
+        json::Json,
+    },
 };
 
 #[derive(Debug, Deserialize)]
@@ -18,6 +21,6 @@ pub async fn login(
     caller: MasterCaller,
     core: web::Data<Core>,
     body: Json<Login>,
-) -> Result<web::Json<LoggedIn>, ApiError> {
-    Ok(web::Json(core.login(&caller, &body.0.email).await?))
+) -> Result<HttpResponse, ApiError> {
+    Ok(metered(core.login(&caller, &body.0.email).await?, ok))
 }

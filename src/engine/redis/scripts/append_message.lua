@@ -1,10 +1,15 @@
--- Appends a message with the room's next seq, unless its client_msg_id was seen.
+-- Appends a message with the room's next seq, unless its sender already sent its
+-- client_msg_id in this room, or the sender's rate limit refuses it (gcra.lua is
+-- prepended), all in one round trip.
 -- KEYS[1] room record, KEYS[2] room state, KEYS[3] room's messages,
--- KEYS[4] message index entry, KEYS[5] client_msg_id key (absent without one)
+-- KEYS[4] message index entry, then the sender's rate bucket (when ARGV[6] > 0),
+-- then the (room, sender, client_msg_id) key (when there is one).
 -- ARGV[1] message JSON (seq 0: the hash field is the seq), ARGV[2] created_at (RFC 3339),
 -- ARGV[3] room id, ARGV[4] idempotency window in milliseconds,
--- ARGV[5] the room's pub/sub channel
--- Returns {'NEW', seq}, {'DUPLICATE', seq, original JSON} or {'GONE'} (no room).
+-- ARGV[5] the room's pub/sub channel, ARGV[6] rate interval in ms (0: no limit),
+-- ARGV[7] rate burst
+-- Returns {'NEW', seq, rate...}, {'DUPLICATE', seq, original JSON},
+-- {'LIMITED', rate...} or {'GONE'} (no room); rate... is gcra's four numbers.
 -- A new message is announced on the room's channel as {"seq": N} in this same script,
 -- so other nodes hear of seqs in exactly the order they were given.
 -- The seq comes from HINCRBY inside this one script, so concurrent appends get
@@ -12,7 +17,14 @@
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {'GONE'}
 end
-local cmid = KEYS[5]
+local interval = tonumber(ARGV[6])
+local next_key = 5
+local bucket = nil
+if interval > 0 then
+  bucket = KEYS[next_key]
+  next_key = next_key + 1
+end
+local cmid = KEYS[next_key]
 if cmid then
   local seen = redis.call('GET', cmid)
   if seen then
@@ -20,6 +32,13 @@ if cmid then
     if original then
       return {'DUPLICATE', seen, original}
     end
+  end
+end
+local rate = {1, 0, 0, 0}
+if bucket then
+  rate = gcra(bucket, interval, tonumber(ARGV[7]))
+  if rate[1] == 0 then
+    return {'LIMITED', rate[1], rate[2], rate[3], rate[4]}
   end
 end
 local seq = string.format('%d', redis.call('HINCRBY', KEYS[2], 'seq', 1))
@@ -30,4 +49,4 @@ if cmid then
 end
 redis.call('SET', KEYS[4], ARGV[3] .. ':' .. seq)
 redis.call('PUBLISH', ARGV[5], '{"seq":' .. seq .. '}')
-return {'NEW', seq}
+return {'NEW', seq, rate[1], rate[2], rate[3], rate[4]}

@@ -1,0 +1,99 @@
+//! The abuse limits of `API.md` §8, as the core applies them: which bucket each
+//! limited action draws from. The buckets live in the store, so every node shares
+//! them; the rule is the engine's (GCRA, `engine::rules::rate`).
+
+use serde::{Serialize, Serializer};
+
+use super::{auth::UserCaller, ApiError, Core};
+use crate::{
+    config::RateLimitSettings,
+    domain::{
+        ids::{ClientId, UserId},
+        rate::{Limit, RateCheck, RateStatus},
+    },
+};
+
+/// Each limit, or `None` where its setting turned it off.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RateLimits {
+    messages: Option<Limit>,
+    logins: Option<Limit>,
+    ws_connects: Option<Limit>,
+    auth_failures: Option<Limit>,
+}
+
+impl RateLimits {
+    pub fn new(settings: &RateLimitSettings) -> Self {
+        Self {
+            messages: Limit::per_second(settings.messages_per_sec, settings.messages_burst),
+            logins: Limit::per_minute(settings.logins_per_min),
+            ws_connects: Limit::per_minute(settings.ws_connects_per_min),
+            auth_failures: Limit::per_minute(settings.auth_failures_per_min),
+        }
+    }
+
+    /// A user's messages, REST and WebSocket together.
+    pub fn message(&self, user: UserId) -> Option<RateCheck> {
+        check(self.messages, format!("msg:{user}"))
+    }
+
+    /// Logins for one email of one client (its lower-cased key), known or not.
+    pub fn login(&self, client: ClientId, email_key: &str) -> Option<RateCheck> {
+        check(self.logins, format!("login:{client}:{email_key}"))
+    }
+
+    /// A user's WebSocket connects.
+    pub fn ws_connect(&self, user: UserId) -> Option<RateCheck> {
+        check(self.ws_connects, format!("ws:{user}"))
+    }
+
+    /// Failed authentications from one client address.
+    pub fn auth_failure(&self, ip: &str) -> Option<RateCheck> {
+        check(self.auth_failures, format!("authfail:{ip}"))
+    }
+}
+
+fn check(limit: Option<Limit>, bucket: String) -> Option<RateCheck> {
+    limit.map(|limit| RateCheck { bucket, limit })
+}
+
+/// An answer from a limited action, with the bucket's status for the
+/// `X-RateLimit-*` headers. Serializes as the answer alone.
+#[derive(Debug)]
+pub struct Metered<T> {
+    pub body: T,
+    /// `None` when the limit is off.
+    pub rate: Option<RateStatus>,
+}
+
+impl<T: Serialize> Serialize for Metered<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.body.serialize(serializer)
+    }
+}
+
+impl Core {
+    /// The limits this node applies.
+    pub fn limits(&self) -> &RateLimits {
+        &self.node.limits
+    }
+
+    /// Admits a WebSocket session of `caller` under its connect limit.
+    pub async fn admit_session(&self, caller: &UserCaller) -> Result<Option<RateStatus>, ApiError> {
+        self.draw(self.limits().ws_connect(caller.user.id)).await
+    }
+
+    /// Takes a unit from `check`'s bucket (nothing to take when the limit is off);
+    /// `RATE_LIMIT_EXCEEDED` when it has none.
+    pub async fn draw(&self, check: Option<RateCheck>) -> Result<Option<RateStatus>, ApiError> {
+        let Some(check) = check else {
+            return Ok(None);
+        };
+        let status = self.engine.take(&check).await?;
+        if status.allowed {
+            Ok(Some(status))
+        } else {
+            Err(ApiError::rate_limited(status))
+        }
+    }
+}
