@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod limits;
 pub mod messages;
+pub mod notifications;
 pub mod rooms;
 mod run;
 pub mod security_events;

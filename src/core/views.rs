@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use crate::domain::{
     client::Client,
-    ids::{ClientId, MessageId, RoomId, UserId},
+    ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
     message::{Message, MessageType},
+    notification::{InboxEntry, Notification, Priority},
     room::{Member, Membership, Role, Room, RoomStats, RoomType},
     user::{Metadata, User},
 };
@@ -220,4 +221,57 @@ pub struct ReadBody {
     pub room_id: RoomId,
     pub last_read_seq: u64,
     pub unread_count: u64,
+}
+
+/// A notification as its recipients see it: the `data` of a `notification` frame.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationBody {
+    pub id: NotificationId,
+    pub title: String,
+    pub body: String,
+    pub data: Metadata,
+    pub priority: Priority,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Notification> for NotificationBody {
+    fn from(notification: Notification) -> Self {
+        Self {
+            id: notification.id,
+            title: notification.title,
+            body: notification.body,
+            data: notification.data,
+            priority: notification.priority,
+            created_at: notification.created_at,
+        }
+    }
+}
+
+/// `POST /notifications`: how many users it went to, and how many of them had a
+/// live connection (and got the frame at once).
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationSent {
+    pub id: NotificationId,
+    pub recipients: usize,
+    pub delivered_online: usize,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One entry of `GET /notifications`.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxEntryBody {
+    #[serde(flatten)]
+    pub notification: NotificationBody,
+    pub is_read: bool,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl From<InboxEntry> for InboxEntryBody {
+    fn from(entry: InboxEntry) -> Self {
+        Self {
+            notification: entry.notification.into(),
+            is_read: entry.read_at.is_some(),
+            read_at: entry.read_at,
+        }
+    }
 }

@@ -5,6 +5,7 @@ pub mod client;
 pub mod ids;
 pub mod keys;
 pub mod message;
+pub mod notification;
 pub mod page;
 pub mod rate;
 pub mod room;

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod health;
 pub mod json;
 pub mod messages;
+pub mod notifications;
 pub mod paging;
 pub mod request_id;
 pub mod rooms;
@@ -101,6 +102,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/messages/{id}/reactions/{emoji}")
                 .route(delete().to(messages::reactions::remove)),
+        )
+        // Notifications (§7).
+        .service(
+            resource("/notifications")
+                .route(post().to(notifications::create::create))
+                .route(get().to(notifications::list::list)),
+        )
+        .service(
+            resource("/notifications/{id}/read").route(post().to(notifications::read::mark_read)),
         )
         // WebSocket (§6).
         .service(resource("/ws").route(get().to(upgrade::upgrade)));

@@ -172,8 +172,8 @@ impl WsSession {
     }
 
     fn send_live(&mut self, deliver: Deliver, ctx: &mut ws::WebsocketContext<Self>) {
-        if let Some(seq) = deliver.seq {
-            let cursor = self.rooms.entry(deliver.room_id).or_default();
+        if let Some((room_id, seq)) = deliver.stream {
+            let cursor = self.rooms.entry(room_id).or_default();
             if !cursor.unsent(seq) {
                 return;
             }
@@ -374,7 +374,7 @@ impl Handler<Deliver> for WsSession {
     /// While holding for a `sync`, new messages wait, but never more than the
     /// outbound queue's bound: a busy room ends the hold early rather than grow it.
     fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
-        match (&mut self.held, msg.seq) {
+        match (&mut self.held, msg.stream) {
             (Some(held), Some(_)) if held.len() < OUTBOUND_QUEUE => held.push(msg),
             (Some(_), Some(_)) => {
                 self.release(ctx);

@@ -8,9 +8,10 @@ use chatapi::{
     core::auth::keys::issue,
     domain::{
         client::Client,
-        ids::{ClientId, MessageId, RoomId, SessionId, UserId},
+        ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId},
         keys::KeyOwner,
         message::{Appended, HistoryRange, Message},
+        notification::{InboxFilter, Notification, Priority},
         page::PageRequest,
         room::{Membership, Role, Room, RoomType},
         security_event::{EventFilter, SecurityEvent, SecurityEventKind, RETENTION},
@@ -63,6 +64,8 @@ both_engines!(
     broker_subscriptions_are_a_set_not_a_count,
     broker_ignores_subscriptions_made_before_it_starts,
     append_message_announces_its_seq_on_the_room_channel,
+    notifications_fill_every_inbox_newest_first_and_mark_read_once,
+    connections_count_users_until_they_close_lapse_or_their_node_clears,
 );
 
 async fn engine(kind: EngineKind) -> (SharedEngine, Option<RedisServer>) {
@@ -1467,4 +1470,137 @@ async fn redis_broker_resubscribes_and_says_so_after_its_connection_is_killed() 
         .unwrap();
     let arrived = until_fence(&engine, &mut inbound).await;
     assert_eq!(arrived, [room_payload(room, "after the outage")]);
+}
+
+// --- notifications -----------------------------------------------------------------
+
+fn notification(title: &str, created_at: DateTime<Utc>) -> Notification {
+    Notification {
+        id: NotificationId::random(),
+        client_id: ClientId::random(),
+        title: title.to_owned(),
+        body: "body".to_owned(),
+        data: json!({"k": [1, 2]}).as_object().unwrap().clone(),
+        priority: Priority::Low,
+        created_at,
+    }
+}
+
+async fn notifications_fill_every_inbox_newest_first_and_mark_read_once(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let (ann, bob) = (UserId::random(), UserId::random());
+    let now = Utc::now();
+    let older = notification("older", now - Duration::seconds(5));
+    let newer = notification("newer", now);
+    engine
+        .create_notification(&older, &[ann, bob])
+        .await
+        .unwrap();
+    engine.create_notification(&newer, &[ann]).await.unwrap();
+    let all = InboxFilter::default();
+    let unread = InboxFilter { unread_only: true };
+    let page = |limit, cursor: Option<String>| PageRequest { limit, cursor };
+
+    let first = engine.list_inbox(ann, all, &page(1, None)).await.unwrap();
+    assert_eq!(first.data.len(), 1);
+    assert_eq!(
+        first.data[0].notification, newer,
+        "stored exactly, newest first"
+    );
+    let rest = engine
+        .list_inbox(ann, all, &page(1, first.next_cursor.clone()))
+        .await
+        .unwrap();
+    assert_eq!(rest.data[0].notification, older);
+    assert_eq!(rest.next_cursor, None);
+    let bobs = engine.list_inbox(bob, all, &page(10, None)).await.unwrap();
+    assert_eq!(bobs.data.len(), 1);
+
+    let at = now + Duration::seconds(1);
+    let read = engine
+        .mark_notification_read(ann, older.id, at)
+        .await
+        .unwrap();
+    assert_eq!(
+        read.unwrap().read_at.map(|t| t.timestamp_millis()),
+        Some(at.timestamp_millis())
+    );
+    let later = at + Duration::seconds(9);
+    let again = engine
+        .mark_notification_read(ann, older.id, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.unwrap().read_at.map(|t| t.timestamp_millis()),
+        Some(at.timestamp_millis()),
+        "the first read time stays"
+    );
+    let left = engine
+        .list_inbox(ann, unread, &page(10, None))
+        .await
+        .unwrap();
+    assert_eq!(left.data.len(), 1);
+    assert_eq!(left.data[0].notification.id, newer.id);
+    let bobs = engine
+        .list_inbox(bob, unread, &page(10, None))
+        .await
+        .unwrap();
+    assert_eq!(bobs.data.len(), 1, "reading is per recipient");
+    assert!(bobs.data[0].read_at.is_none());
+
+    // Bob never got the newer one; an unknown id is in nobody's inbox.
+    assert!(engine
+        .mark_notification_read(bob, newer.id, at)
+        .await
+        .unwrap()
+        .is_none());
+    let unknown = NotificationId::random();
+    assert!(engine
+        .mark_notification_read(ann, unknown, at)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+async fn connections_count_users_until_they_close_lapse_or_their_node_clears(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let (ann, bob, cat) = (UserId::random(), UserId::random(), UserId::random());
+    let (ann_1, bob_1, cat_1) = (
+        SessionId::random(),
+        SessionId::random(),
+        SessionId::random(),
+    );
+    let long = std::time::Duration::from_secs(60);
+    let short = std::time::Duration::from_millis(300);
+    engine
+        .connections_refresh("node-a", &[(ann, ann_1)], long)
+        .await
+        .unwrap();
+    engine
+        .connections_refresh("node-b", &[(bob, bob_1)], short)
+        .await
+        .unwrap();
+    engine
+        .connections_refresh("node-c", &[(cat, cat_1)], long)
+        .await
+        .unwrap();
+    let everyone = [cat, ann, bob, UserId::random()];
+    assert_eq!(
+        engine.users_connected(&everyone).await.unwrap(),
+        [cat, ann, bob]
+    );
+
+    // Node b stops refreshing: bob's entry lapses.
+    let started = Instant::now();
+    while engine.users_connected(&[bob]).await.unwrap() == [bob] {
+        assert!(started.elapsed() < DEADLINE, "the entry never lapsed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    engine
+        .connections_remove("node-a", ann, ann_1)
+        .await
+        .unwrap();
+    assert_eq!(engine.users_connected(&everyone).await.unwrap(), [cat]);
+    engine.presence_clear_node("node-c").await.unwrap();
+    assert!(engine.users_connected(&everyone).await.unwrap().is_empty());
 }

@@ -14,6 +14,7 @@ mod engine_contract;
 mod errors;
 mod logs;
 mod messages;
+mod notifications;
 mod outage;
 mod realtime;
 mod rooms;

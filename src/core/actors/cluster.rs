@@ -67,6 +67,11 @@ pub enum Control {
         user_id: UserId,
         joined: bool,
     },
+    /// Send this encoded frame to every socket of these users.
+    Notify {
+        user_ids: Vec<UserId>,
+        frame: String,
+    },
 }
 
 impl Control {

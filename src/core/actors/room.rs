@@ -170,8 +170,7 @@ impl RoomActor {
     /// holds the room back nor grows this node's memory.
     fn fan_out(&mut self, frame: ByteString, seq: Option<u64>) {
         let deliver = Deliver {
-            room_id: self.room_id,
-            seq,
+            stream: seq.map(|seq| (self.room_id, seq)),
             frame,
         };
         let mut gone = Vec::new();

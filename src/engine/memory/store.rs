@@ -9,9 +9,10 @@ use super::MemoryEngine;
 use crate::{
     domain::{
         client::Client,
-        ids::{ClientId, MessageId, RoomId, UserId},
+        ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
         keys::{KeyDigest, KeyRecord},
         message::{Appended, HistoryRange, Message},
+        notification::{InboxEntry, InboxFilter, Notification},
         page::{Page, PageRequest},
         rate::{RateCheck, RateStatus},
         room::{Member, Membership, Room, RoomStats},
@@ -241,6 +242,35 @@ impl Store for MemoryEngine {
         after: &Message,
     ) -> Result<Update, EngineError> {
         Ok(self.state()?.update_message(before, after))
+    }
+
+    // --- notifications -------------------------------------------------------
+
+    async fn create_notification(
+        &self,
+        notification: &Notification,
+        recipients: &[UserId],
+    ) -> Result<(), EngineError> {
+        self.state()?.create_notification(notification, recipients);
+        Ok(())
+    }
+
+    async fn list_inbox(
+        &self,
+        user: UserId,
+        filter: InboxFilter,
+        page: &PageRequest,
+    ) -> Result<Page<InboxEntry>, EngineError> {
+        Ok(self.state()?.list_inbox(user, filter, page))
+    }
+
+    async fn mark_notification_read(
+        &self,
+        user: UserId,
+        id: NotificationId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<InboxEntry>, EngineError> {
+        Ok(self.state()?.mark_notification_read(user, id, at))
     }
 
     // --- security events -----------------------------------------------------

@@ -14,6 +14,11 @@
 //! | `user:{id}` | string | user JSON |
 //! | `user:{id}:key` | string | digest of the live scoped key |
 //! | `user:{id}:rooms` | sorted set | ids of the user's rooms, lexically ordered (the cursor) |
+//! | `user:{id}:inbox` | sorted set | `Notification::inbox_key` members, lexically ordered (newest first) |
+//! | `user:{id}:unread` | sorted set | the same members, for the entries not yet read |
+//! | `user:{id}:read` | hash | notification id → when the user read it (RFC 3339) |
+//! | `user:{id}:connections` | sorted set | `{session_id}@{node}` scored by expiry (unix ms): the user's live connections |
+//! | `notification:{id}` | string | notification JSON, once for all its recipients |
 //! | `key:{digest}` | hash | key record; revoked ones expire as tombstones |
 //! | `room:{id}` | string | room JSON |
 //! | `room:{id}:members` | hash | user id → membership JSON with its `order_key` |
@@ -26,6 +31,7 @@
 //! | `room:{id}:events` | pub/sub channel | the room's events for other nodes |
 //! | `room:{id}:presence` | sorted set | `{user_id}:{session_id}@{node}` scored by expiry (unix ms) |
 //! | `node:{name}:presence` | set | `{room_id}|{member}`: what a node must clear at restart |
+//! | `node:{name}:connections` | set | `{user_id}|{member}`: the same for connections |
 //! | `control` | pub/sub channel | node-wide notices: revocations, membership changes |
 //! | `rate:{bucket}` | string | a rate-limit bucket's arrival time (ms); expires when it is full |
 //!
@@ -37,7 +43,7 @@
 use std::fmt::Display;
 
 use crate::domain::{
-    ids::{ClientId, MessageId, RoomId, UserId},
+    ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
     keys::KeyDigest,
 };
 
@@ -136,6 +142,30 @@ impl Keys {
 
     pub fn user_rooms_family(&self) -> Family {
         self.family("user", ":rooms")
+    }
+
+    pub fn inbox(&self, user: UserId) -> String {
+        format!("{}user:{user}:inbox", self.prefix)
+    }
+
+    pub fn unread(&self, user: UserId) -> String {
+        format!("{}user:{user}:unread", self.prefix)
+    }
+
+    pub fn inbox_read(&self, user: UserId) -> String {
+        format!("{}user:{user}:read", self.prefix)
+    }
+
+    pub fn notification(&self, id: NotificationId) -> String {
+        format!("{}notification:{id}", self.prefix)
+    }
+
+    pub fn user_connections(&self, user: UserId) -> String {
+        format!("{}user:{user}:connections", self.prefix)
+    }
+
+    pub fn node_connections(&self, node: &str) -> String {
+        format!("{}node:{node}:connections", self.prefix)
     }
 
     pub fn room_presence(&self, id: RoomId) -> String {
