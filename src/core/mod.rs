@@ -8,6 +8,7 @@
 //! registry, and the settings the rules need.
 
 pub mod actors;
+pub mod analytics;
 pub mod auth;
 pub mod clients;
 pub mod error;

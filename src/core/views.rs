@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::{
+    analytics::NodeLoad,
     client::Client,
     ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
     message::{Message, MessageType},
@@ -274,4 +275,56 @@ impl From<InboxEntry> for InboxEntryBody {
             read_at: entry.read_at,
         }
     }
+}
+
+/// `GET /analytics`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalyticsBody {
+    pub bucket: &'static str,
+    pub data: Vec<BucketBody>,
+}
+
+/// One bucket of `GET /analytics`, starting at `start`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BucketBody {
+    pub start: DateTime<Utc>,
+    pub users: u64,
+    pub active_users: u64,
+    pub rooms: u64,
+    pub messages_sent: u64,
+    pub messages_delivered: u64,
+    pub peak_connections: u64,
+}
+
+/// `GET /analytics/live`: each live node, and the sum.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveBody {
+    pub nodes: Vec<NodeLoadBody>,
+    pub total: LiveTotal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeLoadBody {
+    pub node: String,
+    pub connections: u64,
+    pub messages_per_sec: f64,
+    /// When the node reported this.
+    pub at: DateTime<Utc>,
+}
+
+impl From<NodeLoad> for NodeLoadBody {
+    fn from(load: NodeLoad) -> Self {
+        Self {
+            node: load.node,
+            connections: load.connections,
+            messages_per_sec: load.messages_per_sec,
+            at: load.at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveTotal {
+    pub connections: u64,
+    pub messages_per_sec: f64,
 }

@@ -1,6 +1,7 @@
 //! Validated values and records. Parsing happens once, at the edge; everything inward
 //! takes these types, never raw strings. No I/O here.
 
+pub mod analytics;
 pub mod client;
 pub mod ids;
 pub mod keys;

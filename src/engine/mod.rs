@@ -29,6 +29,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
+    analytics::{ClientLoad, Counter, HourUsage, NodeLoad},
     client::Client,
     ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId},
     keys::{KeyDigest, KeyRecord},
@@ -290,6 +291,40 @@ pub trait Store: Send + Sync {
         id: NotificationId,
         at: DateTime<Utc>,
     ) -> Result<Option<InboxEntry>, EngineError>;
+
+    // --- analytics -----------------------------------------------------------
+
+    /// Adds one to the client's counter for the hour of `at`. (Messages are counted
+    /// by [`Store::append_message`] itself, in its own step: sent, and the sender as
+    /// active.)
+    async fn count(
+        &self,
+        client: ClientId,
+        counter: Counter,
+        at: DateTime<Utc>,
+    ) -> Result<(), EngineError>;
+    /// Takes one node's report: adds what it delivered to the hour of `at`, keeps
+    /// its connections and send rate as the node's live load (for `fresh` from
+    /// `at`), and raises each client's peak to its connections over every node whose
+    /// load is live. `interval` is how long the report covers.
+    async fn record_load(
+        &self,
+        node: &str,
+        at: DateTime<Utc>,
+        interval: std::time::Duration,
+        fresh: std::time::Duration,
+        loads: &[ClientLoad],
+    ) -> Result<(), EngineError>;
+    /// The client's usage in each hour of `from..=to` (hours with nothing are
+    /// zeros).
+    async fn usage(
+        &self,
+        client: ClientId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<HourUsage>, EngineError>;
+    /// Each node's live load for the client, by node name.
+    async fn live_load(&self, client: ClientId) -> Result<Vec<NodeLoad>, EngineError>;
 
     // --- security events -----------------------------------------------------
 

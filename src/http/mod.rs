@@ -3,6 +3,7 @@
 //! the JSON body, ids in the path), calls the core and chooses the status. The core's
 //! errors become the documented body in `error.rs`.
 
+pub mod analytics;
 pub mod answer;
 pub mod client_ip;
 pub mod clients;
@@ -112,6 +113,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/notifications/{id}/read").route(post().to(notifications::read::mark_read)),
         )
+        // Analytics (§7).
+        .service(resource("/analytics").route(get().to(analytics::usage::usage)))
+        .service(resource("/analytics/live").route(get().to(analytics::live::live)))
         // WebSocket (§6).
         .service(resource("/ws").route(get().to(upgrade::upgrade)));
     cfg.app_data(web::QueryConfig::default().error_handler(bad_query))

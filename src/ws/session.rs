@@ -136,6 +136,7 @@ impl WsSession {
         let core = self.core.clone();
         let key = caller.key;
         let user = caller.user.clone();
+        self.core.node.load.connected(caller.client.id);
         self.user = Some(caller);
         ctx.wait(
             async move { core.connect(link, key).await }
@@ -178,6 +179,9 @@ impl WsSession {
                 return;
             }
             cursor.sent = cursor.sent.max(seq);
+            if let Some(caller) = &self.user {
+                self.core.node.load.delivered(caller.client.id);
+            }
         }
         ctx.text(deliver.frame);
     }
@@ -360,7 +364,8 @@ impl Actor for WsSession {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
-        if self.user.is_some() {
+        if let Some(caller) = &self.user {
+            self.core.node.load.disconnected(caller.client.id);
             self.core.registry.tell(SessionClosed {
                 session_id: self.id,
             });

@@ -7,6 +7,7 @@ use std::{sync::Arc, time::Instant};
 use chatapi::{
     core::auth::keys::issue,
     domain::{
+        analytics::{hour_of, ClientLoad, Counter},
         client::Client,
         ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId},
         keys::KeyOwner,
@@ -66,6 +67,7 @@ both_engines!(
     append_message_announces_its_seq_on_the_room_channel,
     notifications_fill_every_inbox_newest_first_and_mark_read_once,
     connections_count_users_until_they_close_lapse_or_their_node_clears,
+    usage_counts_appends_creations_and_node_reports_per_client_and_hour,
 );
 
 async fn engine(kind: EngineKind) -> (SharedEngine, Option<RedisServer>) {
@@ -1603,4 +1605,79 @@ async fn connections_count_users_until_they_close_lapse_or_their_node_clears(kin
     assert_eq!(engine.users_connected(&everyone).await.unwrap(), [cat]);
     engine.presence_clear_node("node-c").await.unwrap();
     assert!(engine.users_connected(&everyone).await.unwrap().is_empty());
+}
+
+// --- analytics ---------------------------------------------------------------------
+
+async fn usage_counts_appends_creations_and_node_reports_per_client_and_hour(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let (client, other) = (ClientId::random(), ClientId::random());
+    let room = new_room(client);
+    engine.create_room(&room, &[]).await.unwrap();
+    let (ann, bob) = (UserId::random(), UserId::random());
+    for sender in [Some(ann), Some(ann), Some(bob), None] {
+        let message = Message {
+            sender_id: sender,
+            ..new_message(&room, "counted")
+        };
+        engine.append_message(&message, None).await.unwrap();
+    }
+    let now = Utc::now();
+    engine
+        .count(client, Counter::UserCreated, now)
+        .await
+        .unwrap();
+    engine
+        .count(client, Counter::RoomCreated, now)
+        .await
+        .unwrap();
+    engine
+        .count(other, Counter::UserCreated, now)
+        .await
+        .unwrap();
+    let second = std::time::Duration::from_secs(1);
+    let fresh = std::time::Duration::from_secs(60);
+    let load = |connections, delivered, sent| ClientLoad {
+        client,
+        connections,
+        delivered,
+        sent,
+    };
+    engine
+        .record_load("node-a", now, second, fresh, &[load(2, 5, 4)])
+        .await
+        .unwrap();
+    engine
+        .record_load("node-b", now, second, fresh, &[load(3, 1, 0)])
+        .await
+        .unwrap();
+    engine
+        .record_load("node-b", now, second, fresh, &[load(1, 0, 0)])
+        .await
+        .unwrap();
+
+    let hour = hour_of(now);
+    let usage = engine.usage(client, hour - 1, hour).await.unwrap();
+    assert_eq!(usage.len(), 2);
+    assert_eq!(usage[0].messages_sent, 0, "the hour before is empty");
+    let this = &usage[1];
+    assert_eq!(this.hour, hour);
+    assert_eq!(this.messages_sent, 4);
+    assert_eq!(this.active.iter().copied().collect::<Vec<_>>().len(), 2);
+    assert!(this.active.contains(&ann) && this.active.contains(&bob));
+    assert_eq!((this.users, this.rooms), (1, 1));
+    assert_eq!(this.messages_delivered, 6);
+    assert_eq!(this.peak_connections, 5, "2 on a and 3 on b at once");
+    let others = engine.usage(other, hour, hour).await.unwrap();
+    assert_eq!((others[0].users, others[0].messages_sent), (1, 0));
+
+    let mut live = engine.live_load(client).await.unwrap();
+    live.sort_by(|a, b| a.node.cmp(&b.node));
+    let nodes: Vec<(&str, u64)> = live
+        .iter()
+        .map(|l| (l.node.as_str(), l.connections))
+        .collect();
+    assert_eq!(nodes, [("node-a", 2), ("node-b", 1)]);
+    assert!((live[0].messages_per_sec - 4.0).abs() < 1e-9);
+    assert!(engine.live_load(other).await.unwrap().is_empty());
 }

@@ -6,6 +6,7 @@
 #[macro_use]
 mod helpers;
 
+mod analytics;
 mod auth;
 mod clients;
 mod cluster;

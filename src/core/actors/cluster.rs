@@ -2,12 +2,12 @@
 //! `{"seq": N}` notices the store publishes with each append, the encoded frames of
 //! every other room event; the control channel carries what every node must act on.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use serde::{Deserialize, Serialize};
 
 use super::messages::CloseReason;
-use crate::core::limits::RateLimits;
+use crate::core::{analytics::Tally, limits::RateLimits};
 use crate::domain::{
     ids::{NodeId, RoomId, UserId},
     keys::KeyDigest,
@@ -25,6 +25,8 @@ pub struct NodeInfo {
     pub presence_ttl: Duration,
     /// The abuse limits this node applies (the buckets are shared by all nodes).
     pub limits: RateLimits,
+    /// What this node counts for analytics between its reports.
+    pub load: Arc<Tally>,
 }
 
 /// A payload on a room channel.

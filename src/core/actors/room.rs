@@ -400,6 +400,7 @@ impl<C: RoomCommand> Handler<Execute<C>> for RoomActor {
             room_id: self.room_id,
             caller: msg.caller,
             limits: self.node.limits,
+            load: self.node.load.clone(),
         };
         let command = msg.command;
         AtomicResponse::new(Box::pin(

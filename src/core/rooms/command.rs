@@ -6,11 +6,15 @@
 //! engine and records its [`Effects`]; the actor then applies them (state, fan-out,
 //! subscriptions) before the next command starts.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use super::access::Access;
 use crate::{
-    core::{auth::Caller, events::Event, limits::RateLimits, ApiError, ErrorCode},
+    core::{
+        analytics::Tally, auth::Caller, events::Event, limits::RateLimits, ApiError, ErrorCode,
+    },
     domain::{
         ids::{MessageId, RoomId, UserId},
         room::{Room, RoomStats},
@@ -46,6 +50,8 @@ pub struct RoomContext {
     pub room_id: RoomId,
     pub caller: Caller,
     pub limits: RateLimits,
+    /// This node's analytics tally.
+    pub load: Arc<Tally>,
 }
 
 /// The room as a command found it, read once before anything is written.

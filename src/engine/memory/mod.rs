@@ -11,7 +11,7 @@
 //!   table of contents;
 //! - `clients.rs`: clients and their keys (rotation, revocation, tombstones);
 //! - `users.rs`, `rooms.rs`, `members.rs`, `messages.rs`, `notifications.rs`,
-//!   `events.rs`: the other
+//!   `analytics.rs`, `events.rs`: the other
 //!   sections of `Store`, each as `impl State` methods that run under the lock;
 //! - `broker.rs`: `impl Broker`, in-process delivery to this node's sink (with the
 //!   same subscription semantics as Redis pub/sub);
@@ -20,6 +20,7 @@
 //! The rules both back ends share (paging, history windows, retention) are in
 //! `engine::rules`; this engine only does the bookkeeping around them.
 
+mod analytics;
 mod broker;
 mod clients;
 mod events;
@@ -40,6 +41,7 @@ use chrono::{DateTime, Utc};
 
 use super::EngineError;
 use crate::domain::{
+    analytics::{HourUsage, NodeLoad},
     client::Client,
     ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId},
     keys::{KeyDigest, KeyRecord},
@@ -92,6 +94,10 @@ struct State {
     inboxes: HashMap<UserId, notifications::Inbox>,
     /// Each room's live sessions.
     presence: HashMap<RoomId, HashMap<(UserId, SessionId), PresenceEntry>>,
+    /// Each client's usage by hour.
+    usage: HashMap<(ClientId, i64), HourUsage>,
+    /// Each node's latest load report per client, and until when it counts as live.
+    live: HashMap<(ClientId, String), (NodeLoad, DateTime<Utc>)>,
     /// Every live connection, in no room: who is connected at all.
     connections: HashMap<(UserId, SessionId), PresenceEntry>,
     /// Rate-limit buckets by name: the arrival time (ms) at which each is full again.

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::MemoryEngine;
 use crate::{
     domain::{
+        analytics::{ClientLoad, Counter, HourUsage, NodeLoad},
         client::Client,
         ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
         keys::{KeyDigest, KeyRecord},
@@ -271,6 +272,43 @@ impl Store for MemoryEngine {
         at: DateTime<Utc>,
     ) -> Result<Option<InboxEntry>, EngineError> {
         Ok(self.state()?.mark_notification_read(user, id, at))
+    }
+
+    // --- analytics -----------------------------------------------------------
+
+    async fn count(
+        &self,
+        client: ClientId,
+        counter: Counter,
+        at: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        self.state()?.count(client, counter, at);
+        Ok(())
+    }
+
+    async fn record_load(
+        &self,
+        node: &str,
+        at: DateTime<Utc>,
+        interval: std::time::Duration,
+        fresh: std::time::Duration,
+        loads: &[ClientLoad],
+    ) -> Result<(), EngineError> {
+        self.state()?.record_load(node, at, interval, fresh, loads);
+        Ok(())
+    }
+
+    async fn usage(
+        &self,
+        client: ClientId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<HourUsage>, EngineError> {
+        Ok(self.state()?.usage(client, from, to))
+    }
+
+    async fn live_load(&self, client: ClientId) -> Result<Vec<NodeLoad>, EngineError> {
+        Ok(self.state()?.live_load(client))
     }
 
     // --- security events -----------------------------------------------------

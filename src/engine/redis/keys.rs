@@ -8,6 +8,9 @@
 //! | `client:{id}:users` | sorted set | `User::order_key` members, lexically ordered |
 //! | `client:{id}:email:{email}` | string | user id (lower-cased email) |
 //! | `client:{id}:username:{name}` | string | user id (lower-cased username) |
+//! | `client:{id}:usage:{hour}` | hash | the hour's counters: `users`, `rooms`, `messages_sent`, `messages_delivered`, `peak_connections`; expires after 400 days |
+//! | `client:{id}:active:{hour}` | set | ids of the users who sent a message in the hour; expires likewise |
+//! | `client:{id}:live` | hash | node → `{connections}\|{messages per second}\|{at ms}\|{live until ms}`: each node's latest report |
 //! | `client:{id}:events` | stream | security events, trimmed to 90 days |
 //! | `client:{id}:rooms` | sorted set | `Room::order_key` members, lexically ordered |
 //! | `client:{id}:direct:{low}:{high}` | string | id of the pair's direct room (user ids, smaller first) |
@@ -53,7 +56,7 @@ use crate::domain::{
 #[derive(Debug, Clone)]
 pub struct Family {
     head: String,
-    tail: &'static str,
+    tail: String,
 }
 
 impl Family {
@@ -63,7 +66,7 @@ impl Family {
 
     /// The two script arguments: head, then tail.
     pub fn args(self) -> [String; 2] {
-        [self.head, self.tail.to_owned()]
+        [self.head, self.tail]
     }
 }
 
@@ -79,10 +82,10 @@ impl Keys {
         }
     }
 
-    fn family(&self, kind: &str, tail: &'static str) -> Family {
+    fn family(&self, kind: &str, tail: impl Into<String>) -> Family {
         Family {
             head: format!("{}{kind}:", self.prefix),
-            tail,
+            tail: tail.into(),
         }
     }
 
@@ -104,6 +107,28 @@ impl Keys {
 
     pub fn username(&self, client: ClientId, username_key: &str) -> String {
         format!("{}client:{client}:username:{username_key}", self.prefix)
+    }
+
+    /// A client's counters of one hour (see `domain::analytics::hour_of`).
+    pub fn usage(&self, client: ClientId, hour: i64) -> String {
+        self.usage_family(hour).with(client)
+    }
+
+    pub fn usage_family(&self, hour: i64) -> Family {
+        self.family("client", format!(":usage:{hour}"))
+    }
+
+    /// The users of a client who sent a message in one hour.
+    pub fn active(&self, client: ClientId, hour: i64) -> String {
+        self.active_family(hour).with(client)
+    }
+
+    pub fn active_family(&self, hour: i64) -> Family {
+        self.family("client", format!(":active:{hour}"))
+    }
+
+    pub fn live_load(&self, client: ClientId) -> String {
+        format!("{}client:{client}:live", self.prefix)
     }
 
     pub fn events(&self, client: ClientId) -> String {

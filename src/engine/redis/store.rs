@@ -4,9 +4,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{clients, events, members, messages, notifications, rooms, timed, users, RedisEngine};
+use super::{
+    analytics, clients, events, members, messages, notifications, rooms, timed, users, RedisEngine,
+};
 use crate::{
     domain::{
+        analytics::{ClientLoad, Counter, HourUsage, NodeLoad},
         client::Client,
         ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
         keys::{KeyDigest, KeyRecord},
@@ -263,6 +266,41 @@ impl Store for RedisEngine {
         at: DateTime<Utc>,
     ) -> Result<Option<InboxEntry>, EngineError> {
         notifications::mark_notification_read(self, user, id, at).await
+    }
+
+    // --- analytics -----------------------------------------------------------
+
+    async fn count(
+        &self,
+        client: ClientId,
+        counter: Counter,
+        at: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        analytics::count(self, client, counter, at).await
+    }
+
+    async fn record_load(
+        &self,
+        node: &str,
+        at: DateTime<Utc>,
+        interval: std::time::Duration,
+        fresh: std::time::Duration,
+        loads: &[ClientLoad],
+    ) -> Result<(), EngineError> {
+        analytics::record_load(self, node, at, interval, fresh, loads).await
+    }
+
+    async fn usage(
+        &self,
+        client: ClientId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<HourUsage>, EngineError> {
+        analytics::usage(self, client, from, to).await
+    }
+
+    async fn live_load(&self, client: ClientId) -> Result<Vec<NodeLoad>, EngineError> {
+        analytics::live_load(self, client).await
     }
 
     // --- security events -----------------------------------------------------
