@@ -62,6 +62,14 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     /// The abuse limits of `API.md` §8; each `0` turns that limit off.
     pub rate_limits: RateLimitSettings,
+    /// `CHATAPI_WEBHOOKS_ALLOW_PRIVATE`, default `false`: let webhooks reach
+    /// loopback, private and link-local addresses (a local receiver; the tests).
+    /// Off, such URLs are refused, since a webhook could otherwise probe the
+    /// server's own network.
+    pub webhooks_allow_private: bool,
+    /// `CHATAPI_WEBHOOKS_RETRY_BASE_MS`, default 1000: the wait before a webhook's
+    /// first retry, doubled for each next one (at most 10 minutes).
+    pub webhooks_retry_base: Duration,
 }
 
 /// `CHATAPI_RATE_*`: how often one caller may do each limited thing, shared by every
@@ -111,6 +119,7 @@ pub const DEFAULT_PORT: u16 = 8000;
 pub const DEFAULT_SCOPED_KEY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 pub const DEFAULT_REDIS_PREFIX: &str = "chatapi:";
 pub const DEFAULT_PRESENCE_TTL: Duration = Duration::from_secs(30);
+pub const DEFAULT_WEBHOOKS_RETRY_BASE: Duration = Duration::from_secs(1);
 /// The longest scoped-key lifetime accepted: ten years. Beyond it the expiry
 /// arithmetic would leave the range of a timestamp.
 pub const MAX_SCOPED_KEY_TTL_SECS: u64 = 10 * 365 * 24 * 3600;
@@ -139,6 +148,8 @@ const KNOWN: &[&str] = &[
     "CHATAPI_RATE_LOGINS_PER_MIN",
     "CHATAPI_RATE_WS_CONNECTS_PER_MIN",
     "CHATAPI_RATE_AUTH_FAILURES_PER_MIN",
+    "CHATAPI_WEBHOOKS_ALLOW_PRIVATE",
+    "CHATAPI_WEBHOOKS_RETRY_BASE_MS",
     "REDIS_URL",
 ];
 
@@ -157,6 +168,8 @@ impl Default for Settings {
             presence_ttl: DEFAULT_PRESENCE_TTL,
             trusted_proxies: Vec::new(),
             rate_limits: RateLimitSettings::default(),
+            webhooks_allow_private: false,
+            webhooks_retry_base: DEFAULT_WEBHOOKS_RETRY_BASE,
         }
     }
 }
@@ -260,6 +273,18 @@ impl Settings {
                 }
                 "CHATAPI_RATE_AUTH_FAILURES_PER_MIN" => {
                     settings.rate_limits.auth_failures_per_min = rate(&name, &value)?;
+                }
+                "CHATAPI_WEBHOOKS_ALLOW_PRIVATE" => {
+                    settings.webhooks_allow_private = match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(malformed(&name, "true or false", &value)),
+                    };
+                }
+                "CHATAPI_WEBHOOKS_RETRY_BASE_MS" => {
+                    let expected = "a number of milliseconds from 10 to 600000";
+                    let ms = within(&name, &value, 10, 600_000, expected)?;
+                    settings.webhooks_retry_base = Duration::from_millis(ms);
                 }
                 "CHATAPI_TRUSTED_PROXIES" => {
                     let expected = "comma-separated IP addresses or networks (10.0.0.0/8)";
@@ -405,6 +430,8 @@ mod tests {
             ("CHATAPI_SCOPED_KEY_TTL", "315360001"),
             ("CHATAPI_RATE_MESSAGES_PER_SEC", "-1"),
             ("CHATAPI_RATE_LOGINS_PER_MIN", "99999999999"),
+            ("CHATAPI_WEBHOOKS_ALLOW_PRIVATE", "yes"),
+            ("CHATAPI_WEBHOOKS_RETRY_BASE_MS", "5"),
         ] {
             let err = vars(&[(name, value)]).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");

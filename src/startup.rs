@@ -17,7 +17,7 @@ use crate::{
         actors::{cluster::NodeInfo, messages::Shutdown, registry::Registry},
         analytics,
         limits::RateLimits,
-        Core,
+        webhooks, Core,
     },
     domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
@@ -78,6 +78,7 @@ impl Application {
         let registry = Registry::new(engine.clone(), node.clone()).start();
         analytics::start_reporting(engine.clone(), node.clone());
         let core = web::Data::new(Core::new(engine, registry.clone(), node.clone(), &settings));
+        webhooks::start_worker(core.engine.clone(), node.clone(), core.webhooks);
         let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
         let server = HttpServer::new(move || {
             App::new()

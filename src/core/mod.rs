@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod update;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -52,6 +53,8 @@ pub struct Core {
     pub node: Arc<NodeInfo>,
     /// Lifetime of a scoped key.
     pub scoped_key_ttl: Duration,
+    /// Where webhooks may point and how they retry.
+    pub webhooks: webhooks::WebhookSettings,
     /// Digest of `CHATAPI_ADMIN_TOKEN`, compared in constant time; `None` leaves
     /// client registration open (development).
     pub admin_token: Option<KeyDigest>,
@@ -69,6 +72,10 @@ impl Core {
             registry,
             node,
             scoped_key_ttl: Duration::from_std(settings.scoped_key_ttl).unwrap_or(Duration::MAX),
+            webhooks: webhooks::WebhookSettings {
+                allow_private: settings.webhooks_allow_private,
+                retry_base: settings.webhooks_retry_base,
+            },
             admin_token: settings
                 .admin_token
                 .as_ref()

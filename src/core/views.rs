@@ -9,11 +9,12 @@ use serde::Serialize;
 use crate::domain::{
     analytics::NodeLoad,
     client::Client,
-    ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
+    ids::{ClientId, MessageId, NotificationId, RoomId, UserId, WebhookId},
     message::{Message, MessageType},
     notification::{InboxEntry, Notification, Priority},
     room::{Member, Membership, Role, Room, RoomStats, RoomType},
     user::{Metadata, User},
+    webhook::{Delivery, DeliveryStatus, Webhook},
 };
 
 /// Nothing to show: `{}` in a WebSocket `ack`, 204 on REST.
@@ -327,4 +328,76 @@ impl From<NodeLoad> for NodeLoadBody {
 pub struct LiveTotal {
     pub connections: u64,
     pub messages_per_sec: f64,
+}
+
+/// A webhook as the API shows it; never with its secret but at creation.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhookBody {
+    pub id: WebhookId,
+    pub url: String,
+    pub events: Vec<String>,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Webhook> for WebhookBody {
+    fn from(webhook: Webhook) -> Self {
+        Self {
+            id: webhook.id,
+            url: webhook.url,
+            events: webhook.events.0,
+            is_active: webhook.is_active,
+            created_at: webhook.created_at,
+            updated_at: webhook.updated_at,
+        }
+    }
+}
+
+/// `POST /webhooks`: the webhook with its signing secret, shown this once.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedWebhook {
+    #[serde(flatten)]
+    pub webhook: WebhookBody,
+    pub secret: String,
+}
+
+impl From<Webhook> for CreatedWebhook {
+    fn from(webhook: Webhook) -> Self {
+        let secret = webhook.secret.clone();
+        Self {
+            webhook: webhook.into(),
+            secret,
+        }
+    }
+}
+
+/// One attempt of `GET /webhooks/{id}/deliveries`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryBody {
+    pub id: String,
+    pub event_id: String,
+    pub event: String,
+    pub attempt: u32,
+    pub status: DeliveryStatus,
+    pub response_code: Option<u16>,
+    pub latency_ms: u64,
+    pub error: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl From<Delivery> for DeliveryBody {
+    fn from(delivery: Delivery) -> Self {
+        Self {
+            id: delivery.id,
+            event_id: delivery.event_id,
+            event: delivery.event,
+            attempt: delivery.attempt,
+            status: delivery.status,
+            response_code: delivery.response_code,
+            latency_ms: delivery.latency_ms,
+            error: delivery.error,
+            at: delivery.at,
+        }
+    }
 }

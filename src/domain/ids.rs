@@ -53,6 +53,10 @@ uuid_id!(
     NotificationId
 );
 uuid_id!(
+    /// A webhook endpoint of one client.
+    WebhookId
+);
+uuid_id!(
     /// One WebSocket connection.
     SessionId
 );

@@ -13,3 +13,4 @@ pub mod room;
 pub mod security_event;
 pub mod user;
 pub mod validation;
+pub mod webhook;

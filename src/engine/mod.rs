@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::{
     analytics::{ClientLoad, Counter, HourUsage, NodeLoad},
     client::Client,
-    ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId},
+    ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId, WebhookId},
     keys::{KeyDigest, KeyRecord},
     message::{Appended, HistoryRange, Message},
     notification::{InboxEntry, InboxFilter, Notification},
@@ -40,6 +40,7 @@ use crate::domain::{
     room::{Member, Membership, Room, RoomStats},
     security_event::{EventFilter, SecurityEvent},
     user::{User, UserFilter},
+    webhook::{Claimed, Delivery, Settle, Webhook},
 };
 
 /// Why a store call failed. Each variant maps to one HTTP answer in `error.rs`.
@@ -291,6 +292,66 @@ pub trait Store: Send + Sync {
         id: NotificationId,
         at: DateTime<Utc>,
     ) -> Result<Option<InboxEntry>, EngineError>;
+
+    // --- webhooks ------------------------------------------------------------
+
+    async fn create_webhook(&self, webhook: &Webhook) -> Result<(), EngineError>;
+    async fn get_webhook(&self, id: WebhookId) -> Result<Option<Webhook>, EngineError>;
+    /// The client's webhooks in creation order.
+    async fn list_webhooks(
+        &self,
+        client: ClientId,
+        page: &PageRequest,
+    ) -> Result<Page<Webhook>, EngineError>;
+    /// Overwrites the webhook's editable fields (and its filter, as events meet it).
+    async fn update_webhook(&self, webhook: &Webhook) -> Result<(), EngineError>;
+    /// Deletes the webhook with its outbox and log; returns whether it existed.
+    async fn delete_webhook(&self, webhook: &Webhook) -> Result<bool, EngineError>;
+    /// Puts an event (its whole body) at the end of the outbox of each active webhook
+    /// of the client whose filter names `event`, in one atomic step. A new message
+    /// does not come here: [`Store::append_message`] puts `message.created` in the
+    /// outboxes itself, in the step that numbers it.
+    async fn enqueue_event(
+        &self,
+        client: ClientId,
+        event: &str,
+        body: &str,
+    ) -> Result<(), EngineError>;
+    /// Puts an entry at the end of one webhook's outbox (a replay).
+    async fn requeue_entry(&self, webhook: WebhookId, entry: &str) -> Result<(), EngineError>;
+    /// The webhooks with something in their outbox.
+    async fn pending_webhooks(&self) -> Result<Vec<WebhookId>, EngineError>;
+    /// The head of the webhook's outbox, if one is due, with the webhook's lease
+    /// taken for `node` for `lease`: while it holds, no other node works this
+    /// outbox. `None` if the outbox is empty, its head not yet due, or the lease
+    /// held elsewhere.
+    async fn claim_outbox(
+        &self,
+        webhook: WebhookId,
+        node: &str,
+        lease: std::time::Duration,
+    ) -> Result<Option<Claimed>, EngineError>;
+    /// Logs the attempt, settles the head (removed, or due again later) and
+    /// releases the lease, atomically, if `node` still holds it; returns whether it
+    /// did (a node whose lease lapsed mid-attempt changes nothing).
+    async fn settle_outbox(
+        &self,
+        webhook: WebhookId,
+        node: &str,
+        delivery: &Delivery,
+        settle: Settle,
+    ) -> Result<bool, EngineError>;
+    /// The webhook's attempts, newest first (the log keeps the last 1,000).
+    async fn list_deliveries(
+        &self,
+        webhook: WebhookId,
+        page: &PageRequest,
+    ) -> Result<Page<Delivery>, EngineError>;
+    async fn get_delivery(
+        &self,
+        webhook: WebhookId,
+        id: &str,
+    ) -> Result<Option<Delivery>, EngineError>;
 
     // --- analytics -----------------------------------------------------------
 

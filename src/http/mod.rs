@@ -20,6 +20,7 @@ pub mod rooms;
 pub mod security_events;
 pub mod upgrade;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::{error::QueryPayloadError, web, HttpRequest, HttpResponse, Resource};
 
@@ -112,6 +113,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/notifications/{id}/read").route(post().to(notifications::read::mark_read)),
+        )
+        // Webhooks (§7).
+        .service(
+            resource("/webhooks")
+                .route(post().to(webhooks::create::create))
+                .route(get().to(webhooks::list::list)),
+        )
+        .service(
+            resource("/webhooks/{id}")
+                .route(get().to(webhooks::read::read))
+                .route(patch().to(webhooks::update::update))
+                .route(delete().to(webhooks::delete::delete)),
+        )
+        .service(resource("/webhooks/{id}/deliveries").route(get().to(webhooks::deliveries::list)))
+        .service(
+            resource("/webhooks/{id}/deliveries/{delivery_id}/replay")
+                .route(post().to(webhooks::deliveries::replay)),
         )
         // Analytics (§7).
         .service(resource("/analytics").route(get().to(analytics::usage::usage)))

@@ -21,4 +21,5 @@ mod realtime;
 mod rooms;
 mod security_events;
 mod users;
+mod webhooks;
 mod ws_client;

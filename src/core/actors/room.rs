@@ -35,7 +35,7 @@ use crate::{
         events::Event,
         rooms::{Effects, RoomChange, RoomCommand, RoomContext},
         views::MessageBody,
-        ApiError,
+        webhooks, ApiError,
     },
     domain::{
         ids::{RoomId, SessionId, UserId},
@@ -407,6 +407,19 @@ impl<C: RoomCommand> Handler<Execute<C>> for RoomActor {
             async move {
                 let mut effects = Effects::default();
                 let result = command.run(&context, &mut effects).await;
+                // Into the webhook outboxes before the next command runs: in order.
+                if result.is_ok() {
+                    let created = matches!(effects.room, RoomChange::Created)
+                        .then(|| serde_json::json!({ "room_id": context.room_id }));
+                    let client = context.caller.client().id;
+                    webhooks::room_events(
+                        context.engine.as_ref(),
+                        client,
+                        created,
+                        &effects.events,
+                    )
+                    .await;
+                }
                 (result, effects)
             }
             .into_actor(self)

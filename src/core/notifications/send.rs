@@ -15,7 +15,7 @@ use crate::{
         auth::MasterCaller,
         events::Event,
         views::{NotificationBody, NotificationSent},
-        ApiError, Core, ErrorCode,
+        webhooks, ApiError, Core, ErrorCode,
     },
     domain::{
         ids::{NotificationId, RoomId, UserId},
@@ -120,6 +120,17 @@ impl Core {
         self.engine
             .create_notification(&notification, &recipients)
             .await?;
+        let shown = serde_json::json!({
+            "notification": NotificationBody::from(notification.clone()),
+            "recipients": recipients,
+        });
+        webhooks::enqueue(
+            self.engine.as_ref(),
+            caller.client.id,
+            "notification.created",
+            shown,
+        )
+        .await;
         let connected = self.engine.users_connected(&recipients).await?;
         let event = Event::Notification(NotificationBody::from(notification.clone()));
         if let (Some(frame), false) = (event.encode(), connected.is_empty()) {

@@ -8,6 +8,7 @@ use crate::{
         ids::{MessageId, RoomId},
         message::{Appended, HistoryRange, Message},
         rate::{RateCheck, RateStatus},
+        webhook::OutboxEntry,
     },
     engine::{
         rules::{history, rate, retention::idempotency_horizon},
@@ -66,6 +67,16 @@ impl State {
         room.messages.push(stored.clone());
         let client = room.room.client_id;
         self.count_sent(client, stored.sender_id, stored.created_at);
+        if let Ok(message) = serde_json::to_string(&Message {
+            seq: 0,
+            ..stored.clone()
+        }) {
+            let entry = OutboxEntry::Message {
+                seq: stored.seq,
+                message,
+            };
+            self.enqueue(client, "message.created", &entry);
+        }
         self.message_index
             .insert(stored.id, (stored.room_id, stored.seq));
         self.announce(stored.room_id, stored.seq);

@@ -11,7 +11,7 @@
 //!   table of contents;
 //! - `clients.rs`: clients and their keys (rotation, revocation, tombstones);
 //! - `users.rs`, `rooms.rs`, `members.rs`, `messages.rs`, `notifications.rs`,
-//!   `analytics.rs`, `events.rs`: the other
+//!   `webhooks.rs`, `analytics.rs`, `events.rs`: the other
 //!   sections of `Store`, each as `impl State` methods that run under the lock;
 //! - `broker.rs`: `impl Broker`, in-process delivery to this node's sink (with the
 //!   same subscription semantics as Redis pub/sub);
@@ -31,6 +31,7 @@ mod presence;
 mod rooms;
 mod store;
 mod users;
+mod webhooks;
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, VecDeque},
@@ -43,7 +44,7 @@ use super::EngineError;
 use crate::domain::{
     analytics::{HourUsage, NodeLoad},
     client::Client,
-    ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId},
+    ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId, WebhookId},
     keys::{KeyDigest, KeyRecord},
     message::Message,
     notification::Notification,
@@ -94,6 +95,12 @@ struct State {
     inboxes: HashMap<UserId, notifications::Inbox>,
     /// Each room's live sessions.
     presence: HashMap<RoomId, HashMap<(UserId, SessionId), PresenceEntry>>,
+    /// Every webhook with its outbox and log.
+    webhooks: HashMap<WebhookId, webhooks::WebhookState>,
+    /// Each client's webhooks by [`Webhook::order_key`](crate::domain::webhook::Webhook::order_key).
+    webhook_order: BTreeMap<(ClientId, String), WebhookId>,
+    /// Numbers delivery attempts (their ids).
+    next_delivery: u64,
     /// Each client's usage by hour.
     usage: HashMap<(ClientId, i64), HourUsage>,
     /// Each node's latest load report per client, and until when it counts as live.

@@ -10,7 +10,7 @@ use crate::{
     domain::{
         analytics::{ClientLoad, Counter, HourUsage, NodeLoad},
         client::Client,
-        ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
+        ids::{ClientId, MessageId, NotificationId, RoomId, UserId, WebhookId},
         keys::{KeyDigest, KeyRecord},
         message::{Appended, HistoryRange, Message},
         notification::{InboxEntry, InboxFilter, Notification},
@@ -19,6 +19,7 @@ use crate::{
         room::{Member, Membership, Room, RoomStats},
         security_event::{EventFilter, SecurityEvent},
         user::{User, UserFilter},
+        webhook::{Claimed, Delivery, OutboxEntry, Settle, Webhook},
     },
     engine::{AddMember, EngineError, Limiter, Rotation, Store, Update},
 };
@@ -272,6 +273,89 @@ impl Store for MemoryEngine {
         at: DateTime<Utc>,
     ) -> Result<Option<InboxEntry>, EngineError> {
         Ok(self.state()?.mark_notification_read(user, id, at))
+    }
+
+    // --- webhooks ------------------------------------------------------------
+
+    async fn create_webhook(&self, webhook: &Webhook) -> Result<(), EngineError> {
+        self.state()?.create_webhook(webhook);
+        Ok(())
+    }
+
+    async fn get_webhook(&self, id: WebhookId) -> Result<Option<Webhook>, EngineError> {
+        Ok(self.state()?.get_webhook(id))
+    }
+
+    async fn list_webhooks(
+        &self,
+        client: ClientId,
+        page: &PageRequest,
+    ) -> Result<Page<Webhook>, EngineError> {
+        Ok(self.state()?.list_webhooks(client, page))
+    }
+
+    async fn update_webhook(&self, webhook: &Webhook) -> Result<(), EngineError> {
+        self.state()?.update_webhook(webhook);
+        Ok(())
+    }
+
+    async fn delete_webhook(&self, webhook: &Webhook) -> Result<bool, EngineError> {
+        Ok(self.state()?.delete_webhook(webhook))
+    }
+
+    async fn enqueue_event(
+        &self,
+        client: ClientId,
+        event: &str,
+        body: &str,
+    ) -> Result<(), EngineError> {
+        let entry = OutboxEntry::Event(body.to_owned());
+        self.state()?.enqueue(client, event, &entry);
+        Ok(())
+    }
+
+    async fn requeue_entry(&self, webhook: WebhookId, entry: &str) -> Result<(), EngineError> {
+        self.state()?.requeue_entry(webhook, entry);
+        Ok(())
+    }
+
+    async fn pending_webhooks(&self) -> Result<Vec<WebhookId>, EngineError> {
+        Ok(self.state()?.pending_webhooks())
+    }
+
+    async fn claim_outbox(
+        &self,
+        webhook: WebhookId,
+        node: &str,
+        lease: std::time::Duration,
+    ) -> Result<Option<Claimed>, EngineError> {
+        Ok(self.state()?.claim_outbox(webhook, node, lease))
+    }
+
+    async fn settle_outbox(
+        &self,
+        webhook: WebhookId,
+        node: &str,
+        delivery: &Delivery,
+        settle: Settle,
+    ) -> Result<bool, EngineError> {
+        Ok(self.state()?.settle_outbox(webhook, node, delivery, settle))
+    }
+
+    async fn list_deliveries(
+        &self,
+        webhook: WebhookId,
+        page: &PageRequest,
+    ) -> Result<Page<Delivery>, EngineError> {
+        Ok(self.state()?.list_deliveries(webhook, page))
+    }
+
+    async fn get_delivery(
+        &self,
+        webhook: WebhookId,
+        id: &str,
+    ) -> Result<Option<Delivery>, EngineError> {
+        Ok(self.state()?.get_delivery(webhook, id))
     }
 
     // --- analytics -----------------------------------------------------------

@@ -11,6 +11,14 @@
 //! | `client:{id}:usage:{hour}` | hash | the hour's counters: `users`, `rooms`, `messages_sent`, `messages_delivered`, `peak_connections`; expires after 400 days |
 //! | `client:{id}:active:{hour}` | set | ids of the users who sent a message in the hour; expires likewise |
 //! | `client:{id}:live` | hash | node → `{connections}\|{messages per second}\|{at ms}\|{live until ms}`: each node's latest report |
+//! | `client:{id}:webhooks` | hash | id of each active webhook → its event filter (`*` or `,name,name,`) |
+//! | `client:{id}:webhook_order` | sorted set | `Webhook::order_key` members, lexically ordered |
+//! | `webhook:{id}` | string | webhook JSON (with its secret, which signs) |
+//! | `webhook:{id}:outbox` | list | events waiting, oldest first: `M\|{seq}\|{message JSON}` or `E\|{body}` |
+//! | `webhook:{id}:head` | hash | `attempts` and `due_ms` of the outbox's head |
+//! | `webhook:{id}:lease` | string | the node working the outbox; expires |
+//! | `webhook:{id}:deliveries` | stream | every attempt's JSON, the last 1,000 |
+//! | `webhooks:pending` | set | ids of the webhooks whose outbox is not empty |
 //! | `client:{id}:events` | stream | security events, trimmed to 90 days |
 //! | `client:{id}:rooms` | sorted set | `Room::order_key` members, lexically ordered |
 //! | `client:{id}:direct:{low}:{high}` | string | id of the pair's direct room (user ids, smaller first) |
@@ -46,7 +54,7 @@
 use std::fmt::Display;
 
 use crate::domain::{
-    ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
+    ids::{ClientId, MessageId, NotificationId, RoomId, UserId, WebhookId},
     keys::KeyDigest,
 };
 
@@ -125,6 +133,48 @@ impl Keys {
 
     pub fn active_family(&self, hour: i64) -> Family {
         self.family("client", format!(":active:{hour}"))
+    }
+
+    /// A client's active webhooks: id → `EventFilter::encoded`, what the scripts
+    /// match each event against.
+    pub fn client_webhooks(&self, client: ClientId) -> String {
+        self.client_webhooks_family().with(client)
+    }
+
+    pub fn client_webhooks_family(&self) -> Family {
+        self.family("client", ":webhooks")
+    }
+
+    pub fn webhook_order(&self, client: ClientId) -> String {
+        format!("{}client:{client}:webhook_order", self.prefix)
+    }
+
+    pub fn webhook(&self, id: WebhookId) -> String {
+        format!("{}webhook:{id}", self.prefix)
+    }
+
+    pub fn outbox(&self, id: WebhookId) -> String {
+        self.outbox_family().with(id)
+    }
+
+    pub fn outbox_family(&self) -> Family {
+        self.family("webhook", ":outbox")
+    }
+
+    pub fn outbox_head(&self, id: WebhookId) -> String {
+        format!("{}webhook:{id}:head", self.prefix)
+    }
+
+    pub fn outbox_lease(&self, id: WebhookId) -> String {
+        format!("{}webhook:{id}:lease", self.prefix)
+    }
+
+    pub fn deliveries(&self, id: WebhookId) -> String {
+        format!("{}webhook:{id}:deliveries", self.prefix)
+    }
+
+    pub fn pending_webhooks(&self) -> String {
+        format!("{}webhooks:pending", self.prefix)
     }
 
     pub fn live_load(&self, client: ClientId) -> String {

@@ -44,7 +44,10 @@ pub(super) async fn append_message(
                 .sender_id
                 .map(|user| user.to_string())
                 .unwrap_or_default(),
-        );
+        )
+        .arg(&engine.keys.client_webhooks_family().args())
+        .arg(&engine.keys.outbox_family().args())
+        .arg(engine.keys.pending_webhooks());
     if let Some(check) = rate {
         invocation.key(engine.keys.rate(&check.bucket));
     }

@@ -11,7 +11,7 @@
 //! - `store.rs`: `impl Store`, one hand-off per method, in the trait's order: the
 //!   table of contents;
 //! - `clients.rs`, `users.rs`, `rooms.rs`, `members.rs`, `messages.rs`,
-//!   `notifications.rs`, `analytics.rs`, `events.rs`: the sections of `Store`, as functions taking the engine;
+//!   `notifications.rs`, `webhooks.rs`, `analytics.rs`, `events.rs`: the sections of `Store`, as functions taking the engine;
 //! - `pubsub.rs`: `impl Broker` and the node's one subscriber connection;
 //! - `presence.rs`: `impl Presence`;
 //! - `keys.rs` (every key name), `records.rs` (how records are encoded),
@@ -37,6 +37,7 @@ mod rooms;
 mod scripts;
 mod store;
 mod users;
+mod webhooks;
 
 use std::{future::Future, time::Duration};
 

@@ -1,13 +1,15 @@
 //! The Lua scripts, loaded once per node. Each multi-key write that needs a condition
 //! is one script, so it is atomic however many nodes write at once. Scripts that
 //! revoke share the `revoke.lua` prelude; scripts that remove memberships share
-//! `membership.lua`; scripts that rate-limit share `gcra.lua`.
+//! `membership.lua`; scripts that rate-limit share `gcra.lua`; scripts that fill
+//! webhook outboxes share `outbox.lua`.
 
 use redis::Script;
 
 const REVOKE_PRELUDE: &str = include_str!("scripts/revoke.lua");
 const MEMBERSHIP_PRELUDE: &str = include_str!("scripts/membership.lua");
 const GCRA_PRELUDE: &str = include_str!("scripts/gcra.lua");
+const OUTBOX_PRELUDE: &str = include_str!("scripts/outbox.lua");
 
 pub struct Scripts {
     pub rotate_key: Script,
@@ -24,6 +26,9 @@ pub struct Scripts {
     pub update_message: Script,
     pub mark_notification_read: Script,
     pub record_load: Script,
+    pub enqueue_event: Script,
+    pub claim_outbox: Script,
+    pub settle_outbox: Script,
     pub rate_limit: Script,
 }
 
@@ -46,7 +51,16 @@ impl Scripts {
             add_member: Script::new(include_str!("scripts/add_member.lua")),
             remove_member: unjoining(include_str!("scripts/remove_member.lua")),
             mark_read: Script::new(include_str!("scripts/mark_read.lua")),
-            append_message: limiting(include_str!("scripts/append_message.lua")),
+            append_message: Script::new(&format!(
+                "{GCRA_PRELUDE}\n{OUTBOX_PRELUDE}\n{}",
+                include_str!("scripts/append_message.lua")
+            )),
+            enqueue_event: Script::new(&format!(
+                "{OUTBOX_PRELUDE}\n{}",
+                include_str!("scripts/enqueue_event.lua")
+            )),
+            claim_outbox: Script::new(include_str!("scripts/claim_outbox.lua")),
+            settle_outbox: Script::new(include_str!("scripts/settle_outbox.lua")),
             update_message: Script::new(include_str!("scripts/update_message.lua")),
             record_load: Script::new(include_str!("scripts/record_load.lua")),
             mark_notification_read: Script::new(include_str!("scripts/mark_notification_read.lua")),

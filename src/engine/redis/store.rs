@@ -5,13 +5,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{
-    analytics, clients, events, members, messages, notifications, rooms, timed, users, RedisEngine,
+    analytics, clients, events, members, messages, notifications, rooms, timed, users, webhooks,
+    RedisEngine,
 };
 use crate::{
     domain::{
         analytics::{ClientLoad, Counter, HourUsage, NodeLoad},
         client::Client,
-        ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
+        ids::{ClientId, MessageId, NotificationId, RoomId, UserId, WebhookId},
         keys::{KeyDigest, KeyRecord},
         message::{Appended, HistoryRange, Message},
         notification::{InboxEntry, InboxFilter, Notification},
@@ -20,6 +21,7 @@ use crate::{
         room::{Member, Membership, Room, RoomStats},
         security_event::{EventFilter, SecurityEvent},
         user::{User, UserFilter},
+        webhook::{Claimed, Delivery, Settle, Webhook},
     },
     engine::{AddMember, EngineError, Limiter, Rotation, Store, Update},
 };
@@ -266,6 +268,84 @@ impl Store for RedisEngine {
         at: DateTime<Utc>,
     ) -> Result<Option<InboxEntry>, EngineError> {
         notifications::mark_notification_read(self, user, id, at).await
+    }
+
+    // --- webhooks ------------------------------------------------------------
+
+    async fn create_webhook(&self, webhook: &Webhook) -> Result<(), EngineError> {
+        webhooks::create_webhook(self, webhook).await
+    }
+
+    async fn get_webhook(&self, id: WebhookId) -> Result<Option<Webhook>, EngineError> {
+        webhooks::get_webhook(self, id).await
+    }
+
+    async fn list_webhooks(
+        &self,
+        client: ClientId,
+        page: &PageRequest,
+    ) -> Result<Page<Webhook>, EngineError> {
+        webhooks::list_webhooks(self, client, page).await
+    }
+
+    async fn update_webhook(&self, webhook: &Webhook) -> Result<(), EngineError> {
+        webhooks::update_webhook(self, webhook).await
+    }
+
+    async fn delete_webhook(&self, webhook: &Webhook) -> Result<bool, EngineError> {
+        webhooks::delete_webhook(self, webhook).await
+    }
+
+    async fn enqueue_event(
+        &self,
+        client: ClientId,
+        event: &str,
+        body: &str,
+    ) -> Result<(), EngineError> {
+        webhooks::enqueue_event(self, client, event, body).await
+    }
+
+    async fn requeue_entry(&self, webhook: WebhookId, entry: &str) -> Result<(), EngineError> {
+        webhooks::requeue_entry(self, webhook, entry).await
+    }
+
+    async fn pending_webhooks(&self) -> Result<Vec<WebhookId>, EngineError> {
+        webhooks::pending_webhooks(self).await
+    }
+
+    async fn claim_outbox(
+        &self,
+        webhook: WebhookId,
+        node: &str,
+        lease: std::time::Duration,
+    ) -> Result<Option<Claimed>, EngineError> {
+        webhooks::claim_outbox(self, webhook, node, lease).await
+    }
+
+    async fn settle_outbox(
+        &self,
+        webhook: WebhookId,
+        node: &str,
+        delivery: &Delivery,
+        settle: Settle,
+    ) -> Result<bool, EngineError> {
+        webhooks::settle_outbox(self, webhook, node, delivery, settle).await
+    }
+
+    async fn list_deliveries(
+        &self,
+        webhook: WebhookId,
+        page: &PageRequest,
+    ) -> Result<Page<Delivery>, EngineError> {
+        webhooks::list_deliveries(self, webhook, page).await
+    }
+
+    async fn get_delivery(
+        &self,
+        webhook: WebhookId,
+        id: &str,
+    ) -> Result<Option<Delivery>, EngineError> {
+        webhooks::get_delivery(self, webhook, id).await
     }
 
     // --- analytics -----------------------------------------------------------

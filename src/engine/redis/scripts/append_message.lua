@@ -9,7 +9,10 @@
 -- ARGV[5] the room's pub/sub channel, ARGV[6] rate interval in ms (0: no limit),
 -- ARGV[7] rate burst, ARGV[8..9] head and tail of the client's usage hash of this
 -- hour, ARGV[10..11] the same of its active-users set, ARGV[12] their lifetime in
--- seconds, ARGV[13] the sender's id ('' for a system message).
+-- seconds, ARGV[13] the sender's id ('' for a system message), ARGV[14..15] head
+-- and tail of the client's webhook hash, ARGV[16..17] of a webhook's outbox,
+-- ARGV[18] the pending-webhooks set (outbox.lua is prepended: message.created goes
+-- into the outboxes here, so they hold a room's messages in seq order).
 -- Returns {'NEW', seq, rate...}, {'DUPLICATE', seq, original JSON},
 -- {'LIMITED', rate...} or {'GONE'} (no room); rate... is gcra's four numbers.
 -- A new message is announced on the room's channel as {"seq": N} in this same script,
@@ -60,5 +63,7 @@ if ARGV[13] ~= '' then
   redis.call('SADD', active, ARGV[13])
   redis.call('EXPIRE', active, ARGV[12])
 end
+enqueue(ARGV[14] .. client .. ARGV[15], ARGV[16], ARGV[17], ARGV[18],
+  'message.created', 'M|' .. seq .. '|' .. ARGV[1])
 redis.call('PUBLISH', ARGV[5], '{"seq":' .. seq .. '}')
 return {'NEW', seq, rate[1], rate[2], rate[3], rate[4]}
