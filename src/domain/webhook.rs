@@ -29,9 +29,9 @@ pub const MAX_WEBHOOKS: usize = 20;
 
 /// Which events a webhook gets: every one, or those named.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventFilter(pub Vec<String>);
+pub struct WebhookEvents(pub Vec<String>);
 
-impl EventFilter {
+impl WebhookEvents {
     /// `["*"]`, or one or more names from [`EVENT_NAMES`], each once.
     pub fn parse(mut names: Vec<String>) -> Result<Self, String> {
         names.sort();
@@ -74,7 +74,7 @@ pub struct Webhook {
     pub id: WebhookId,
     pub client_id: ClientId,
     pub url: String,
-    pub events: EventFilter,
+    pub events: WebhookEvents,
     pub secret: String,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
@@ -178,15 +178,16 @@ mod tests {
 
     #[test]
     fn filters_take_star_alone_or_known_names() {
-        assert!(EventFilter::parse(vec!["*".into()])
+        assert!(WebhookEvents::parse(vec!["*".into()])
             .unwrap()
             .matches("user.login"));
-        let some = EventFilter::parse(vec!["room.created".into(), "room.created".into()]).unwrap();
+        let some =
+            WebhookEvents::parse(vec!["room.created".into(), "room.created".into()]).unwrap();
         assert_eq!(some.encoded(), ",room.created,");
         assert!(!some.matches("room.deleted"));
-        assert!(EventFilter::parse(vec![]).is_err());
-        assert!(EventFilter::parse(vec!["*".into(), "room.created".into()]).is_err());
-        assert!(EventFilter::parse(vec!["room.exploded".into()]).is_err());
+        assert!(WebhookEvents::parse(vec![]).is_err());
+        assert!(WebhookEvents::parse(vec!["*".into(), "room.created".into()]).is_err());
+        assert!(WebhookEvents::parse(vec!["room.exploded".into()]).is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use chatapi::{
     domain::{
         analytics::{hour_of, ClientLoad, Counter},
         client::Client,
-        ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId},
+        ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId, WebhookId},
         keys::KeyOwner,
         message::{Appended, HistoryRange, Message},
         notification::{InboxFilter, Notification, Priority},
@@ -17,6 +17,7 @@ use chatapi::{
         room::{Membership, Role, Room, RoomType},
         security_event::{EventFilter, SecurityEvent, SecurityEventKind, RETENTION},
         user::{Email, User, UserFilter, Username},
+        webhook::{Delivery, DeliveryStatus, OutboxEntry, Settle, Webhook, WebhookEvents},
     },
     engine::{
         memory::MemoryEngine, redis::RedisEngine, AddMember, EngineError, Inbound, Rotation,
@@ -68,6 +69,8 @@ both_engines!(
     notifications_fill_every_inbox_newest_first_and_mark_read_once,
     connections_count_users_until_they_close_lapse_or_their_node_clears,
     usage_counts_appends_creations_and_node_reports_per_client_and_hour,
+    outboxes_take_matching_events_in_order_and_the_append_queues_new_messages,
+    an_outbox_lease_admits_one_node_and_a_dead_nodes_lease_lapses,
 );
 
 async fn engine(kind: EngineKind) -> (SharedEngine, Option<RedisServer>) {
@@ -1680,4 +1683,207 @@ async fn usage_counts_appends_creations_and_node_reports_per_client_and_hour(kin
     assert_eq!(nodes, [("node-a", 2), ("node-b", 1)]);
     assert!((live[0].messages_per_sec - 4.0).abs() < 1e-9);
     assert!(engine.live_load(other).await.unwrap().is_empty());
+}
+
+// --- webhooks ----------------------------------------------------------------------
+
+fn webhook(client: ClientId, events: &[&str]) -> Webhook {
+    let now = Utc::now();
+    Webhook {
+        id: WebhookId::random(),
+        client_id: client,
+        url: "http://127.0.0.1:9/hook".into(),
+        events: WebhookEvents::parse(events.iter().map(|e| e.to_string()).collect()).unwrap(),
+        secret: "whsec_contract".into(),
+        is_active: true,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn attempt(webhook: &Webhook, status: DeliveryStatus, entry: &OutboxEntry) -> Delivery {
+    Delivery {
+        id: String::new(),
+        webhook_id: webhook.id,
+        event_id: "evt_1".into(),
+        event: "room.created".into(),
+        attempt: 1,
+        status,
+        response_code: Some(200),
+        latency_ms: 3,
+        error: None,
+        at: Utc::now(),
+        entry: entry.encode(),
+    }
+}
+
+async fn outboxes_take_matching_events_in_order_and_the_append_queues_new_messages(
+    kind: EngineKind,
+) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let all = webhook(client, &["*"]);
+    let rooms_only = webhook(client, &["room.created"]);
+    let mut off = webhook(client, &["*"]);
+    off.is_active = false;
+    for hook in [&all, &rooms_only, &off] {
+        engine.create_webhook(hook).await.unwrap();
+    }
+    let listed = engine
+        .list_webhooks(
+            client,
+            &PageRequest {
+                limit: 10,
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.data.len(), 3);
+    assert_eq!(engine.get_webhook(all.id).await.unwrap().unwrap(), all);
+
+    let room = new_room(client);
+    engine.create_room(&room, &[]).await.unwrap();
+    engine
+        .enqueue_event(client, "room.created", "{\"n\":1}")
+        .await
+        .unwrap();
+    engine
+        .append_message(&new_message(&room, "hooked"), None)
+        .await
+        .unwrap();
+    engine
+        .enqueue_event(ClientId::random(), "room.created", "{}")
+        .await
+        .unwrap();
+    let mut pending = engine.pending_webhooks().await.unwrap();
+    pending.sort();
+    let mut expected = vec![all.id, rooms_only.id];
+    expected.sort();
+    assert_eq!(pending, expected, "the inactive webhook gets nothing");
+
+    let lease = std::time::Duration::from_secs(30);
+    let first = engine
+        .claim_outbox(all.id, "node-a", lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.entry, OutboxEntry::Event("{\"n\":1}".into()));
+    assert_eq!(first.attempts, 0);
+    let done = attempt(&all, DeliveryStatus::Succeeded, &first.entry);
+    assert!(engine
+        .settle_outbox(all.id, "node-a", &done, Settle::Done)
+        .await
+        .unwrap());
+    let second = engine
+        .claim_outbox(all.id, "node-a", lease)
+        .await
+        .unwrap()
+        .unwrap();
+    let OutboxEntry::Message { seq, message } = &second.entry else {
+        panic!("the append queued {:?}", second.entry);
+    };
+    assert_eq!(*seq, 1);
+    assert!(message.contains("hooked"));
+    // A failed attempt keeps the head, due later, with its count.
+    let later = Utc::now() + Duration::seconds(60);
+    let failed = Delivery {
+        attempt: 1,
+        ..attempt(&all, DeliveryStatus::Failed, &second.entry)
+    };
+    assert!(engine
+        .settle_outbox(all.id, "node-a", &failed, Settle::RetryAt(later))
+        .await
+        .unwrap());
+    assert!(
+        engine
+            .claim_outbox(all.id, "node-a", lease)
+            .await
+            .unwrap()
+            .is_none(),
+        "not yet due"
+    );
+
+    let log = engine
+        .list_deliveries(
+            all.id,
+            &PageRequest {
+                limit: 10,
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.data.len(), 2);
+    assert_eq!(log.data[0].status, DeliveryStatus::Failed, "newest first");
+    let found = engine
+        .get_delivery(all.id, &log.data[1].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.status, DeliveryStatus::Succeeded);
+    assert!(engine.get_delivery(all.id, "junk").await.unwrap().is_none());
+
+    // A replay goes to the end of the outbox; deleting takes the outbox along.
+    engine
+        .requeue_entry(rooms_only.id, &found.entry)
+        .await
+        .unwrap();
+    assert!(engine.delete_webhook(&all).await.unwrap());
+    assert!(!engine.delete_webhook(&all).await.unwrap());
+    assert_eq!(engine.pending_webhooks().await.unwrap(), [rooms_only.id]);
+}
+
+async fn an_outbox_lease_admits_one_node_and_a_dead_nodes_lease_lapses(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let hook = webhook(client, &["*"]);
+    engine.create_webhook(&hook).await.unwrap();
+    engine
+        .enqueue_event(client, "room.created", "{}")
+        .await
+        .unwrap();
+    let short = std::time::Duration::from_millis(300);
+    let claimed = engine.claim_outbox(hook.id, "node-a", short).await.unwrap();
+    assert!(claimed.is_some());
+    assert!(engine
+        .claim_outbox(hook.id, "node-b", short)
+        .await
+        .unwrap()
+        .is_none());
+    // Node a dies mid-attempt: its lease lapses and node b sends the head again.
+    let started = Instant::now();
+    let again = loop {
+        if let Some(again) = engine.claim_outbox(hook.id, "node-b", short).await.unwrap() {
+            break again;
+        }
+        assert!(started.elapsed() < DEADLINE, "the lease never lapsed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let done = attempt(&hook, DeliveryStatus::Succeeded, &again.entry);
+    // Node a coming back late changes nothing: the lease is b's.
+    assert!(!engine
+        .settle_outbox(hook.id, "node-a", &done, Settle::Done)
+        .await
+        .unwrap());
+    assert!(engine
+        .settle_outbox(hook.id, "node-b", &done, Settle::Done)
+        .await
+        .unwrap());
+    assert!(engine
+        .claim_outbox(hook.id, "node-a", short)
+        .await
+        .unwrap()
+        .is_none());
+    let log = engine
+        .list_deliveries(
+            hook.id,
+            &PageRequest {
+                limit: 10,
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.data.len(), 1, "one attempt logged, one success");
 }

@@ -17,7 +17,7 @@ use crate::{
         ids::WebhookId,
         page::{Page, PageRequest},
         validation::Validator,
-        webhook::{EventFilter, Webhook, MAX_WEBHOOKS},
+        webhook::{Webhook, WebhookEvents, MAX_WEBHOOKS},
     },
 };
 
@@ -74,7 +74,7 @@ impl Core {
     ) -> Result<CreatedWebhook, ApiError> {
         let mut validator = Validator::default();
         let url = checked_url(&mut validator, fields.url, self.webhooks.allow_private).await;
-        let events = validator.check("events", EventFilter::parse(fields.events));
+        let events = validator.check("events", WebhookEvents::parse(fields.events));
         let secret = validator.check_opt("secret", fields.secret, |secret| {
             if (MIN_SECRET_LEN..=MAX_SECRET_LEN).contains(&secret.len()) {
                 Ok(secret)
@@ -159,7 +159,7 @@ impl Core {
                 .map(Some),
             None => Some(None),
         };
-        let events = validator.check_opt("events", change.events, EventFilter::parse);
+        let events = validator.check_opt("events", change.events, WebhookEvents::parse);
         let (Some(url), Some(events)) = (url, events) else {
             return Err(ApiError::validation(validator.into_errors()));
         };

@@ -135,7 +135,7 @@ impl Keys {
         self.family("client", format!(":active:{hour}"))
     }
 
-    /// A client's active webhooks: id → `EventFilter::encoded`, what the scripts
+    /// A client's active webhooks: id → `WebhookEvents::encoded`, what the scripts
     /// match each event against.
     pub fn client_webhooks(&self, client: ClientId) -> String {
         self.client_webhooks_family().with(client)
