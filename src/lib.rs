@@ -22,7 +22,8 @@
 //!   the account rules; `core::rooms` and `core::messages` are the room commands, one
 //!   file each, run by `core::actors` (the registry and one actor per room);
 //!   `core::notifications` sends to users and reads their inboxes;
-//!   `core::analytics` counts usage and reports each node's load;
+//!   `core::analytics` counts usage and reports each node's load; `core::webhooks`
+//!   manages webhooks and runs the node's delivery worker;
 //!   [`core::ApiError`] is the one error, with the documented codes; `core::views` the
 //!   JSON shapes; `core::events` the room events.
 //! - [`http`]: the REST edge: the route table, extractors (keys, client address, JSON

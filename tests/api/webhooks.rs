@@ -18,6 +18,7 @@ every_deployment!(
     webhooks_are_managed_with_the_master_key_and_show_the_secret_once,
     deliveries_are_signed_retried_logged_replayed_and_in_seq_order,
     a_hanging_receiver_does_not_slow_sending,
+    a_healthy_receiver_gets_each_message_soon_after_its_send,
 );
 
 /// One request the receiver got.
@@ -28,6 +29,7 @@ struct Received {
     body: Value,
     raw: String,
     answered: u16,
+    at: Instant,
 }
 
 #[derive(Clone, Copy)]
@@ -74,6 +76,7 @@ impl Receiver {
                         body: serde_json::from_str(&body).unwrap_or(Value::Null),
                         raw: body,
                         answered,
+                        at: Instant::now(),
                     });
                     HttpResponse::build(actix_web::http::StatusCode::from_u16(answered).unwrap())
                         .finish()
@@ -332,4 +335,36 @@ async fn a_hanging_receiver_does_not_slow_sending(engine: EngineKind) {
         healthy.successes().len() == 30
     })
     .await;
+}
+
+async fn a_healthy_receiver_gets_each_message_soon_after_its_send(engine: EngineKind) {
+    let app = spawn_app_with(engine, local_receivers).await;
+    let receiver = Receiver::start(Behaviour::FailFirst(0)).await;
+    create_webhook(&app, &receiver.url, json!(["message.created"])).await;
+    let (_, owner, _) = app.new_user().await;
+    let room = app.create_room(&owner, json!({"name": "Quick"})).await;
+    let mut acked = Vec::new();
+    for n in 0..50 {
+        app.send(&owner, &room, &format!("q{n}")).await;
+        acked.push(Instant::now());
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.eventually("50 deliveries", || async {
+        receiver.successes().len() == 50
+    })
+    .await;
+    let mut latencies: Vec<Duration> = receiver
+        .successes()
+        .iter()
+        .map(|got| {
+            let seq = got.body["data"]["seq"].as_u64().unwrap() as usize;
+            got.at.saturating_duration_since(acked[seq - 1])
+        })
+        .collect();
+    latencies.sort();
+    let (p50, p99) = (latencies[25], latencies[49]);
+    println!(
+        "webhook delivery latency after the send's ack ({engine:?}): p50 {p50:?}, p99 {p99:?}"
+    );
+    assert!(p99 < Duration::from_secs(2), "p99 {p99:?}");
 }
