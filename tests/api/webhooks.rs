@@ -19,6 +19,7 @@ every_deployment!(
     deliveries_are_signed_retried_logged_replayed_and_in_seq_order,
     a_hanging_receiver_does_not_slow_sending,
     a_healthy_receiver_gets_each_message_soon_after_its_send,
+    room_user_and_notification_events_reach_the_webhooks_that_ask,
 );
 
 /// One request the receiver got.
@@ -367,4 +368,77 @@ async fn a_healthy_receiver_gets_each_message_soon_after_its_send(engine: Engine
         "webhook delivery latency after the send's ack ({engine:?}): p50 {p50:?}, p99 {p99:?}"
     );
     assert!(p99 < Duration::from_secs(2), "p99 {p99:?}");
+}
+
+async fn room_user_and_notification_events_reach_the_webhooks_that_ask(engine: EngineKind) {
+    let app = spawn_app_with(engine, local_receivers).await;
+    let receiver = Receiver::start(Behaviour::FailFirst(0)).await;
+    let events = json!([
+        "user.created",
+        "user.login",
+        "user.updated",
+        "room.created",
+        "member.joined",
+        "message.updated",
+        "notification.created",
+        "user.deleted"
+    ]);
+    create_webhook(&app, &receiver.url, events).await;
+    let (ann_id, ann, _) = app.new_user().await;
+    let (bob_id, _, bob_email) = app.new_user().await;
+    let bob = app.login(&bob_email).await;
+    let room = app.create_room(&ann, json!({"name": "Events"})).await;
+    app.join(&bob, &room).await;
+    let message = app.send(&ann, &room, "not asked for").await;
+    let edited = app
+        .patch(
+            &format!("/messages/{}", message["id"].as_str().unwrap()),
+            &ann,
+            json!({"content": "edited"}),
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{edited:?}");
+    app.patch(
+        &format!("/users/{bob_id}"),
+        &app.master_key,
+        json!({"full_name": "Bob"}),
+    )
+    .await;
+    let sent = app
+        .post(
+            "/notifications",
+            &app.master_key,
+            json!({"user_ids": [ann_id], "title": "t", "body": "b"}),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{sent:?}");
+    app.delete(&format!("/users/{bob_id}"), &app.master_key)
+        .await;
+    let expected = [
+        "user.created",
+        "user.created",
+        "user.login",
+        "room.created",
+        "member.joined",
+        "message.updated",
+        "user.updated",
+        "notification.created",
+        "user.deleted",
+    ];
+    app.eventually("every event asked for", || async {
+        receiver.successes().len() >= expected.len()
+    })
+    .await;
+    let names: Vec<String> = receiver
+        .successes()
+        .iter()
+        .map(|r| r.body["event"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, expected);
+    let joined = &receiver.successes()[4].body;
+    assert_eq!(joined["data"]["user_id"], bob_id.as_str());
+    assert_eq!(joined["data"]["room_id"], room.as_str());
+    assert!(receiver.successes()[0].body["data"]
+        .get("scoped_api_key")
+        .is_none());
 }

@@ -75,8 +75,7 @@ impl Core {
         let key = issue(owner, now, Some(self.scoped_key_ttl));
         self.engine.create_user(&user, &key.record).await?;
         analytics::count(self.engine.as_ref(), user.client_id, Counter::UserCreated).await;
-        let shown = serde_json::to_value(UserBody::from(user.clone())).unwrap_or_default();
-        webhooks::enqueue(self.engine.as_ref(), user.client_id, "user.created", shown).await;
+        webhooks::user_event(self.engine.as_ref(), "user.created", &user).await;
         let event = SecurityEvent::new(
             user.client_id,
             SecurityEventKind::UserCreated,

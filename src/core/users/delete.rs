@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use crate::core::{auth::MasterCaller, ApiError, Core, ErrorCode};
+use crate::core::{auth::MasterCaller, webhooks, ApiError, Core, ErrorCode};
 
 impl Core {
     #[tracing::instrument(skip_all, fields(client_id = %caller.client.id))]
@@ -14,6 +14,7 @@ impl Core {
         let ip = caller.ip.clone();
         self.key_revoked(user.client_id, user.id, ip, "user_deleted")
             .await;
+        webhooks::user_event(self.engine.as_ref(), "user.deleted", &user).await;
         Ok(())
     }
 }

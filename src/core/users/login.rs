@@ -10,7 +10,7 @@ use crate::{
         auth::{audit, keys::issue, MasterCaller},
         limits::Metered,
         views::UserBody,
-        ApiError, Core, ErrorCode,
+        webhooks, ApiError, Core, ErrorCode,
     },
     domain::{
         keys::KeyOwner,
@@ -68,6 +68,7 @@ impl Core {
         .user(user.id)
         .reason("key_rotated");
         audit::record(self.engine.as_ref(), event).await;
+        webhooks::user_event(self.engine.as_ref(), "user.login", &user).await;
         tracing::info!(user_id = %user.id, "user logged in");
         let body = LoggedIn {
             user: user.into(),

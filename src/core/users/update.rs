@@ -10,7 +10,7 @@ use crate::{
         auth::{MasterCaller, UserCaller},
         update::compare_and_set,
         views::UserBody,
-        ApiError, Core,
+        webhooks, ApiError, Core,
     },
     domain::{
         user::{parse_full_name, parse_metadata, Metadata, User, Username},
@@ -116,6 +116,7 @@ impl Core {
             self.key_revoked(after.client_id, after.id, ip, "user_deactivated")
                 .await;
         }
+        webhooks::user_event(self.engine.as_ref(), "user.updated", &after).await;
         Ok(after.into())
     }
 
@@ -127,6 +128,7 @@ impl Core {
     ) -> Result<UserBody, ApiError> {
         let changes = UserChanges::parse(fields.full_name, fields.username, fields.metadata, None)?;
         let (_, after) = changes.save(self, caller.user).await?;
+        webhooks::user_event(self.engine.as_ref(), "user.updated", &after).await;
         Ok(after.into())
     }
 }

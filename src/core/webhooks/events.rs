@@ -5,8 +5,11 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::{
-    core::{events::Event, views::MessageBody},
-    domain::{ids::ClientId, message::Message},
+    core::{
+        events::Event,
+        views::{MessageBody, UserBody},
+    },
+    domain::{ids::ClientId, message::Message, user::User},
     engine::Engine,
 };
 
@@ -52,6 +55,12 @@ pub async fn enqueue(engine: &dyn Engine, client: ClientId, event: &str, data: V
     if let Err(err) = engine.enqueue_event(client, event, &body).await {
         tracing::warn!(error = %err, event, "webhook event not queued");
     }
+}
+
+/// A `user.*` event, with the user as the API shows it (never a key).
+pub async fn user_event(engine: &dyn Engine, event: &str, user: &User) {
+    let shown = serde_json::to_value(UserBody::from(user.clone())).unwrap_or_default();
+    enqueue(engine, user.client_id, event, shown).await;
 }
 
 /// A room command's events, in order, for the outboxes. The room actor awaits this
