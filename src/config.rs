@@ -9,6 +9,8 @@ use std::{fmt, net::IpAddr, str::FromStr, time::Duration};
 
 use ipnet::IpNet;
 
+use crate::domain::room::Inactivity;
+
 /// A value that must never reach a log line: `Debug` prints a placeholder.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -70,6 +72,10 @@ pub struct Settings {
     /// `CHATAPI_WEBHOOKS_RETRY_BASE_MS`, default 1000: the wait before a webhook's
     /// first retry, doubled for each next one (at most 10 minutes).
     pub webhooks_retry_base: Duration,
+    /// `CHATAPI_INACTIVE_DIRECT_DAYS` (90), `_GROUP_DAYS` (30), `_CHANNEL_DAYS` (180),
+    /// `_SUPPORT_DAYS` (7): days without a message after which a room of that type
+    /// counts as inactive.
+    pub inactivity: Inactivity,
 }
 
 /// `CHATAPI_RATE_*`: how often one caller may do each limited thing, shared by every
@@ -150,6 +156,10 @@ const KNOWN: &[&str] = &[
     "CHATAPI_RATE_AUTH_FAILURES_PER_MIN",
     "CHATAPI_WEBHOOKS_ALLOW_PRIVATE",
     "CHATAPI_WEBHOOKS_RETRY_BASE_MS",
+    "CHATAPI_INACTIVE_DIRECT_DAYS",
+    "CHATAPI_INACTIVE_GROUP_DAYS",
+    "CHATAPI_INACTIVE_CHANNEL_DAYS",
+    "CHATAPI_INACTIVE_SUPPORT_DAYS",
     "REDIS_URL",
 ];
 
@@ -170,6 +180,7 @@ impl Default for Settings {
             rate_limits: RateLimitSettings::default(),
             webhooks_allow_private: false,
             webhooks_retry_base: DEFAULT_WEBHOOKS_RETRY_BASE,
+            inactivity: Inactivity::default(),
         }
     }
 }
@@ -286,6 +297,18 @@ impl Settings {
                     let ms = within(&name, &value, 10, 600_000, expected)?;
                     settings.webhooks_retry_base = Duration::from_millis(ms);
                 }
+                "CHATAPI_INACTIVE_DIRECT_DAYS" => {
+                    settings.inactivity.direct_days = days(&name, &value)?;
+                }
+                "CHATAPI_INACTIVE_GROUP_DAYS" => {
+                    settings.inactivity.group_days = days(&name, &value)?;
+                }
+                "CHATAPI_INACTIVE_CHANNEL_DAYS" => {
+                    settings.inactivity.channel_days = days(&name, &value)?;
+                }
+                "CHATAPI_INACTIVE_SUPPORT_DAYS" => {
+                    settings.inactivity.support_days = days(&name, &value)?;
+                }
                 "CHATAPI_TRUSTED_PROXIES" => {
                     let expected = "comma-separated IP addresses or networks (10.0.0.0/8)";
                     settings.trusted_proxies = value
@@ -334,6 +357,13 @@ fn within(
 fn rate(name: &str, value: &str) -> Result<u32, SettingsError> {
     let expected = "a whole number from 0 (off) to 1000000";
     let number = within(name, value, 0, u64::from(MAX_RATE), expected)?;
+    u32::try_from(number).map_err(|_| malformed(name, expected, value))
+}
+
+/// An inactivity period: 1 to 36500 days (a century).
+fn days(name: &str, value: &str) -> Result<u32, SettingsError> {
+    let expected = "a number of days from 1 to 36500";
+    let number = within(name, value, 1, 36_500, expected)?;
     u32::try_from(number).map_err(|_| malformed(name, expected, value))
 }
 
@@ -432,6 +462,7 @@ mod tests {
             ("CHATAPI_RATE_LOGINS_PER_MIN", "99999999999"),
             ("CHATAPI_WEBHOOKS_ALLOW_PRIVATE", "yes"),
             ("CHATAPI_WEBHOOKS_RETRY_BASE_MS", "5"),
+            ("CHATAPI_INACTIVE_GROUP_DAYS", "0"),
         ] {
             let err = vars(&[(name, value)]).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");

@@ -71,6 +71,7 @@ impl Application {
             presence_ttl: settings.presence_ttl,
             limits: RateLimits::new(&settings.rate_limits),
             load: Arc::default(),
+            inactivity: settings.inactivity,
         });
         if let Err(err) = engine.presence_clear_node(&node.name).await {
             tracing::warn!(error = %err, "stale presence of this node not cleared");

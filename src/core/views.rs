@@ -12,7 +12,7 @@ use crate::domain::{
     ids::{ClientId, MessageId, NotificationId, RoomId, UserId, WebhookId},
     message::{Message, MessageType},
     notification::{InboxEntry, Notification, Priority},
-    room::{Member, Membership, Role, Room, RoomStats, RoomType},
+    room::{Inactivity, Member, Membership, Role, Room, RoomStats, RoomType},
     user::{Metadata, User},
     webhook::{Delivery, DeliveryStatus, Webhook},
 };
@@ -96,11 +96,15 @@ pub struct RoomBody {
     pub last_seq: u64,
     pub created_at: DateTime<Utc>,
     pub metadata: Metadata,
+    /// False once the room has had no message for its type's period (§7).
+    pub is_active: bool,
 }
 
 impl RoomBody {
-    pub fn new(room: Room, stats: RoomStats) -> Self {
+    pub fn new(room: Room, stats: RoomStats, inactivity: &Inactivity) -> Self {
+        let is_active = inactivity.is_active(&room, &stats, Utc::now());
         Self {
+            is_active,
             id: room.id,
             name: room.name,
             description: room.description,

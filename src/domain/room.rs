@@ -107,3 +107,85 @@ pub fn parse_max_members(value: u32) -> Result<u32, String> {
         Err(format!("must be from 2 to {MAX_MAX_MEMBERS}"))
     }
 }
+
+/// How long a room of each type may go without a message before it counts as
+/// inactive (`API.md` §7), in days. A new message makes it active again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inactivity {
+    pub direct_days: u32,
+    pub group_days: u32,
+    pub channel_days: u32,
+    pub support_days: u32,
+}
+
+impl Default for Inactivity {
+    fn default() -> Self {
+        Self {
+            direct_days: 90,
+            group_days: 30,
+            channel_days: 180,
+            support_days: 7,
+        }
+    }
+}
+
+impl Inactivity {
+    /// Whether the room had a message (or, with none yet, was created) within its
+    /// type's period before `now`. Read from the room's own last-message time, so
+    /// every node and both back ends agree at every instant, and the first message
+    /// after a silence reactivates the room in the step that stores it.
+    pub fn is_active(&self, room: &Room, stats: &RoomStats, now: DateTime<Utc>) -> bool {
+        let days = match room.room_type {
+            RoomType::Direct => self.direct_days,
+            RoomType::Group => self.group_days,
+            RoomType::Channel => self.channel_days,
+            RoomType::Support => self.support_days,
+        };
+        let last = stats.last_message_at.unwrap_or(room.created_at);
+        now - last < chrono::Duration::days(i64::from(days))
+    }
+}
+
+#[cfg(test)]
+mod inactivity_tests {
+    use super::*;
+
+    #[test]
+    fn a_room_is_inactive_after_its_types_period_and_a_message_reactivates_it() {
+        let now = Utc::now();
+        let room = Room {
+            id: RoomId::random(),
+            client_id: ClientId::random(),
+            name: "r".into(),
+            description: None,
+            room_type: RoomType::Support,
+            is_private: false,
+            max_members: 10,
+            created_by: None,
+            metadata: Metadata::new(),
+            created_at: now - chrono::Duration::days(60),
+            updated_at: now,
+        };
+        let periods = Inactivity::default();
+        let silent = RoomStats::default();
+        assert!(!periods.is_active(&room, &silent, now), "support: 7 days");
+        let spoken = RoomStats {
+            last_message_at: Some(now - chrono::Duration::days(6)),
+            ..RoomStats::default()
+        };
+        assert!(periods.is_active(&room, &spoken, now));
+        let group = Room {
+            room_type: RoomType::Group,
+            ..room.clone()
+        };
+        assert!(!periods.is_active(&group, &silent, now), "group: 30 days");
+        let channel = Room {
+            room_type: RoomType::Channel,
+            ..room
+        };
+        assert!(
+            periods.is_active(&channel, &silent, now),
+            "channel: 180 days"
+        );
+    }
+}

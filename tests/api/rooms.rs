@@ -352,3 +352,42 @@ async fn unknown_rooms_are_404(engine: EngineKind) {
     .await
     .assert_error(404, "ROOM_NOT_FOUND");
 }
+
+/// Inactive rooms (`API.md` §7): group rooms here lapse at once (a period of 0 days,
+/// which only tests set), channels keep the default 180 days.
+#[actix_web::test]
+async fn inactive_rooms_are_marked_and_listed_only_when_asked() {
+    for engine in [EngineKind::Memory, EngineKind::Redis] {
+        let app = crate::helpers::spawn_app_with(engine, |settings| {
+            settings.inactivity.group_days = 0;
+        })
+        .await;
+        let (_, owner, _) = app.new_user().await;
+        let group = app.create_room(&owner, json!({"name": "Quiet"})).await;
+        let channel = app
+            .create_room(&owner, json!({"name": "News", "room_type": "channel"}))
+            .await;
+        let read = app.get(&format!("/rooms/{group}"), &owner).await;
+        assert_eq!(read.body["is_active"], false, "{read:?}");
+        let read = app.get(&format!("/rooms/{channel}"), &owner).await;
+        assert_eq!(read.body["is_active"], true, "{read:?}");
+
+        let ids = |reply: &crate::helpers::Reply| -> Vec<String> {
+            reply.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let active = app.get("/rooms/all", &app.master_key).await;
+        assert_eq!(ids(&active), [channel.clone()]);
+        let every = app
+            .get("/rooms/all?include_inactive=true", &app.master_key)
+            .await;
+        assert_eq!(ids(&every), [group.clone(), channel.clone()]);
+        app.get("/rooms/all?include_inactive=maybe", &app.master_key)
+            .await
+            .assert_error(422, "VALIDATION_ERROR");
+    }
+}

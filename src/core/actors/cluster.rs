@@ -11,6 +11,7 @@ use crate::core::{analytics::Tally, limits::RateLimits};
 use crate::domain::{
     ids::{NodeId, RoomId, UserId},
     keys::KeyDigest,
+    room::Inactivity,
 };
 
 /// This node, as the real-time core needs to know it.
@@ -27,6 +28,8 @@ pub struct NodeInfo {
     pub limits: RateLimits,
     /// What this node counts for analytics between its reports.
     pub load: Arc<Tally>,
+    /// When rooms count as inactive (`CHATAPI_INACTIVE_<TYPE>_DAYS`).
+    pub inactivity: Inactivity,
 }
 
 /// A payload on a room channel.

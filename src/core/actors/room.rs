@@ -401,6 +401,7 @@ impl<C: RoomCommand> Handler<Execute<C>> for RoomActor {
             caller: msg.caller,
             limits: self.node.limits,
             load: self.node.load.clone(),
+            inactivity: self.node.inactivity,
         };
         let command = msg.command;
         AtomicResponse::new(Box::pin(

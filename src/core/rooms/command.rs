@@ -17,7 +17,7 @@ use crate::{
     },
     domain::{
         ids::{MessageId, RoomId, UserId},
-        room::{Room, RoomStats},
+        room::{Inactivity, Room, RoomStats},
     },
     engine::SharedEngine,
 };
@@ -52,6 +52,8 @@ pub struct RoomContext {
     pub limits: RateLimits,
     /// This node's analytics tally.
     pub load: Arc<Tally>,
+    /// When rooms count as inactive.
+    pub inactivity: Inactivity,
 }
 
 /// The room as a command found it, read once before anything is written.

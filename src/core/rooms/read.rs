@@ -26,6 +26,6 @@ impl RoomCommand for ReadRoom {
         if loaded.room.is_private {
             loaded.access.require_insider()?;
         }
-        Ok(RoomBody::new(loaded.room, loaded.stats))
+        Ok(RoomBody::new(loaded.room, loaded.stats, &ctx.inactivity))
     }
 }

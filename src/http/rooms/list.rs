@@ -9,9 +9,10 @@ use crate::{
         views::{MyRoomBody, RoomBody},
         ApiError, Core,
     },
-    domain::page::Page,
-    http::paging::PageQuery,
+    domain::{page::Page, validation::Validator},
+    http::paging::{page_request, PageQuery},
 };
+use serde::Deserialize;
 
 pub async fn mine(
     caller: UserCaller,
@@ -22,11 +23,34 @@ pub async fn mine(
     Ok(web::Json(core.my_rooms(&caller, &page).await?))
 }
 
+/// `?include_inactive=true|false&limit=&cursor=`.
+#[derive(Debug, Deserialize)]
+pub struct AllRooms {
+    include_inactive: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
 pub async fn all(
     caller: MasterCaller,
     core: web::Data<Core>,
-    query: web::Query<PageQuery>,
+    query: web::Query<AllRooms>,
 ) -> Result<web::Json<Page<RoomBody>>, ApiError> {
-    let page = query.into_inner().page()?;
-    Ok(web::Json(core.all_rooms(&caller, &page).await?))
+    let query = query.into_inner();
+    let mut validator = Validator::default();
+    let include = validator.check_opt(
+        "include_inactive",
+        query.include_inactive,
+        |text| match text.as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err("must be true or false".to_owned()),
+        },
+    );
+    let page = page_request(&mut validator, query.limit.as_deref(), query.cursor);
+    let (Some(include), Some(page)) = (include, page) else {
+        return Err(ApiError::validation(validator.into_errors()));
+    };
+    let include = include.unwrap_or(false);
+    Ok(web::Json(core.all_rooms(&caller, include, &page).await?))
 }
