@@ -381,11 +381,11 @@ async fn inactive_rooms_are_marked_and_listed_only_when_asked() {
                 .collect()
         };
         let active = app.get("/rooms/all", &app.master_key).await;
-        assert_eq!(ids(&active), [channel.clone()]);
+        assert_eq!(ids(&active), std::slice::from_ref(&channel));
         let every = app
             .get("/rooms/all?include_inactive=true", &app.master_key)
             .await;
-        assert_eq!(ids(&every), [group.clone(), channel.clone()]);
+        assert_eq!(ids(&every), [group, channel]);
         app.get("/rooms/all?include_inactive=maybe", &app.master_key)
             .await
             .assert_error(422, "VALIDATION_ERROR");
