@@ -19,5 +19,6 @@ mod outage;
 mod realtime;
 mod rooms;
 mod security_events;
+mod settings;
 mod users;
 mod ws_client;
