@@ -9,6 +9,13 @@ use std::{fmt, net::IpAddr, str::FromStr, time::Duration};
 
 use ipnet::IpNet;
 
+pub mod catalog;
+
+/// The names start-up accepts: those of [`catalog::SETTINGS`].
+fn known() -> Vec<&'static str> {
+    catalog::SETTINGS.iter().map(|s| s.name).collect()
+}
+
 /// A value that must never reach a log line: `Debug` prints a placeholder.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -122,26 +129,6 @@ pub const MAX_RATE: u32 = 1_000_000;
 /// Shorter admin tokens are refused: the token guards the creation of tenants.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
-/// The variables we read, for the message that names an unknown one.
-const KNOWN: &[&str] = &[
-    "CHATAPI_HOST",
-    "CHATAPI_PORT",
-    "CHATAPI_WORKERS",
-    "CHATAPI_REDIS_PREFIX",
-    "CHATAPI_SCOPED_KEY_TTL",
-    "CHATAPI_ADMIN_TOKEN",
-    "CHATAPI_LOG",
-    "CHATAPI_NODE_ID",
-    "CHATAPI_PRESENCE_TTL",
-    "CHATAPI_TRUSTED_PROXIES",
-    "CHATAPI_RATE_MESSAGES_PER_SEC",
-    "CHATAPI_RATE_MESSAGES_BURST",
-    "CHATAPI_RATE_LOGINS_PER_MIN",
-    "CHATAPI_RATE_WS_CONNECTS_PER_MIN",
-    "CHATAPI_RATE_AUTH_FAILURES_PER_MIN",
-    "REDIS_URL",
-];
-
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -164,7 +151,7 @@ impl Default for Settings {
 /// Why start-up refused the environment.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting {name}; the known ones are {}", KNOWN.join(", "))]
+    #[error("unknown setting {name}; the known ones are {}", known().join(", "))]
     Unknown { name: String },
     #[error("{name} must be {expected}; got {shown}")]
     Malformed {

@@ -12,6 +12,7 @@
 //! - [`config`]: typed [`config::Settings`] read from `CHATAPI_*` / `REDIS_URL`; the
 //!   defaults run a working single node.
 //! - [`telemetry`]: the tracing subscriber, with a pluggable sink so tests can read logs.
+//! - [`metrics`]: the node's Prometheus series, as handles the hot paths add to.
 //! - [`domain`]: validated newtypes and records (ids, keys, users, clients, rooms,
 //!   messages, security events); no I/O.
 //! - [`engine`]: the storage seam, [`engine::Store`] + [`engine::Broker`] +
@@ -35,6 +36,7 @@ pub mod core;
 pub mod domain;
 pub mod engine;
 pub mod http;
+pub mod metrics;
 pub mod startup;
 pub mod telemetry;
 pub mod ws;

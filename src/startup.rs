@@ -21,6 +21,7 @@ use crate::{
     domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
     http::{self, client_ip::TrustedProxies, request_id},
+    metrics::Metrics,
 };
 
 /// A bound, not yet running, node.
@@ -64,9 +65,11 @@ impl Application {
         let listener = TcpListener::bind((settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let id = NodeId::random();
+        let name = settings.node_name.clone().unwrap_or_else(|| id.to_string());
         let node = Arc::new(NodeInfo {
             id,
-            name: settings.node_name.clone().unwrap_or_else(|| id.to_string()),
+            metrics: Metrics::new(&name, kind)?,
+            name,
             presence_ttl: settings.presence_ttl,
             limits: RateLimits::new(&settings.rate_limits),
         });
@@ -78,6 +81,7 @@ impl Application {
         let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(http::metrics::count))
                 .wrap(from_fn(request_id::echo))
                 .wrap(TracingLogger::default())
                 .app_data(core.clone())

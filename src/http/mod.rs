@@ -12,6 +12,7 @@ pub mod extract;
 pub mod health;
 pub mod json;
 pub mod messages;
+pub mod metrics;
 pub mod paging;
 pub mod request_id;
 pub mod rooms;
@@ -107,6 +108,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(bad_query))
         .service(api)
         .service(resource("/").route(get().to(demo::index)))
+        .service(resource("/metrics").route(get().to(metrics::scrape)))
         .default_service(web::to(not_found));
 }
 

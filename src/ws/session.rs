@@ -17,7 +17,8 @@ use std::{
 };
 
 use actix::{
-    Actor, ActorContext, ActorFutureExt, AsyncContext, Handler, StreamHandler, WrapFuture,
+    Actor, ActorContext, ActorFutureExt, ActorState, AsyncContext, Handler, StreamHandler,
+    WrapFuture,
 };
 use actix_web_actors::ws;
 use chrono::Utc;
@@ -32,7 +33,7 @@ use super::{
 use crate::{
     core::{
         actors::{
-            messages::{Deliver, Disconnect, SessionClosed, SessionLink},
+            messages::{CloseReason, Deliver, Disconnect, SessionClosed, SessionLink},
             Tell,
         },
         auth::{Caller, Credentials, UserCaller},
@@ -389,6 +390,10 @@ impl Handler<Disconnect> for WsSession {
     type Result = ();
 
     fn handle(&mut self, msg: Disconnect, ctx: &mut Self::Context) {
+        // Several rooms may find the same session too slow; it closes once.
+        if matches!(msg.reason, CloseReason::TooSlow) && ctx.state() == ActorState::Running {
+            self.core.node.metrics.slow_consumer_closes.inc();
+        }
         let (code, reason) = close_for(msg.reason);
         self.close(ctx, code, reason);
     }

@@ -15,6 +15,7 @@ mod errors;
 mod limits;
 mod logs;
 mod messages;
+mod metrics;
 mod outage;
 mod realtime;
 mod rooms;

@@ -73,3 +73,50 @@ fn every_documented_rate_setting_is_accepted() {
     child.wait().unwrap();
     assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
 }
+
+/// The README's settings table is the catalog the binary reads, word for word.
+#[test]
+fn the_readme_lists_every_setting_as_the_binary_knows_it() {
+    let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+    let table = chatapi::config::catalog::table();
+    assert!(
+        readme.contains(&table),
+        "README's settings table differs from the catalog; it should read:\n{table}"
+    );
+}
+
+/// `chatapi --help` prints every setting with its default, and starts nothing.
+#[test]
+fn help_prints_every_setting_with_its_default() {
+    let output = Command::new(env!("CARGO_BIN_EXE_chatapi"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for setting in chatapi::config::catalog::SETTINGS {
+        let line = format!(
+            "  {} (default: {})",
+            setting.name,
+            setting.default.replace('`', "")
+        );
+        assert!(text.contains(&line), "{line} missing from:\n{text}");
+    }
+}
+
+/// Every catalogued name is one start-up accepts (a bad value is malformed, never
+/// unknown), and a name outside it is refused as unknown.
+#[test]
+fn start_up_accepts_exactly_the_catalogued_names() {
+    use chatapi::config::{catalog::SETTINGS, Settings, SettingsError};
+    for setting in SETTINGS {
+        let read = Settings::from_vars([(setting.name.to_owned(), "\u{1}".to_owned())]);
+        assert!(
+            !matches!(read, Err(SettingsError::Unknown { .. })),
+            "{} is catalogued but refused",
+            setting.name
+        );
+    }
+    let read = Settings::from_vars([("CHATAPI_NOPE".to_owned(), "1".to_owned())]);
+    assert!(matches!(read, Err(SettingsError::Unknown { .. })));
+}

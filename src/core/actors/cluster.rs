@@ -7,11 +7,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::messages::CloseReason;
-use crate::core::limits::RateLimits;
 use crate::domain::{
     ids::{NodeId, RoomId, UserId},
     keys::KeyDigest,
 };
+use crate::{core::limits::RateLimits, metrics::Metrics};
 
 /// This node, as the real-time core needs to know it.
 #[derive(Debug, Clone)]
@@ -25,6 +25,8 @@ pub struct NodeInfo {
     pub presence_ttl: Duration,
     /// The abuse limits this node applies (the buckets are shared by all nodes).
     pub limits: RateLimits,
+    /// What this node counts, for `GET /metrics`.
+    pub metrics: Metrics,
 }
 
 /// A payload on a room channel.

@@ -15,8 +15,8 @@ use std::{
 };
 
 use actix::{
-    Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, ResponseActFuture, ResponseFuture,
-    StreamHandler, WrapFuture,
+    Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, MessageResult, ResponseActFuture,
+    ResponseFuture, StreamHandler, WrapFuture,
 };
 use chrono::Utc;
 use futures_util::future::join_all;
@@ -24,9 +24,9 @@ use futures_util::future::join_all;
 use super::{
     cluster::{Control, ControlNotice, NodeInfo},
     messages::{
-        CatchUp, CloseReason, CloseUserSessions, Connect, Disconnect, MembershipChanged,
-        RegistryLink, Remote, RoomDeleted, RoomIdle, SessionClosed, SessionLink, Shutdown,
-        StopRoom, Subscribe, ToRoom, Unsubscribe,
+        CatchUp, Census, CloseReason, CloseUserSessions, Connect, Disconnect, Headcount,
+        MembershipChanged, RegistryLink, Remote, RoomDeleted, RoomIdle, SessionClosed, SessionLink,
+        Shutdown, StopRoom, Subscribe, ToRoom, Unsubscribe,
     },
     room::RoomActor,
     Tell,
@@ -288,6 +288,7 @@ impl StreamHandler<Inbound> for Registry {
                 }
             }
             Inbound::Resubscribed => {
+                self.node.metrics.pubsub_reconnects.inc();
                 for room in self.rooms.values() {
                     room.addr.tell(CatchUp);
                 }
@@ -371,6 +372,22 @@ impl Handler<Connect> for Registry {
                 .into_iter()
                 .flatten()
                 .collect()
+        })
+    }
+}
+
+impl Handler<Census> for Registry {
+    type Result = MessageResult<Census>;
+
+    fn handle(&mut self, _: Census, _: &mut Context<Self>) -> Self::Result {
+        let rooms: HashSet<RoomId> = self
+            .sessions
+            .values()
+            .flat_map(|entry| entry.rooms.iter().copied())
+            .collect();
+        MessageResult(Headcount {
+            sessions: self.sessions.len(),
+            rooms: rooms.len(),
         })
     }
 }

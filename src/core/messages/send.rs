@@ -151,7 +151,7 @@ impl RoomCommand for SendMessage {
             edited_at: None,
             deleted_at: None,
         };
-        let rate = sender_id.and_then(|user| ctx.limits.message(user));
+        let rate = sender_id.and_then(|user| ctx.node.limits.message(user));
         let (appended, rate) = ctx.engine.append_message(&message, rate.as_ref()).await?;
         let body = match appended {
             Appended::New(stored) => {
@@ -165,6 +165,7 @@ impl RoomCommand for SendMessage {
                 let status = rate.ok_or_else(|| {
                     ApiError::internal(anyhow::anyhow!("a refusal without its bucket"))
                 })?;
+                ctx.node.metrics.refused.messages.inc();
                 return Err(ApiError::rate_limited(status));
             }
         };

@@ -6,11 +6,13 @@
 //! engine and records its [`Effects`]; the actor then applies them (state, fan-out,
 //! subscriptions) before the next command starts.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use super::access::Access;
 use crate::{
-    core::{auth::Caller, events::Event, limits::RateLimits, ApiError, ErrorCode},
+    core::{actors::cluster::NodeInfo, auth::Caller, events::Event, ApiError, ErrorCode},
     domain::{
         ids::{MessageId, RoomId, UserId},
         room::{Room, RoomStats},
@@ -45,7 +47,8 @@ pub struct RoomContext {
     pub engine: SharedEngine,
     pub room_id: RoomId,
     pub caller: Caller,
-    pub limits: RateLimits,
+    /// This node: its limits and its metrics.
+    pub node: Arc<NodeInfo>,
 }
 
 /// The room as a command found it, read once before anything is written.

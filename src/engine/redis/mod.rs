@@ -110,7 +110,7 @@ impl RedisEngine {
         key: String,
     ) -> Result<Option<T>, EngineError> {
         let mut conn = self.conn().await?;
-        let text: Option<String> = timed(conn.get(key)).await?;
+        let text: Option<String> = timed("get_record", conn.get(key)).await?;
         text.map(|t| from_json(&t)).transpose()
     }
 }
@@ -120,7 +120,7 @@ type Replies = std::vec::IntoIter<redis::Value>;
 
 /// Sends a pipeline and hands back its replies.
 async fn replies(conn: &mut Connection, pipe: &Pipeline) -> Result<Replies, EngineError> {
-    let replies: Vec<redis::Value> = timed(pipe.query_async(conn)).await?;
+    let replies: Vec<redis::Value> = timed("read_batch", pipe.query_async(conn)).await?;
     Ok(replies.into_iter())
 }
 
@@ -133,8 +133,13 @@ fn next_reply<T: FromRedisValue>(replies: &mut Replies) -> Result<T, EngineError
         .map_err(|e| EngineError::Corrupt(anyhow!("unexpected reply from Redis: {e}")))
 }
 
-/// Runs one Redis call with a deadline and sorts its failure.
-async fn timed<T>(call: impl Future<Output = RedisResult<T>>) -> Result<T, EngineError> {
+/// Runs one Redis call with a deadline, records its latency under `op` (the engine
+/// method that makes it), and sorts its failure.
+async fn timed<T>(
+    op: &'static str,
+    call: impl Future<Output = RedisResult<T>>,
+) -> Result<T, EngineError> {
+    let _timer = crate::metrics::time_store(op);
     match tokio::time::timeout(COMMAND_TIMEOUT, call).await {
         Ok(result) => result.map_err(classify),
         Err(_) => Err(EngineError::Unavailable(anyhow!(

@@ -45,7 +45,7 @@ impl Presence for RedisEngine {
             pipe.sadd(&node_key, format!("{room}|{member}")).ignore();
         }
         let mut conn = self.conn().await?;
-        timed(pipe.query_async::<()>(&mut conn)).await
+        timed("presence_refresh", pipe.query_async::<()>(&mut conn)).await
     }
 
     async fn presence_remove(
@@ -61,15 +61,18 @@ impl Presence for RedisEngine {
         pipe.srem(self.keys.node_presence(node), format!("{room}|{member}"))
             .ignore();
         let mut conn = self.conn().await?;
-        timed(pipe.query_async::<()>(&mut conn)).await
+        timed("presence_remove", pipe.query_async::<()>(&mut conn)).await
     }
 
     async fn presence_online(&self, room: RoomId) -> Result<Vec<UserId>, EngineError> {
         let now = Utc::now().timestamp_millis();
         let key = self.keys.room_presence(room);
         let mut conn = self.conn().await?;
-        let members: Vec<String> =
-            timed(conn.zrangebyscore(&key, format!("({now}"), "+inf")).await?;
+        let members: Vec<String> = timed(
+            "presence_online",
+            conn.zrangebyscore(&key, format!("({now}"), "+inf"),
+        )
+        .await?;
         let users: std::collections::BTreeSet<UserId> = members
             .iter()
             .filter_map(|m| m.split(':').next().and_then(UserId::parse))
@@ -80,7 +83,7 @@ impl Presence for RedisEngine {
     async fn presence_clear_node(&self, node: &str) -> Result<(), EngineError> {
         let node_key = self.keys.node_presence(node);
         let mut conn = self.conn().await?;
-        let entries: Vec<String> = timed(conn.smembers(&node_key)).await?;
+        let entries: Vec<String> = timed("presence_clear_node", conn.smembers(&node_key)).await?;
         let mut pipe = redis::pipe();
         for entry in &entries {
             let Some((room, member)) = entry.split_once('|') else {
@@ -91,6 +94,6 @@ impl Presence for RedisEngine {
             }
         }
         pipe.del(&node_key).ignore();
-        timed(pipe.query_async::<()>(&mut conn)).await
+        timed("presence_clear_node", pipe.query_async::<()>(&mut conn)).await
     }
 }

@@ -34,7 +34,7 @@ pub(super) async fn create_room(
         engine.queue_insert_member(&mut pipe, membership)?;
     }
     let mut conn = engine.conn().await?;
-    timed(pipe.query_async::<()>(&mut conn)).await
+    timed("create_room", pipe.query_async::<()>(&mut conn)).await
 }
 
 pub(super) async fn create_direct_room(
@@ -69,7 +69,7 @@ pub(super) async fn create_direct_room(
             .arg(member_cursor(membership));
     }
     let mut conn = engine.conn().await?;
-    let id: String = timed(invocation.invoke_async(&mut conn)).await?;
+    let id: String = timed("create_direct_room", invocation.invoke_async(&mut conn)).await?;
     RoomId::parse(&id).ok_or_else(|| unexpected("create_direct_room", &id))
 }
 
@@ -133,6 +133,7 @@ pub(super) async fn update_room(engine: &RedisEngine, room: &Room) -> Result<(),
     let mut conn = engine.conn().await?;
     // XX: a room deleted meanwhile stays deleted, as in the memory engine.
     let _: redis::Value = timed(
+        "update_room",
         redis::cmd("SET")
             .arg(engine.keys.room(room.id))
             .arg(to_json(room)?)
@@ -149,6 +150,7 @@ pub(super) async fn delete_room(
 ) -> Result<Vec<UserId>, EngineError> {
     let mut conn = engine.conn().await?;
     let members: Vec<String> = timed(
+        "delete_room",
         engine
             .scripts
             .delete_room

@@ -45,7 +45,7 @@ pub(super) async fn create_user(
         invocation.arg(field).arg(value);
     }
     let mut conn = engine.conn().await?;
-    let reply: String = timed(invocation.invoke_async(&mut conn)).await?;
+    let reply: String = timed("create_user", invocation.invoke_async(&mut conn)).await?;
     match reply.as_str() {
         "OK" => Ok(()),
         "EMAIL_TAKEN" => Err(EngineError::EmailTaken),
@@ -67,7 +67,11 @@ pub(super) async fn find_user_by_email(
     email_key: &str,
 ) -> Result<Option<User>, EngineError> {
     let mut conn = engine.conn().await?;
-    let id: Option<String> = timed(conn.get(engine.keys.email(client, email_key))).await?;
+    let id: Option<String> = timed(
+        "find_user_by_email",
+        conn.get(engine.keys.email(client, email_key)),
+    )
+    .await?;
     drop(conn);
     match id.as_deref().map(UserId::parse) {
         None => Ok(None),
@@ -112,6 +116,7 @@ pub(super) async fn update_user(
 ) -> Result<Update, EngineError> {
     let mut conn = engine.conn().await?;
     let reply: String = timed(
+        "update_user",
         engine
             .scripts
             .update_user
@@ -146,6 +151,7 @@ pub(super) async fn delete_user(
 ) -> Result<bool, EngineError> {
     let mut conn = engine.conn().await?;
     let deleted: i64 = timed(
+        "delete_user",
         engine
             .scripts
             .delete_user
