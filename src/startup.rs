@@ -20,7 +20,7 @@ use crate::{
     },
     domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
-    http::{self, client_ip::TrustedProxies, request_id},
+    http::{self, client_ip::TrustedProxies, request_id, request_log::RedactedRootSpan},
 };
 
 /// A bound, not yet running, node.
@@ -79,7 +79,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(request_id::echo))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .app_data(core.clone())
                 .app_data(proxies.clone())
                 .configure(http::configure)

@@ -14,6 +14,7 @@ pub mod json;
 pub mod messages;
 pub mod paging;
 pub mod request_id;
+pub mod request_log;
 pub mod rooms;
 pub mod security_events;
 pub mod upgrade;
