@@ -13,6 +13,7 @@ mod concurrency;
 mod engine_contract;
 mod errors;
 mod logs;
+mod malformed;
 mod messages;
 mod outage;
 mod realtime;
