@@ -3,6 +3,8 @@
 //! redacted from what the client controls (the target, path and query alike, the
 //! user agent, and the error texts, which may quote the path). Keys are never read
 //! from a URL; this keeps one a careless client put there out of the logs too.
+//! (`tracing-actix-web`'s `emit_event_on_error` is off in `Cargo.toml`: it would log
+//! each error again, unredacted; `ApiError::report` logs each error once.)
 
 use actix_web::{
     body::MessageBody,
