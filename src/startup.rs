@@ -20,7 +20,7 @@ use crate::{
     },
     domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
-    http::{self, client_ip::TrustedProxies, request_id},
+    http::{self, client_ip::TrustedProxies, request_id, request_log::RedactedRootSpan},
     metrics::Metrics,
 };
 
@@ -83,7 +83,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(http::metrics::count))
                 .wrap(from_fn(request_id::echo))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .app_data(core.clone())
                 .app_data(proxies.clone())
                 .configure(http::configure)

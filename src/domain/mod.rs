@@ -7,6 +7,7 @@ pub mod keys;
 pub mod message;
 pub mod page;
 pub mod rate;
+pub mod redact;
 pub mod room;
 pub mod security_event;
 pub mod user;

@@ -15,6 +15,7 @@ pub mod messages;
 pub mod metrics;
 pub mod paging;
 pub mod request_id;
+pub mod request_log;
 pub mod rooms;
 pub mod security_events;
 pub mod upgrade;

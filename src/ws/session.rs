@@ -21,8 +21,10 @@ use actix::{
     WrapFuture,
 };
 use actix_web_actors::ws;
+use bytestring::ByteString;
 use chrono::Utc;
 use serde_json::json;
+use tracing::{field, Instrument, Span};
 
 use super::{
     dispatch::dispatch,
@@ -73,6 +75,10 @@ pub struct WsSession {
     held: Option<Vec<Deliver>>,
     /// Sends refused by the user's message limit in a row; reset by an accepted one.
     refused_sends: u32,
+    /// What a REST request's span is to its lines: every line this session logs (an
+    /// error's report included) is in it, tagged `session_id`, and `user_id` once
+    /// authenticated, so a 5xx raised here is found the way a REST one is.
+    span: Span,
 }
 
 /// What this connection has sent of one room's messages.
@@ -100,8 +106,10 @@ impl RoomCursor {
 
 impl WsSession {
     pub fn new(core: Arc<Core>, ip: Option<String>, user: Option<UserCaller>) -> Self {
+        let id = SessionId::random();
         Self {
-            id: SessionId::random(),
+            span: tracing::info_span!("WebSocket session", session_id = %id, user_id = field::Empty),
+            id,
             core,
             ip,
             user,
@@ -110,6 +118,11 @@ impl WsSession {
             held: None,
             refused_sends: 0,
         }
+    }
+
+    /// An `error` frame, its report logged in this session's span.
+    fn error_frame(&self, id: Option<&str>, err: &ApiError) -> ByteString {
+        self.span.in_scope(|| protocol::error(id, err))
     }
 
     fn close(&self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
@@ -122,6 +135,7 @@ impl WsSession {
 
     /// Registers with the registry, subscribes to the user's rooms, sends `ready`.
     fn start_session(&mut self, caller: UserCaller, ctx: &mut ws::WebsocketContext<Self>) {
+        self.span.record("user_id", field::display(caller.user.id));
         if let Some(expires_at) = caller.key_expires_at {
             let left = (expires_at - Utc::now()).to_std().unwrap_or_default();
             ctx.run_later(left, |act, ctx| {
@@ -140,6 +154,7 @@ impl WsSession {
         self.user = Some(caller);
         ctx.wait(
             async move { core.connect(link, key).await }
+                .instrument(self.span.clone())
                 .into_actor(self)
                 .map(move |started, act, ctx| match started {
                     Ok(rooms) => {
@@ -157,7 +172,7 @@ impl WsSession {
                         ctx.run_later(SYNC_HOLD, |act, ctx| act.release(ctx));
                     }
                     Err(err) => {
-                        ctx.text(protocol::error(None, &err));
+                        ctx.text(act.error_frame(None, &err));
                         let (code, reason) = close_for_connect(err.code());
                         act.close(ctx, code, reason);
                     }
@@ -187,7 +202,7 @@ impl WsSession {
     fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         let (id, frame) = match ClientFrame::parse(text) {
             Ok(parsed) => parsed,
-            Err((id, err)) => return ctx.text(protocol::error(id.as_deref(), &err)),
+            Err((id, err)) => return ctx.text(self.error_frame(id.as_deref(), &err)),
         };
         let Some(caller) = self.user.clone() else {
             return self.handle_auth(id, frame, ctx);
@@ -199,7 +214,7 @@ impl WsSession {
             ClientFrame::Auth { .. } => {
                 let err =
                     ApiError::with_detail(ErrorCode::ValidationError, "Already authenticated");
-                ctx.text(protocol::error(id.as_deref(), &err));
+                ctx.text(self.error_frame(id.as_deref(), &err));
             }
             ClientFrame::Ping => ctx.text(protocol::reply("pong", id.as_deref(), json!({}))),
             ClientFrame::Sync { rooms } => self.sync(id, caller, rooms, ctx),
@@ -228,10 +243,9 @@ impl WsSession {
         ctx: &mut ws::WebsocketContext<Self>,
     ) {
         let ClientFrame::Auth { token } = frame else {
-            ctx.text(protocol::error(
-                id.as_deref(),
-                &ApiError::new(ErrorCode::InvalidCredentials),
-            ));
+            ctx.text(
+                self.error_frame(id.as_deref(), &ApiError::new(ErrorCode::InvalidCredentials)),
+            );
             return self.close(ctx, close::INVALID_CREDENTIALS, "authenticate first");
         };
         let core = self.core.clone();
@@ -248,16 +262,17 @@ impl WsSession {
                 }
                 Ok(caller)
             }
+            .instrument(self.span.clone())
             .into_actor(self)
             .map(move |result, act, ctx| match result {
                 Ok(Caller::User(caller)) => act.start_session(caller, ctx),
                 Ok(Caller::Master(_)) => {
                     let err = ApiError::new(ErrorCode::InsufficientPermissions);
-                    ctx.text(protocol::error(id.as_deref(), &err));
+                    ctx.text(act.error_frame(id.as_deref(), &err));
                     act.close(ctx, close::INVALID_CREDENTIALS, "a scoped key is required");
                 }
                 Err(err) => {
-                    ctx.text(protocol::error(id.as_deref(), &err));
+                    ctx.text(act.error_frame(id.as_deref(), &err));
                     act.close(ctx, close_for_auth(err.code()), err.detail());
                 }
             }),
@@ -277,6 +292,7 @@ impl WsSession {
         let send = matches!(request, RoomRequest::Send(_));
         ctx.wait(
             async move { dispatch(&core, Caller::User(caller), id.as_deref(), request).await }
+                .instrument(self.span.clone())
                 .into_actor(self)
                 .map(move |(frame, refused), act, ctx| {
                     ctx.text(frame);
@@ -300,11 +316,12 @@ impl WsSession {
         let user = caller.user.id;
         ctx.wait(
             async move { core.missed(user, rooms, SYNC_LIMIT).await }
+                .instrument(self.span.clone())
                 .into_actor(self)
                 .map(move |result, act, ctx| {
                     let replays = match result {
                         Ok(replays) => replays,
-                        Err(err) => return ctx.text(protocol::error(id.as_deref(), &err)),
+                        Err(err) => return ctx.text(act.error_frame(id.as_deref(), &err)),
                     };
                     let mut truncated = false;
                     let mut positions = serde_json::Map::new();
@@ -401,6 +418,8 @@ impl Handler<Disconnect> for WsSession {
 
 impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
     fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        let span = self.span.clone();
+        let _in_session = span.enter();
         self.last_heard = Instant::now();
         match item {
             Ok(ws::Message::Text(text)) => self.handle_text(&text, ctx),
@@ -408,7 +427,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             Ok(ws::Message::Pong(_)) => {}
             Ok(ws::Message::Binary(_)) => {
                 let err = ApiError::with_detail(ErrorCode::InvalidJson, "Frames are JSON text");
-                ctx.text(protocol::error(None, &err));
+                ctx.text(self.error_frame(None, &err));
             }
             Ok(ws::Message::Close(_)) => ctx.stop(),
             Ok(ws::Message::Continuation(_) | ws::Message::Nop) => {}

@@ -14,6 +14,7 @@ mod engine_contract;
 mod errors;
 mod limits;
 mod logs;
+mod malformed;
 mod messages;
 mod metrics;
 mod outage;
