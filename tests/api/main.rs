@@ -15,6 +15,7 @@ mod errors;
 mod logs;
 mod messages;
 mod outage;
+mod paging;
 mod realtime;
 mod rooms;
 mod security_events;

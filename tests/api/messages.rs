@@ -53,7 +53,12 @@ async fn messages_get_gapless_seqs_and_history_reads_both_ways(engine: EngineKin
     );
     let page = app.get(&format!("{path}?after_seq=2&limit=2"), &key).await;
     assert_eq!(seqs(&page), [3, 4]);
-    assert_eq!(page.body["next_cursor"], "4");
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get(&format!("{path}?limit=2&cursor={cursor}"), &key)
+        .await;
+    assert_eq!(seqs(&rest), [5]);
+    assert_eq!(rest.body["next_cursor"], serde_json::Value::Null);
     assert_eq!(
         seqs(&app.get(&format!("{path}?after_seq=5"), &key).await),
         Vec::<u64>::new()
