@@ -12,6 +12,7 @@ mod cluster;
 mod concurrency;
 mod engine_contract;
 mod errors;
+mod isolation;
 mod logs;
 mod messages;
 mod outage;
