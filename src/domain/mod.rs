@@ -2,6 +2,7 @@
 //! takes these types, never raw strings. No I/O here.
 
 pub mod client;
+pub mod cursor;
 pub mod ids;
 pub mod keys;
 pub mod message;

@@ -416,6 +416,7 @@ impl<C: RoomCommand> Handler<Execute<C>> for RoomActor {
         let context = RoomContext {
             engine: self.engine.clone(),
             room_id: self.room_id,
+            not_found: msg.command.target().not_found(),
             caller: msg.caller,
             node: self.node.clone(),
         };

@@ -9,8 +9,8 @@ use crate::{
         views::{MyRoomBody, RoomBody},
         ApiError, Core,
     },
-    domain::page::Page,
-    http::paging::PageQuery,
+    domain::{cursor::Listing, page::Page},
+    http::paging::{issue, PageQuery},
 };
 
 pub async fn mine(
@@ -18,8 +18,9 @@ pub async fn mine(
     core: web::Data<Core>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<MyRoomBody>>, ApiError> {
-    let page = query.into_inner().page()?;
-    Ok(web::Json(core.my_rooms(&caller, &page).await?))
+    let page = query.into_inner().page(Listing::MyRooms)?;
+    let rooms = core.my_rooms(&caller, &page).await?;
+    Ok(web::Json(issue(Listing::MyRooms, rooms)))
 }
 
 pub async fn all(
@@ -27,6 +28,7 @@ pub async fn all(
     core: web::Data<Core>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<RoomBody>>, ApiError> {
-    let page = query.into_inner().page()?;
-    Ok(web::Json(core.all_rooms(&caller, &page).await?))
+    let page = query.into_inner().page(Listing::Rooms)?;
+    let rooms = core.all_rooms(&caller, &page).await?;
+    Ok(web::Json(issue(Listing::Rooms, rooms)))
 }
