@@ -1,7 +1,8 @@
 //! The request log: one `tracing` span per request (its close line carries the
 //! latency), built like `tracing_actix_web`'s default but with every key-shaped token
 //! redacted from what the client controls (the target, path and query alike, the
-//! user agent, and the error texts, which may quote the path). Keys are never read
+//! user agent, and the error texts, which may quote the path). The client address is
+//! the one the node believes (`client_ip`), not whatever `X-Forwarded-For` says. Keys are never read
 //! from a URL; this keeps one a careless client put there out of the logs too.
 //! (`tracing-actix-web`'s `emit_event_on_error` is off in `Cargo.toml`: it would log
 //! each error again, unredacted; `ApiError::report` logs each error once.)
@@ -15,6 +16,7 @@ use actix_web::{
 use tracing::{field::Empty, Span};
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 
+use super::client_ip::client_ip;
 use crate::domain::redact::redact_keys;
 
 /// The root span of every request, given to `TracingLogger`.
@@ -38,7 +40,7 @@ impl RootSpanBuilder for RedactedRootSpan {
             http.method = %request.method(),
             http.route = %request.match_pattern().as_deref().unwrap_or("default"),
             http.target = %redact_keys(target),
-            http.client_ip = %request.connection_info().realip_remote_addr().unwrap_or_default(),
+            http.client_ip = %client_ip(request.request()).unwrap_or_default(),
             http.user_agent = %redact_keys(user_agent),
             http.status_code = Empty,
             request_id = %request_id,

@@ -45,6 +45,7 @@ async fn keys_put_in_urls_and_headers_are_redacted_from_the_log(engine: EngineKi
             .bearer_auth(&master)
             .header("Referer", format!("https://example.com/?k={user_key}"))
             .header("User-Agent", format!("probe {master}"))
+            .header("X-Forwarded-For", &user_key)
             .send()
             .await
             .unwrap();
