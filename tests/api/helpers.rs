@@ -124,6 +124,30 @@ impl RedisServer {
         String::from_utf8_lossy(&reply).trim_end().to_owned()
     }
 
+    /// A plain connection, for tests that read what the store holds.
+    pub fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+
+    /// Every key under `prefix`.
+    pub fn keys(&self, prefix: &str) -> Vec<String> {
+        let mut conn = self.connection();
+        let pattern = format!("{prefix}*");
+        let keys: redis::Iter<String> = redis::cmd("SCAN")
+            .cursor_arg(0)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .clone()
+            .iter(&mut conn)
+            .unwrap();
+        keys.map(|key| key.unwrap()).collect()
+    }
+
     pub fn start() -> Self {
         let mut server = Self {
             port: free_port(),

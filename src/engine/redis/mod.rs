@@ -29,6 +29,7 @@ mod messages;
 mod pages;
 mod presence;
 mod pubsub;
+mod purge;
 mod reads;
 mod records;
 mod rooms;
