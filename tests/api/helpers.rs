@@ -110,17 +110,42 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    /// Runs one command (inline protocol) on a new connection and returns the first
-    /// line of the reply.
+    /// Runs one command (inline protocol) and returns the first line of the reply.
     pub fn command(&self, command: &str) -> String {
-        let reply = self.admin().command(command);
-        reply.lines().next().unwrap_or_default().to_owned()
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .write_all(format!("{command}\r\n").as_bytes())
+            .unwrap();
+        let mut reply = Vec::new();
+        let mut byte = [0u8; 1];
+        while stream.read_exact(&mut byte).is_ok() && byte[0] != b'\n' {
+            reply.push(byte[0]);
+        }
+        String::from_utf8_lossy(&reply).trim_end().to_owned()
     }
 
-    /// A connection of its own that stays open, for a test that must keep talking to
-    /// the server while new connections are refused.
-    pub fn admin(&self) -> AdminConnection {
-        AdminConnection(TcpStream::connect(("127.0.0.1", self.port)).unwrap())
+    /// A plain connection, for tests that read what the store holds.
+    pub fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+
+    /// Every key under `prefix`.
+    pub fn keys(&self, prefix: &str) -> Vec<String> {
+        let mut conn = self.connection();
+        let pattern = format!("{prefix}*");
+        let keys: redis::Iter<String> = redis::cmd("SCAN")
+            .cursor_arg(0)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .clone()
+            .iter(&mut conn)
+            .unwrap();
+        keys.map(|key| key.unwrap()).collect()
     }
 
     pub fn start() -> Self {
@@ -174,38 +199,6 @@ impl RedisServer {
         stream.write_all(b"PING\r\n").is_ok()
             && stream.read_exact(&mut reply).is_ok()
             && &reply == b"+PONG"
-    }
-}
-
-/// One open connection to a test's `redis-server`.
-pub struct AdminConnection(TcpStream);
-
-impl AdminConnection {
-    /// Runs one command (inline protocol) and returns its reply: a status, error or
-    /// integer line as it came, or a bulk string's contents.
-    pub fn command(&mut self, command: &str) -> String {
-        self.0
-            .write_all(format!("{command}\r\n").as_bytes())
-            .unwrap();
-        let line = self.line();
-        match line.strip_prefix('$').map(|n| n.parse::<usize>()) {
-            Some(Ok(length)) => {
-                let mut bulk = vec![0u8; length + 2];
-                self.0.read_exact(&mut bulk).unwrap();
-                bulk.truncate(length);
-                String::from_utf8_lossy(&bulk).into_owned()
-            }
-            _ => line,
-        }
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = Vec::new();
-        let mut byte = [0u8; 1];
-        while self.0.read_exact(&mut byte).is_ok() && byte[0] != b'\n' {
-            line.push(byte[0]);
-        }
-        String::from_utf8_lossy(&line).trim_end().to_owned()
     }
 }
 

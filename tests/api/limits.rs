@@ -314,8 +314,12 @@ async fn a_lost_revocation_notice_still_closes_the_old_socket() {
     let (a, b) = (&nodes[0], &nodes[1]);
     let (_, key, email) = a.new_user().await;
     let (mut on_b, _) = WsClient::connect(b, &key).await;
-    let mut redis = a.redis.as_ref().unwrap().admin();
-    let clients = redis.command("INFO clients");
+    // One connection that stays open while new ones are refused.
+    let mut redis = a.redis.as_ref().unwrap().connection();
+    let clients: String = ::redis::cmd("INFO")
+        .arg("clients")
+        .query(&mut redis)
+        .unwrap();
     let connected: u32 = clients
         .lines()
         .find_map(|l| l.strip_prefix("connected_clients:"))
@@ -324,20 +328,29 @@ async fn a_lost_revocation_notice_still_closes_the_old_socket() {
         .parse()
         .unwrap();
     // The two subscribers' places go; every other connection stays.
-    let full = connected - 2;
-    assert_eq!(
-        redis.command(&format!("CONFIG SET maxclients {full}")),
-        "+OK"
-    );
-    let killed = redis.command("CLIENT KILL TYPE pubsub");
-    assert_eq!(killed, ":2");
+    let set_maxclients = |redis: &mut ::redis::Connection, max: u32| {
+        let _: () = ::redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("maxclients")
+            .arg(max)
+            .query(redis)
+            .unwrap();
+    };
+    set_maxclients(&mut redis, connected - 2);
+    let killed: i64 = ::redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("pubsub")
+        .query(&mut redis)
+        .unwrap();
+    assert_eq!(killed, 2);
     a.login(&email).await;
     assert!(
         on_b.stays_quiet(Duration::from_millis(500), |_| false)
             .await,
         "the socket must still be open: the notice was lost"
     );
-    assert_eq!(redis.command("CONFIG SET maxclients 10000"), "+OK");
+    set_maxclients(&mut redis, 10_000);
     let started = Instant::now();
     assert_eq!(on_b.closed().await, Closed::Code(4003));
     assert!(

@@ -16,7 +16,8 @@
 //! - `presence.rs`: `impl Presence`;
 //! - `keys.rs` (every key name), `records.rs` (how records are encoded),
 //!   `scripts.rs` + `scripts/*.lua` (the atomic multi-key writes), `pages.rs`
-//!   (paging through an ordered set).
+//!   (paging through an ordered set), `purge.rs` (what a deletion leaves, removed in
+//!   bounded chunks).
 //!
 //! The rules both back ends share (paging, history windows, retention) are in
 //! `engine::rules`; this engine only does the I/O around them.
@@ -29,6 +30,7 @@ mod messages;
 mod pages;
 mod presence;
 mod pubsub;
+mod purge;
 mod reads;
 mod records;
 mod rooms;

@@ -5,6 +5,7 @@ use redis::Pipeline;
 
 use super::{
     pages::{lex_page, ordered_id},
+    purge,
     reads::{read_member, read_room},
     records::*,
     replies, timed, unexpected, RedisEngine,
@@ -144,12 +145,14 @@ pub(super) async fn update_room(engine: &RedisEngine, room: &Room) -> Result<(),
     Ok(())
 }
 
+/// Makes the room absent in one atomic step, then removes what it leaves in bounded
+/// chunks (`purge.rs`).
 pub(super) async fn delete_room(
     engine: &RedisEngine,
     room: &Room,
 ) -> Result<Vec<UserId>, EngineError> {
     let mut conn = engine.conn().await?;
-    let members: Vec<String> = timed(
+    let found: Vec<u64> = timed(
         "delete_room",
         engine
             .scripts
@@ -161,15 +164,16 @@ pub(super) async fn delete_room(
             .key(engine.keys.messages(room.id))
             .key(engine.keys.room_state(room.id))
             .key(engine.keys.room_order(room.client_id))
+            .key(engine.keys.purged_members(room.id))
+            .key(engine.keys.purged_messages(room.id))
             .arg(room.id.to_string())
             .arg(room_cursor(room))
-            .arg(&engine.keys.user_rooms_family().args())
-            .arg(&engine.keys.message_family().args())
             .invoke_async(&mut conn),
     )
     .await?;
-    members
-        .iter()
-        .map(|id| UserId::parse(id).ok_or_else(|| unexpected("delete_room", id)))
-        .collect()
+    let Some(&last) = found.first() else {
+        return Ok(Vec::new());
+    };
+    purge::room_messages(engine, &mut conn, room.id, last).await?;
+    purge::room_members(engine, &mut conn, room.id).await
 }

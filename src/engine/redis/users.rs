@@ -9,6 +9,7 @@ use super::{
     clients::key_purge_ms,
     next_reply,
     pages::{lex_page, ordered_id},
+    purge,
     records::*,
     timed, unexpected, RedisEngine, Replies,
 };
@@ -144,6 +145,8 @@ pub(super) async fn update_user(
     }
 }
 
+/// Makes the user absent and its key revoked in one atomic step, then removes its
+/// memberships in bounded chunks (`purge.rs`).
 pub(super) async fn delete_user(
     engine: &RedisEngine,
     user: &User,
@@ -161,14 +164,15 @@ pub(super) async fn delete_user(
             .key(engine.keys.user_order(user.client_id))
             .key(engine.keys.user_key(user.id))
             .key(engine.keys.user_rooms(user.id))
+            .key(engine.keys.purged_user_rooms(user.id))
             .arg(&engine.revocation_args(revoked_at))
             .arg(user_cursor(user))
-            .arg(user.id.to_string())
-            .arg(&engine.keys.members_family().args())
-            .arg(&engine.keys.member_order_family().args())
-            .arg(&engine.keys.reads_family().args())
             .invoke_async(&mut conn),
     )
     .await?;
-    Ok(deleted == 1)
+    if deleted != 1 {
+        return Ok(false);
+    }
+    purge::user_memberships(engine, &mut conn, user.id).await?;
+    Ok(true)
 }
