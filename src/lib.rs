@@ -22,6 +22,8 @@
 //!   `core::auth` turns a key into a caller; `core::clients` and `core::users` are
 //!   the account rules; `core::rooms` and `core::messages` are the room commands, one
 //!   file each, run by `core::actors` (the registry and one actor per room);
+//!   `core::notifications` sends to users and reads their inboxes;
+//!   `core::analytics` counts usage and reports each node's load;
 //!   [`core::ApiError`] is the one error, with the documented codes; `core::views` the
 //!   JSON shapes; `core::events` the room events.
 //! - [`http`]: the REST edge: the route table, extractors (keys, client address, JSON

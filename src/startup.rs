@@ -15,6 +15,7 @@ use crate::{
     config::Settings,
     core::{
         actors::{cluster::NodeInfo, messages::Shutdown, registry::Registry},
+        analytics,
         limits::RateLimits,
         Core,
     },
@@ -72,11 +73,13 @@ impl Application {
             name,
             presence_ttl: settings.presence_ttl,
             limits: RateLimits::new(&settings.rate_limits),
+            load: Arc::default(),
         });
         if let Err(err) = engine.presence_clear_node(&node.name).await {
             tracing::warn!(error = %err, "stale presence of this node not cleared");
         }
         let registry = Registry::new(engine.clone(), node.clone()).start();
+        analytics::start_reporting(engine.clone(), node.clone());
         let core = web::Data::new(Core::new(engine, registry.clone(), node.clone(), &settings));
         let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
         let server = HttpServer::new(move || {

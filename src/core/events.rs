@@ -1,5 +1,6 @@
-//! The events a room sends to its members' sessions (`API.md` §6), each serialized
-//! once per room and the same bytes sent to every session.
+//! The events a room sends to its members' sessions (`API.md` §6), and the
+//! notifications sent to users (§7), each serialized once and the same bytes sent to
+//! every session.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::{
-    core::views::{MessageBody, RoomBody},
+    core::views::{MessageBody, NotificationBody, RoomBody},
     domain::ids::{MessageId, RoomId, UserId},
 };
 
@@ -59,6 +60,9 @@ pub enum Event {
     RoomUpdated(RoomBody),
     #[serde(rename = "room.deleted")]
     RoomDeleted { room_id: RoomId },
+    /// Not a room's: sent to each connected recipient of a notification (§7).
+    #[serde(rename = "notification")]
+    Notification(NotificationBody),
 }
 
 impl Event {

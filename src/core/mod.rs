@@ -8,12 +8,14 @@
 //! registry, and the settings the rules need.
 
 pub mod actors;
+pub mod analytics;
 pub mod auth;
 pub mod clients;
 pub mod error;
 pub mod events;
 pub mod limits;
 pub mod messages;
+pub mod notifications;
 pub mod rooms;
 mod run;
 pub mod security_events;

@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::{
+    analytics::NodeLoad,
     client::Client,
-    ids::{ClientId, MessageId, RoomId, UserId},
+    ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
     message::{Message, MessageType},
+    notification::{InboxEntry, Notification, Priority},
     room::{Member, Membership, Role, Room, RoomStats, RoomType},
     user::{Metadata, User},
 };
@@ -226,4 +228,109 @@ pub struct ReadBody {
     pub room_id: RoomId,
     pub last_read_seq: u64,
     pub unread_count: u64,
+}
+
+/// A notification as its recipients see it: the `data` of a `notification` frame.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationBody {
+    pub id: NotificationId,
+    pub title: String,
+    pub body: String,
+    pub data: Metadata,
+    pub priority: Priority,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Notification> for NotificationBody {
+    fn from(notification: Notification) -> Self {
+        Self {
+            id: notification.id,
+            title: notification.title,
+            body: notification.body,
+            data: notification.data,
+            priority: notification.priority,
+            created_at: notification.created_at,
+        }
+    }
+}
+
+/// `POST /notifications`: how many users it went to, and how many of them had a
+/// live connection (and got the frame at once).
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationSent {
+    pub id: NotificationId,
+    pub recipients: usize,
+    pub delivered_online: usize,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One entry of `GET /notifications`.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxEntryBody {
+    #[serde(flatten)]
+    pub notification: NotificationBody,
+    pub is_read: bool,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl From<InboxEntry> for InboxEntryBody {
+    fn from(entry: InboxEntry) -> Self {
+        Self {
+            notification: entry.notification.into(),
+            is_read: entry.read_at.is_some(),
+            read_at: entry.read_at,
+        }
+    }
+}
+
+/// `GET /analytics`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalyticsBody {
+    pub bucket: &'static str,
+    pub data: Vec<BucketBody>,
+}
+
+/// One bucket of `GET /analytics`, starting at `start`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BucketBody {
+    pub start: DateTime<Utc>,
+    pub users: u64,
+    pub active_users: u64,
+    pub rooms: u64,
+    pub messages_sent: u64,
+    pub messages_delivered: u64,
+    pub peak_connections: u64,
+}
+
+/// `GET /analytics/live`: each live node, and the sum.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveBody {
+    pub nodes: Vec<NodeLoadBody>,
+    pub total: LiveTotal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeLoadBody {
+    pub node: String,
+    pub connections: u64,
+    pub messages_per_sec: f64,
+    /// When the node reported this.
+    pub at: DateTime<Utc>,
+}
+
+impl From<NodeLoad> for NodeLoadBody {
+    fn from(load: NodeLoad) -> Self {
+        Self {
+            node: load.node,
+            connections: load.connections,
+            messages_per_sec: load.messages_per_sec,
+            at: load.at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveTotal {
+    pub connections: u64,
+    pub messages_per_sec: f64,
 }

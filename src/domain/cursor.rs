@@ -30,6 +30,8 @@ pub enum Listing {
     SecurityEvents,
     /// `GET /rooms/{id}/messages`: a history window.
     History,
+    /// `GET /notifications`: inbox keys (order keys of notifications).
+    Notifications,
 }
 
 impl Listing {
@@ -41,13 +43,16 @@ impl Listing {
             Listing::Members => "members",
             Listing::SecurityEvents => "events",
             Listing::History => "history",
+            Listing::Notifications => "inbox",
         }
     }
 
     /// Whether `position` has the shape of this list's positions.
     fn holds(self, position: &str) -> bool {
         match self {
-            Listing::Users | Listing::Rooms | Listing::Members => is_order_key(position),
+            Listing::Users | Listing::Rooms | Listing::Members | Listing::Notifications => {
+                is_order_key(position)
+            }
             Listing::MyRooms => RoomId::parse(position).is_some(),
             Listing::SecurityEvents => event_id(position).is_some(),
             Listing::History => HistoryRange::from_position(position).is_some(),

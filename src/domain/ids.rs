@@ -49,6 +49,10 @@ uuid_id!(
     MessageId
 );
 uuid_id!(
+    /// A notification sent to one or more users of a client.
+    NotificationId
+);
+uuid_id!(
     /// One WebSocket connection.
     SessionId
 );

@@ -29,10 +29,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
+    analytics::{ClientLoad, Counter, HourUsage, NodeLoad},
     client::Client,
-    ids::{ClientId, MessageId, RoomId, SessionId, UserId},
+    ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId},
     keys::{KeyDigest, KeyRecord},
     message::{Appended, HistoryRange, Message},
+    notification::{InboxEntry, InboxFilter, Notification},
     page::{Page, PageRequest},
     rate::{RateCheck, RateStatus},
     room::{Member, Membership, Room, RoomStats},
@@ -264,6 +266,66 @@ pub trait Store: Send + Sync {
         after: &Message,
     ) -> Result<Update, EngineError>;
 
+    // --- notifications -------------------------------------------------------
+
+    /// Stores a notification once and puts it, unread, in each recipient's inbox, in
+    /// one atomic step: no recipient sees it before the others can.
+    async fn create_notification(
+        &self,
+        notification: &Notification,
+        recipients: &[UserId],
+    ) -> Result<(), EngineError>;
+    /// The user's inbox, newest first (cursor: the entry's
+    /// [`Notification::inbox_key`]).
+    async fn list_inbox(
+        &self,
+        user: UserId,
+        filter: InboxFilter,
+        page: &PageRequest,
+    ) -> Result<Page<InboxEntry>, EngineError>;
+    /// Marks an entry of the user's inbox read at `at` (a second call keeps the
+    /// first time); the entry after the call, or `None` if it is not in this inbox.
+    async fn mark_notification_read(
+        &self,
+        user: UserId,
+        id: NotificationId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<InboxEntry>, EngineError>;
+
+    // --- analytics -----------------------------------------------------------
+
+    /// Adds one to the client's counter for the hour of `at`. (Messages are counted
+    /// by [`Store::append_message`] itself, in its own step: sent, and the sender as
+    /// active.)
+    async fn count(
+        &self,
+        client: ClientId,
+        counter: Counter,
+        at: DateTime<Utc>,
+    ) -> Result<(), EngineError>;
+    /// Takes one node's report: adds what it delivered to the hour of `at`, keeps
+    /// its connections and send rate as the node's live load (for `fresh` from
+    /// `at`), and raises each client's peak to its connections over every node whose
+    /// load is live. `interval` is how long the report covers.
+    async fn record_load(
+        &self,
+        node: &str,
+        at: DateTime<Utc>,
+        interval: std::time::Duration,
+        fresh: std::time::Duration,
+        loads: &[ClientLoad],
+    ) -> Result<(), EngineError>;
+    /// The client's usage in each hour of `from..=to` (hours with nothing are
+    /// zeros).
+    async fn usage(
+        &self,
+        client: ClientId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<HourUsage>, EngineError>;
+    /// Each node's live load for the client, by node name.
+    async fn live_load(&self, client: ClientId) -> Result<Vec<NodeLoad>, EngineError>;
+
     // --- security events -----------------------------------------------------
 
     async fn record_event(&self, event: &SecurityEvent) -> Result<(), EngineError>;
@@ -336,9 +398,27 @@ pub trait Presence: Send + Sync {
     ) -> Result<(), EngineError>;
     /// The users with at least one live entry in the room, on any node.
     async fn presence_online(&self, room: RoomId) -> Result<Vec<UserId>, EngineError>;
-    /// Removes every entry `node` left (called at start-up: a restarted node's old
-    /// sessions are gone).
+    /// Removes every entry `node` left, in rooms and connections alike (called at
+    /// start-up: a restarted node's old sessions are gone).
     async fn presence_clear_node(&self, node: &str) -> Result<(), EngineError>;
+    /// Adds or refreshes these connections' entries, in no room, for `ttl` from now:
+    /// who is connected at all, which a user in no room is too.
+    async fn connections_refresh(
+        &self,
+        node: &str,
+        sessions: &[(UserId, SessionId)],
+        ttl: std::time::Duration,
+    ) -> Result<(), EngineError>;
+    /// Removes one connection's entry (it closed).
+    async fn connections_remove(
+        &self,
+        node: &str,
+        user: UserId,
+        session: SessionId,
+    ) -> Result<(), EngineError>;
+    /// Those of `users` with at least one live connection on any node, in the order
+    /// given.
+    async fn users_connected(&self, users: &[UserId]) -> Result<Vec<UserId>, EngineError>;
 }
 
 /// Rate limits shared by every node (`API.md` §8): one bucket per caller and limit,

@@ -3,6 +3,7 @@
 //! the JSON body, ids in the path), calls the core and chooses the status. The core's
 //! errors become the documented body in `error.rs`.
 
+pub mod analytics;
 pub mod answer;
 pub mod client_ip;
 pub mod clients;
@@ -13,6 +14,7 @@ pub mod health;
 pub mod json;
 pub mod messages;
 pub mod metrics;
+pub mod notifications;
 pub mod paging;
 pub mod request_id;
 pub mod request_log;
@@ -104,6 +106,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/messages/{id}/reactions/{emoji}")
                 .route(delete().to(messages::reactions::remove)),
         )
+        // Notifications (§7).
+        .service(
+            resource("/notifications")
+                .route(post().to(notifications::create::create))
+                .route(get().to(notifications::list::list)),
+        )
+        .service(
+            resource("/notifications/{id}/read").route(post().to(notifications::read::mark_read)),
+        )
+        // Analytics (§7).
+        .service(resource("/analytics").route(get().to(analytics::usage::usage)))
+        .service(resource("/analytics/live").route(get().to(analytics::live::live)))
         // WebSocket (§6).
         .service(resource("/ws").route(get().to(upgrade::upgrade)));
     cfg.app_data(web::QueryConfig::default().error_handler(bad_query))

@@ -151,6 +151,7 @@ impl WsSession {
         let core = self.core.clone();
         let key = caller.key;
         let user = caller.user.clone();
+        self.core.node.load.connected(caller.client.id);
         self.user = Some(caller);
         ctx.wait(
             async move { core.connect(link, key).await }
@@ -188,12 +189,15 @@ impl WsSession {
     }
 
     fn send_live(&mut self, deliver: Deliver, ctx: &mut ws::WebsocketContext<Self>) {
-        if let Some(seq) = deliver.seq {
-            let cursor = self.rooms.entry(deliver.room_id).or_default();
+        if let Some((room_id, seq)) = deliver.stream {
+            let cursor = self.rooms.entry(room_id).or_default();
             if !cursor.unsent(seq) {
                 return;
             }
             cursor.sent = cursor.sent.max(seq);
+            if let Some(caller) = &self.user {
+                self.core.node.load.delivered(caller.client.id);
+            }
         }
         ctx.text(deliver.frame);
     }
@@ -378,7 +382,8 @@ impl Actor for WsSession {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
-        if self.user.is_some() {
+        if let Some(caller) = &self.user {
+            self.core.node.load.disconnected(caller.client.id);
             self.core.registry.tell(SessionClosed {
                 session_id: self.id,
             });
@@ -392,7 +397,7 @@ impl Handler<Deliver> for WsSession {
     /// While holding for a `sync`, new messages wait, but never more than the
     /// outbound queue's bound: a busy room ends the hold early rather than grow it.
     fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
-        match (&mut self.held, msg.seq) {
+        match (&mut self.held, msg.stream) {
             (Some(held), Some(_)) if held.len() < OUTBOUND_QUEUE => held.push(msg),
             (Some(_), Some(_)) => {
                 self.release(ctx);

@@ -7,10 +7,12 @@ use std::{sync::Arc, time::Instant};
 use chatapi::{
     core::auth::keys::issue,
     domain::{
+        analytics::{hour_of, ClientLoad, Counter},
         client::Client,
-        ids::{ClientId, MessageId, RoomId, SessionId, UserId},
+        ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId},
         keys::KeyOwner,
         message::{Appended, HistoryRange, Message},
+        notification::{InboxFilter, Notification, Priority},
         page::PageRequest,
         room::{Membership, Role, Room, RoomType},
         security_event::{EventFilter, SecurityEvent, SecurityEventKind, RETENTION},
@@ -63,6 +65,9 @@ both_engines!(
     broker_subscriptions_are_a_set_not_a_count,
     broker_ignores_subscriptions_made_before_it_starts,
     append_message_announces_its_seq_on_the_room_channel,
+    notifications_fill_every_inbox_newest_first_and_mark_read_once,
+    connections_count_users_until_they_close_lapse_or_their_node_clears,
+    usage_counts_appends_creations_and_node_reports_per_client_and_hour,
 );
 
 async fn engine(kind: EngineKind) -> (SharedEngine, Option<RedisServer>) {
@@ -1467,4 +1472,212 @@ async fn redis_broker_resubscribes_and_says_so_after_its_connection_is_killed() 
         .unwrap();
     let arrived = until_fence(&engine, &mut inbound).await;
     assert_eq!(arrived, [room_payload(room, "after the outage")]);
+}
+
+// --- notifications -----------------------------------------------------------------
+
+fn notification(title: &str, created_at: DateTime<Utc>) -> Notification {
+    Notification {
+        id: NotificationId::random(),
+        client_id: ClientId::random(),
+        title: title.to_owned(),
+        body: "body".to_owned(),
+        data: json!({"k": [1, 2]}).as_object().unwrap().clone(),
+        priority: Priority::Low,
+        created_at,
+    }
+}
+
+async fn notifications_fill_every_inbox_newest_first_and_mark_read_once(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let (ann, bob) = (UserId::random(), UserId::random());
+    let now = Utc::now();
+    let older = notification("older", now - Duration::seconds(5));
+    let newer = notification("newer", now);
+    engine
+        .create_notification(&older, &[ann, bob])
+        .await
+        .unwrap();
+    engine.create_notification(&newer, &[ann]).await.unwrap();
+    let all = InboxFilter::default();
+    let unread = InboxFilter { unread_only: true };
+    let page = |limit, cursor: Option<String>| PageRequest { limit, cursor };
+
+    let first = engine.list_inbox(ann, all, &page(1, None)).await.unwrap();
+    assert_eq!(first.data.len(), 1);
+    assert_eq!(
+        first.data[0].notification, newer,
+        "stored exactly, newest first"
+    );
+    let rest = engine
+        .list_inbox(ann, all, &page(1, first.next_cursor.clone()))
+        .await
+        .unwrap();
+    assert_eq!(rest.data[0].notification, older);
+    assert_eq!(rest.next_cursor, None);
+    let bobs = engine.list_inbox(bob, all, &page(10, None)).await.unwrap();
+    assert_eq!(bobs.data.len(), 1);
+
+    let at = now + Duration::seconds(1);
+    let read = engine
+        .mark_notification_read(ann, older.id, at)
+        .await
+        .unwrap();
+    assert_eq!(
+        read.unwrap().read_at.map(|t| t.timestamp_millis()),
+        Some(at.timestamp_millis())
+    );
+    let later = at + Duration::seconds(9);
+    let again = engine
+        .mark_notification_read(ann, older.id, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.unwrap().read_at.map(|t| t.timestamp_millis()),
+        Some(at.timestamp_millis()),
+        "the first read time stays"
+    );
+    let left = engine
+        .list_inbox(ann, unread, &page(10, None))
+        .await
+        .unwrap();
+    assert_eq!(left.data.len(), 1);
+    assert_eq!(left.data[0].notification.id, newer.id);
+    let bobs = engine
+        .list_inbox(bob, unread, &page(10, None))
+        .await
+        .unwrap();
+    assert_eq!(bobs.data.len(), 1, "reading is per recipient");
+    assert!(bobs.data[0].read_at.is_none());
+
+    // Bob never got the newer one; an unknown id is in nobody's inbox.
+    assert!(engine
+        .mark_notification_read(bob, newer.id, at)
+        .await
+        .unwrap()
+        .is_none());
+    let unknown = NotificationId::random();
+    assert!(engine
+        .mark_notification_read(ann, unknown, at)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+async fn connections_count_users_until_they_close_lapse_or_their_node_clears(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let (ann, bob, cat) = (UserId::random(), UserId::random(), UserId::random());
+    let (ann_1, bob_1, cat_1) = (
+        SessionId::random(),
+        SessionId::random(),
+        SessionId::random(),
+    );
+    let long = std::time::Duration::from_secs(60);
+    let short = std::time::Duration::from_millis(300);
+    engine
+        .connections_refresh("node-a", &[(ann, ann_1)], long)
+        .await
+        .unwrap();
+    engine
+        .connections_refresh("node-b", &[(bob, bob_1)], short)
+        .await
+        .unwrap();
+    engine
+        .connections_refresh("node-c", &[(cat, cat_1)], long)
+        .await
+        .unwrap();
+    let everyone = [cat, ann, bob, UserId::random()];
+    assert_eq!(
+        engine.users_connected(&everyone).await.unwrap(),
+        [cat, ann, bob]
+    );
+
+    // Node b stops refreshing: bob's entry lapses.
+    let started = Instant::now();
+    while engine.users_connected(&[bob]).await.unwrap() == [bob] {
+        assert!(started.elapsed() < DEADLINE, "the entry never lapsed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    engine
+        .connections_remove("node-a", ann, ann_1)
+        .await
+        .unwrap();
+    assert_eq!(engine.users_connected(&everyone).await.unwrap(), [cat]);
+    engine.presence_clear_node("node-c").await.unwrap();
+    assert!(engine.users_connected(&everyone).await.unwrap().is_empty());
+}
+
+// --- analytics ---------------------------------------------------------------------
+
+async fn usage_counts_appends_creations_and_node_reports_per_client_and_hour(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let (client, other) = (ClientId::random(), ClientId::random());
+    let room = new_room(client);
+    engine.create_room(&room, &[]).await.unwrap();
+    let (ann, bob) = (UserId::random(), UserId::random());
+    for sender in [Some(ann), Some(ann), Some(bob), None] {
+        let message = Message {
+            sender_id: sender,
+            ..new_message(&room, "counted")
+        };
+        engine.append_message(&message, None).await.unwrap();
+    }
+    let now = Utc::now();
+    engine
+        .count(client, Counter::UserCreated, now)
+        .await
+        .unwrap();
+    engine
+        .count(client, Counter::RoomCreated, now)
+        .await
+        .unwrap();
+    engine
+        .count(other, Counter::UserCreated, now)
+        .await
+        .unwrap();
+    let second = std::time::Duration::from_secs(1);
+    let fresh = std::time::Duration::from_secs(60);
+    let load = |connections, delivered, sent| ClientLoad {
+        client,
+        connections,
+        delivered,
+        sent,
+    };
+    engine
+        .record_load("node-a", now, second, fresh, &[load(2, 5, 4)])
+        .await
+        .unwrap();
+    engine
+        .record_load("node-b", now, second, fresh, &[load(3, 1, 0)])
+        .await
+        .unwrap();
+    engine
+        .record_load("node-b", now, second, fresh, &[load(1, 0, 0)])
+        .await
+        .unwrap();
+
+    let hour = hour_of(now);
+    let usage = engine.usage(client, hour - 1, hour).await.unwrap();
+    assert_eq!(usage.len(), 2);
+    assert_eq!(usage[0].messages_sent, 0, "the hour before is empty");
+    let this = &usage[1];
+    assert_eq!(this.hour, hour);
+    assert_eq!(this.messages_sent, 4);
+    assert_eq!(this.active.iter().copied().collect::<Vec<_>>().len(), 2);
+    assert!(this.active.contains(&ann) && this.active.contains(&bob));
+    assert_eq!((this.users, this.rooms), (1, 1));
+    assert_eq!(this.messages_delivered, 6);
+    assert_eq!(this.peak_connections, 5, "2 on a and 3 on b at once");
+    let others = engine.usage(other, hour, hour).await.unwrap();
+    assert_eq!((others[0].users, others[0].messages_sent), (1, 0));
+
+    let mut live = engine.live_load(client).await.unwrap();
+    live.sort_by(|a, b| a.node.cmp(&b.node));
+    let nodes: Vec<(&str, u64)> = live
+        .iter()
+        .map(|l| (l.node.as_str(), l.connections))
+        .collect();
+    assert_eq!(nodes, [("node-a", 2), ("node-b", 1)]);
+    assert!((live[0].messages_per_sec - 4.0).abs() < 1e-9);
+    assert!(engine.live_load(other).await.unwrap().is_empty());
 }

@@ -391,9 +391,23 @@ impl TestApp {
         key: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
+        let node = rand::random_range(0..self.bases.len());
+        self.request_on(node, method, path, key, body).await
+    }
+
+    /// A request to one chosen node (the last one when `node` is out of range).
+    pub async fn request_on(
+        &self,
+        node: usize,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let base = self
             .bases
-            .get(rand::random_range(0..self.bases.len()))
+            .get(node)
+            .or(self.bases.last())
             .unwrap_or(&self.base);
         let mut request = self.http.request(method, format!("{base}{path}"));
         if let Some(key) = key {

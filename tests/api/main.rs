@@ -6,6 +6,7 @@
 #[macro_use]
 mod helpers;
 
+mod analytics;
 mod auth;
 mod clients;
 mod cluster;
@@ -19,6 +20,7 @@ mod logs;
 mod malformed;
 mod messages;
 mod metrics;
+mod notifications;
 mod outage;
 mod paging;
 mod realtime;

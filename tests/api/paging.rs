@@ -92,7 +92,7 @@ async fn assert_refused(app: &TestApp, path: &str, key: &str, cursor: &str) {
 async fn every_list_refuses_a_cursor_it_did_not_issue(engine: EngineKind) {
     let app = spawn_unlimited(engine).await;
     let (_, key, _) = app.new_user().await;
-    let (other, _, _) = app.new_user().await;
+    let (other, other_key, _) = app.new_user().await;
     let mut rooms = Vec::new();
     for name in ["a", "b"] {
         let room = app.create_room(&key, json!({ "name": name })).await;
@@ -108,7 +108,13 @@ async fn every_list_refuses_a_cursor_it_did_not_issue(engine: EngineKind) {
     }
     let room = &rooms[0];
     let master = app.master_key.as_str();
+    for title in ["one", "two"] {
+        let body = json!({"user_ids": [other], "title": title, "body": "b"});
+        let sent = app.post("/notifications", master, body).await;
+        assert_eq!(sent.status, 201, "{sent:?}");
+    }
     let lists = [
+        ("/notifications?limit=1".to_owned(), other_key.as_str()),
         ("/users?limit=1".to_owned(), master),
         ("/security-events?limit=1".to_owned(), master),
         ("/rooms/all?limit=1".to_owned(), master),

@@ -2,7 +2,7 @@
 //! `{"seq": N}` notices the store publishes with each append, the encoded frames of
 //! every other room event; the control channel carries what every node must act on.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,10 @@ use crate::domain::{
     ids::{NodeId, RoomId, UserId},
     keys::KeyDigest,
 };
-use crate::{core::limits::RateLimits, metrics::Metrics};
+use crate::{
+    core::{analytics::Tally, limits::RateLimits},
+    metrics::Metrics,
+};
 
 /// This node, as the real-time core needs to know it.
 #[derive(Debug, Clone)]
@@ -27,6 +30,8 @@ pub struct NodeInfo {
     pub limits: RateLimits,
     /// What this node counts, for `GET /metrics`.
     pub metrics: Metrics,
+    /// What this node counts for analytics between its reports.
+    pub load: Arc<Tally>,
 }
 
 /// A payload on a room channel.
@@ -68,6 +73,11 @@ pub enum Control {
         room_id: RoomId,
         user_id: UserId,
         joined: bool,
+    },
+    /// Send this encoded frame to every socket of these users.
+    Notify {
+        user_ids: Vec<UserId>,
+        frame: String,
     },
 }
 

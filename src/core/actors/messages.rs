@@ -45,13 +45,13 @@ pub enum CloseReason {
 
 // --- to sessions -----------------------------------------------------------------
 
-/// One encoded frame for a session; `seq` is set on new messages, which the session
-/// uses to keep each room's stream in order and free of duplicates.
+/// One encoded frame for a session; `stream` is set on new messages (their room and
+/// `seq`), which the session uses to keep each room's stream in order and free of
+/// duplicates.
 #[derive(Message, Clone)]
 #[rtype(result = "()")]
 pub struct Deliver {
-    pub room_id: RoomId,
-    pub seq: Option<u64>,
+    pub stream: Option<(RoomId, u64)>,
     pub frame: ByteString,
 }
 
@@ -167,6 +167,14 @@ pub struct CloseUserSessions {
     pub user_id: UserId,
     pub keep: Option<KeyDigest>,
     pub reason: CloseReason,
+}
+
+/// Send this frame (a notification) to every session of these users, on every node.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct NotifyUsers {
+    pub user_ids: Vec<UserId>,
+    pub frame: ByteString,
 }
 
 /// A room actor has had no session and no request for its idle time: the registry

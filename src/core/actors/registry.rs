@@ -15,18 +15,19 @@ use std::{
 };
 
 use actix::{
-    Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, MessageResult, ResponseActFuture,
-    ResponseFuture, StreamHandler, WrapFuture,
+    dev::SendError, Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, MessageResult,
+    ResponseActFuture, ResponseFuture, StreamHandler, WrapFuture,
 };
+use bytestring::ByteString;
 use chrono::Utc;
 use futures_util::future::join_all;
 
 use super::{
     cluster::{Control, ControlNotice, NodeInfo},
     messages::{
-        CatchUp, Census, CloseReason, CloseUserSessions, Connect, Disconnect, Headcount,
-        MembershipChanged, RegistryLink, Remote, RoomDeleted, RoomIdle, SessionClosed, SessionLink,
-        Shutdown, StopRoom, Subscribe, ToRoom, Unsubscribe,
+        CatchUp, Census, CloseReason, CloseUserSessions, Connect, Deliver, Disconnect, Headcount,
+        MembershipChanged, NotifyUsers, RegistryLink, Remote, RoomDeleted, RoomIdle, SessionClosed,
+        SessionLink, Shutdown, StopRoom, Subscribe, ToRoom, Unsubscribe,
     },
     room::RoomActor,
     Tell,
@@ -157,6 +158,48 @@ impl Registry {
         }
     }
 
+    /// Sends a frame to every local session of these users. A session whose queue is
+    /// full is closed as too slow, as a room would close it.
+    fn notify(&self, user_ids: &[UserId], frame: &ByteString) {
+        let sessions = user_ids
+            .iter()
+            .filter_map(|user| self.by_user.get(user))
+            .flatten();
+        for entry in sessions.filter_map(|id| self.sessions.get(id)) {
+            let deliver = Deliver {
+                stream: None,
+                frame: frame.clone(),
+            };
+            if let Err(SendError::Full(_)) = entry.link.deliver.try_send(deliver) {
+                entry.link.disconnect.tell(Disconnect {
+                    reason: CloseReason::TooSlow,
+                });
+            }
+        }
+    }
+
+    /// Refreshes the connection entries of every session here (on a timer shorter
+    /// than their TTL), so users count as connected while their sockets live.
+    fn refresh_connections(&self) {
+        let sessions: Vec<(UserId, SessionId)> = self
+            .sessions
+            .iter()
+            .map(|(id, entry)| (entry.link.user_id, *id))
+            .collect();
+        if sessions.is_empty() {
+            return;
+        }
+        let (engine, node) = (self.engine.clone(), self.node.clone());
+        actix::spawn(async move {
+            let refreshed = engine
+                .connections_refresh(&node.name, &sessions, node.presence_ttl)
+                .await;
+            if let Err(err) = refreshed {
+                tracing::warn!(error = %err, "connections not refreshed");
+            }
+        });
+    }
+
     fn membership_changed(&mut self, msg: MembershipChanged, ctx: &mut Context<Self>) {
         let sessions: Vec<SessionId> = self
             .by_user
@@ -245,6 +288,9 @@ impl Actor for Registry {
             inbound,
         ));
         ctx.run_interval(KEY_RECHECK_INTERVAL, |act, ctx| act.recheck_keys(ctx));
+        ctx.run_interval(self.node.presence_ttl / 3, |act, _| {
+            act.refresh_connections()
+        });
     }
 }
 
@@ -284,6 +330,9 @@ impl StreamHandler<Inbound> for Registry {
                             joined,
                         };
                         self.membership_changed(change, ctx);
+                    }
+                    Control::Notify { user_ids, frame } => {
+                        self.notify(&user_ids, &ByteString::from(frame));
                     }
                 }
             }
@@ -354,7 +403,17 @@ impl Handler<Connect> for Registry {
             },
         );
         let link = msg.link;
+        let (engine, node) = (self.engine.clone(), self.node.clone());
         Box::pin(async move {
+            // Recorded before the session hears `ready`, so from then on a
+            // notification counts it as connected.
+            let session = [(link.user_id, session_id)];
+            let recorded = engine
+                .connections_refresh(&node.name, &session, node.presence_ttl)
+                .await;
+            if let Err(err) = recorded {
+                tracing::warn!(error = %err, "connection not recorded");
+            }
             let subscriptions = rooms.into_iter().map(|(id, room)| {
                 let link = link.clone();
                 async move {
@@ -399,12 +458,22 @@ impl Handler<SessionClosed> for Registry {
         let Some(entry) = self.sessions.remove(&msg.session_id) else {
             return;
         };
-        if let Some(sessions) = self.by_user.get_mut(&entry.link.user_id) {
+        let user_id = entry.link.user_id;
+        if let Some(sessions) = self.by_user.get_mut(&user_id) {
             sessions.remove(&msg.session_id);
             if sessions.is_empty() {
-                self.by_user.remove(&entry.link.user_id);
+                self.by_user.remove(&user_id);
             }
         }
+        let (engine, node, session_id) = (self.engine.clone(), self.node.clone(), msg.session_id);
+        actix::spawn(async move {
+            let removed = engine
+                .connections_remove(&node.name, user_id, session_id)
+                .await;
+            if let Err(err) = removed {
+                tracing::warn!(error = %err, "connection not removed");
+            }
+        });
         for room in entry.rooms {
             if let Some(room) = self.rooms.get(&room) {
                 let session_id = msg.session_id;
@@ -424,6 +493,18 @@ impl Handler<MembershipChanged> for Registry {
             joined: msg.joined,
         });
         self.membership_changed(msg, ctx);
+    }
+}
+
+impl Handler<NotifyUsers> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: NotifyUsers, _: &mut Context<Self>) {
+        self.notify(&msg.user_ids, &msg.frame);
+        self.publish(Control::Notify {
+            user_ids: msg.user_ids,
+            frame: msg.frame.to_string(),
+        });
     }
 }
 

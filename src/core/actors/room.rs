@@ -172,8 +172,7 @@ impl RoomActor {
     /// latency runs from there to the last local session handed it.
     fn fan_out(&mut self, frame: ByteString, seq: Option<u64>, ready: Instant) {
         let deliver = Deliver {
-            room_id: self.room_id,
-            seq,
+            stream: seq.map(|seq| (self.room_id, seq)),
             frame,
         };
         let mut gone = Vec::new();

@@ -155,6 +155,7 @@ impl RoomCommand for SendMessage {
         let (appended, rate) = ctx.engine.append_message(&message, rate.as_ref()).await?;
         let body = match appended {
             Appended::New(stored) => {
+                ctx.node.load.sent(room.client_id);
                 let body = MessageBody::from(&stored);
                 effects.emit(Event::MessageNew(body.clone()));
                 Made::New(body)

@@ -7,8 +7,9 @@ use serde::Deserialize;
 
 use super::{Effects, RoomChange, RoomCommand, RoomContext, Target};
 use crate::{
-    core::{auth::Caller, views::RoomBody, ApiError, ErrorCode},
+    core::{analytics, auth::Caller, views::RoomBody, ApiError, ErrorCode},
     domain::{
+        analytics::Counter,
         ids::{RoomId, UserId},
         room::{parse_max_members, Membership, Role, Room, RoomType, DEFAULT_MAX_MEMBERS},
         user::parse_metadata,
@@ -121,6 +122,12 @@ impl RoomCommand for CreateRoom {
     async fn run(self, ctx: &RoomContext, effects: &mut Effects) -> Result<RoomBody, ApiError> {
         let members = self.members(ctx).await?;
         ctx.engine.create_room(&self.room, &members).await?;
+        analytics::count(
+            ctx.engine.as_ref(),
+            self.room.client_id,
+            Counter::RoomCreated,
+        )
+        .await;
         for member in &members {
             effects.joined(member.user_id);
         }

@@ -6,10 +6,12 @@ use chrono::Utc;
 use super::ReadRoom;
 use crate::{
     core::{
+        analytics,
         auth::{Caller, UserCaller},
         views::{Made, RoomBody},
         ApiError, Core, ErrorCode,
     },
+    domain::analytics::Counter,
     domain::{
         ids::{RoomId, UserId},
         room::{Membership, Role, Room, RoomType},
@@ -55,6 +57,7 @@ impl Core {
         let room_id = self.engine.create_direct_room(&room, &pair).await?;
         let created = room_id == room.id;
         if created {
+            analytics::count(self.engine.as_ref(), room.client_id, Counter::RoomCreated).await;
             for user_id in [me, other] {
                 self.joined(room_id, user_id);
             }

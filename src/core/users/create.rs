@@ -5,10 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     core::{
+        analytics,
         auth::{audit, keys::issue, MasterCaller},
         views::UserBody,
         ApiError, Core,
     },
+    domain::analytics::Counter,
     domain::{
         ids::UserId,
         keys::KeyOwner,
@@ -72,6 +74,7 @@ impl Core {
         };
         let key = issue(owner, now, Some(self.scoped_key_ttl));
         self.engine.create_user(&user, &key.record).await?;
+        analytics::count(self.engine.as_ref(), user.client_id, Counter::UserCreated).await;
         let event = SecurityEvent::new(
             user.client_id,
             SecurityEventKind::UserCreated,

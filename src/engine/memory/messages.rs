@@ -64,6 +64,8 @@ impl State {
         }
         room.last_message_at = Some(stored.created_at);
         room.messages.push(stored.clone());
+        let client = room.room.client_id;
+        self.count_sent(client, stored.sender_id, stored.created_at);
         self.message_index
             .insert(stored.id, (stored.room_id, stored.seq));
         self.announce(stored.room_id, stored.seq);

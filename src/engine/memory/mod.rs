@@ -10,7 +10,8 @@
 //! - `store.rs`: `impl Store`, one hand-off per method, in the trait's order: the
 //!   table of contents;
 //! - `clients.rs`: clients and their keys (rotation, revocation, tombstones);
-//! - `users.rs`, `rooms.rs`, `members.rs`, `messages.rs`, `events.rs`: the other
+//! - `users.rs`, `rooms.rs`, `members.rs`, `messages.rs`, `notifications.rs`,
+//!   `analytics.rs`, `events.rs`: the other
 //!   sections of `Store`, each as `impl State` methods that run under the lock;
 //! - `broker.rs`: `impl Broker`, in-process delivery to this node's sink (with the
 //!   same subscription semantics as Redis pub/sub);
@@ -19,11 +20,13 @@
 //! The rules both back ends share (paging, history windows, retention) are in
 //! `engine::rules`; this engine only does the bookkeeping around them.
 
+mod analytics;
 mod broker;
 mod clients;
 mod events;
 mod members;
 mod messages;
+mod notifications;
 mod presence;
 mod rooms;
 mod store;
@@ -38,10 +41,12 @@ use chrono::{DateTime, Utc};
 
 use super::EngineError;
 use crate::domain::{
+    analytics::{HourUsage, NodeLoad},
     client::Client,
-    ids::{ClientId, MessageId, RoomId, SessionId, UserId},
+    ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId},
     keys::{KeyDigest, KeyRecord},
     message::Message,
+    notification::Notification,
     room::{Member, Room, RoomStats},
     security_event::SecurityEvent,
     user::User,
@@ -83,8 +88,18 @@ struct State {
     direct_pairs: HashMap<(UserId, UserId), RoomId>,
     /// Where each message lives: room and `seq`.
     message_index: HashMap<MessageId, (RoomId, u64)>,
+    /// Every notification, once.
+    notifications: HashMap<NotificationId, Notification>,
+    /// Each user's inbox.
+    inboxes: HashMap<UserId, notifications::Inbox>,
     /// Each room's live sessions.
     presence: HashMap<RoomId, HashMap<(UserId, SessionId), PresenceEntry>>,
+    /// Each client's usage by hour.
+    usage: HashMap<(ClientId, i64), HourUsage>,
+    /// Each node's latest load report per client, and until when it counts as live.
+    live: HashMap<(ClientId, String), (NodeLoad, DateTime<Utc>)>,
+    /// Every live connection, in no room: who is connected at all.
+    connections: HashMap<(UserId, SessionId), PresenceEntry>,
     /// Rate-limit buckets by name: the arrival time (ms) at which each is full again.
     rate_buckets: HashMap<String, u64>,
     /// This node's subscriptions and sink: under the same lock, so an append announces

@@ -1,4 +1,5 @@
-//! Presence in memory: per room, each session's node and expiry. Lapsed entries are
+//! Presence in memory: per room, and for connections in no room, each session's
+//! node and expiry. Lapsed entries are
 //! dropped as the room is read, as the Redis engine drops them as it is written.
 
 use std::collections::BTreeSet;
@@ -64,6 +65,45 @@ impl Presence for MemoryEngine {
             entries.retain(|_, (owner, _)| owner != node);
         }
         state.presence.retain(|_, entries| !entries.is_empty());
+        state.connections.retain(|_, (owner, _)| owner != node);
         Ok(())
+    }
+
+    async fn connections_refresh(
+        &self,
+        node: &str,
+        sessions: &[(UserId, SessionId)],
+        ttl: std::time::Duration,
+    ) -> Result<(), EngineError> {
+        let expires = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        let mut state = self.state()?;
+        for &session in sessions {
+            state
+                .connections
+                .insert(session, (node.to_owned(), expires));
+        }
+        Ok(())
+    }
+
+    async fn connections_remove(
+        &self,
+        _node: &str,
+        user: UserId,
+        session: SessionId,
+    ) -> Result<(), EngineError> {
+        self.state()?.connections.remove(&(user, session));
+        Ok(())
+    }
+
+    async fn users_connected(&self, users: &[UserId]) -> Result<Vec<UserId>, EngineError> {
+        let now = Utc::now();
+        let mut state = self.state()?;
+        state.connections.retain(|_, (_, expires)| *expires > now);
+        let connected: BTreeSet<UserId> = state.connections.keys().map(|(user, _)| *user).collect();
+        Ok(users
+            .iter()
+            .copied()
+            .filter(|user| connected.contains(user))
+            .collect())
     }
 }

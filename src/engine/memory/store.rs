@@ -8,10 +8,12 @@ use chrono::{DateTime, Utc};
 use super::MemoryEngine;
 use crate::{
     domain::{
+        analytics::{ClientLoad, Counter, HourUsage, NodeLoad},
         client::Client,
-        ids::{ClientId, MessageId, RoomId, UserId},
+        ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
         keys::{KeyDigest, KeyRecord},
         message::{Appended, HistoryRange, Message},
+        notification::{InboxEntry, InboxFilter, Notification},
         page::{Page, PageRequest},
         rate::{RateCheck, RateStatus},
         room::{Member, Membership, Room, RoomStats},
@@ -241,6 +243,72 @@ impl Store for MemoryEngine {
         after: &Message,
     ) -> Result<Update, EngineError> {
         Ok(self.state()?.update_message(before, after))
+    }
+
+    // --- notifications -------------------------------------------------------
+
+    async fn create_notification(
+        &self,
+        notification: &Notification,
+        recipients: &[UserId],
+    ) -> Result<(), EngineError> {
+        self.state()?.create_notification(notification, recipients);
+        Ok(())
+    }
+
+    async fn list_inbox(
+        &self,
+        user: UserId,
+        filter: InboxFilter,
+        page: &PageRequest,
+    ) -> Result<Page<InboxEntry>, EngineError> {
+        Ok(self.state()?.list_inbox(user, filter, page))
+    }
+
+    async fn mark_notification_read(
+        &self,
+        user: UserId,
+        id: NotificationId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<InboxEntry>, EngineError> {
+        Ok(self.state()?.mark_notification_read(user, id, at))
+    }
+
+    // --- analytics -----------------------------------------------------------
+
+    async fn count(
+        &self,
+        client: ClientId,
+        counter: Counter,
+        at: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        self.state()?.count(client, counter, at);
+        Ok(())
+    }
+
+    async fn record_load(
+        &self,
+        node: &str,
+        at: DateTime<Utc>,
+        interval: std::time::Duration,
+        fresh: std::time::Duration,
+        loads: &[ClientLoad],
+    ) -> Result<(), EngineError> {
+        self.state()?.record_load(node, at, interval, fresh, loads);
+        Ok(())
+    }
+
+    async fn usage(
+        &self,
+        client: ClientId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<HourUsage>, EngineError> {
+        Ok(self.state()?.usage(client, from, to))
+    }
+
+    async fn live_load(&self, client: ClientId) -> Result<Vec<NodeLoad>, EngineError> {
+        Ok(self.state()?.live_load(client))
     }
 
     // --- security events -----------------------------------------------------

@@ -8,12 +8,20 @@
 //! | `client:{id}:users` | sorted set | `User::order_key` members, lexically ordered |
 //! | `client:{id}:email:{email}` | string | user id (lower-cased email) |
 //! | `client:{id}:username:{name}` | string | user id (lower-cased username) |
+//! | `client:{id}:usage:{hour}` | hash | the hour's counters: `users`, `rooms`, `messages_sent`, `messages_delivered`, `peak_connections`; expires after 400 days |
+//! | `client:{id}:active:{hour}` | set | ids of the users who sent a message in the hour; expires likewise |
+//! | `client:{id}:live` | hash | node → `{connections}\|{messages per second}\|{at ms}\|{live until ms}`: each node's latest report |
 //! | `client:{id}:events` | stream | security events, trimmed to 90 days |
 //! | `client:{id}:rooms` | sorted set | `Room::order_key` members, lexically ordered |
 //! | `client:{id}:direct:{low}:{high}` | string | id of the pair's direct room (user ids, smaller first) |
 //! | `user:{id}` | string | user JSON |
 //! | `user:{id}:key` | string | digest of the live scoped key |
 //! | `user:{id}:rooms` | sorted set | ids of the user's rooms, lexically ordered (the cursor) |
+//! | `user:{id}:inbox` | sorted set | `Notification::inbox_key` members, lexically ordered (newest first) |
+//! | `user:{id}:unread` | sorted set | the same members, for the entries not yet read |
+//! | `user:{id}:read` | hash | notification id → when the user read it (RFC 3339) |
+//! | `user:{id}:connections` | sorted set | `{session_id}@{node}` scored by expiry (unix ms): the user's live connections |
+//! | `notification:{id}` | string | notification JSON, once for all its recipients |
 //! | `key:{digest}` | hash | key record; revoked ones expire as tombstones |
 //! | `room:{id}` | string | room JSON |
 //! | `room:{id}:members` | hash | user id → membership JSON with its `order_key` |
@@ -26,6 +34,7 @@
 //! | `room:{id}:events` | pub/sub channel | the room's events for other nodes |
 //! | `room:{id}:presence` | sorted set | `{user_id}:{session_id}@{node}` scored by expiry (unix ms) |
 //! | `node:{name}:presence` | set | `{room_id}|{member}`: what a node must clear at restart |
+//! | `node:{name}:connections` | set | `{user_id}|{member}`: the same for connections |
 //! | `control` | pub/sub channel | node-wide notices: revocations, membership changes |
 //! | `rate:{bucket}` | string | a rate-limit bucket's arrival time (ms); expires when it is full |
 //!
@@ -37,7 +46,7 @@
 use std::fmt::Display;
 
 use crate::domain::{
-    ids::{ClientId, MessageId, RoomId, UserId},
+    ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
     keys::KeyDigest,
 };
 
@@ -47,7 +56,7 @@ use crate::domain::{
 #[derive(Debug, Clone)]
 pub struct Family {
     head: String,
-    tail: &'static str,
+    tail: String,
 }
 
 impl Family {
@@ -57,7 +66,7 @@ impl Family {
 
     /// The two script arguments: head, then tail.
     pub fn args(self) -> [String; 2] {
-        [self.head, self.tail.to_owned()]
+        [self.head, self.tail]
     }
 }
 
@@ -73,10 +82,10 @@ impl Keys {
         }
     }
 
-    fn family(&self, kind: &str, tail: &'static str) -> Family {
+    fn family(&self, kind: &str, tail: impl Into<String>) -> Family {
         Family {
             head: format!("{}{kind}:", self.prefix),
-            tail,
+            tail: tail.into(),
         }
     }
 
@@ -98,6 +107,28 @@ impl Keys {
 
     pub fn username(&self, client: ClientId, username_key: &str) -> String {
         format!("{}client:{client}:username:{username_key}", self.prefix)
+    }
+
+    /// A client's counters of one hour (see `domain::analytics::hour_of`).
+    pub fn usage(&self, client: ClientId, hour: i64) -> String {
+        self.usage_family(hour).with(client)
+    }
+
+    pub fn usage_family(&self, hour: i64) -> Family {
+        self.family("client", format!(":usage:{hour}"))
+    }
+
+    /// The users of a client who sent a message in one hour.
+    pub fn active(&self, client: ClientId, hour: i64) -> String {
+        self.active_family(hour).with(client)
+    }
+
+    pub fn active_family(&self, hour: i64) -> Family {
+        self.family("client", format!(":active:{hour}"))
+    }
+
+    pub fn live_load(&self, client: ClientId) -> String {
+        format!("{}client:{client}:live", self.prefix)
     }
 
     pub fn events(&self, client: ClientId) -> String {
@@ -152,6 +183,30 @@ impl Keys {
 
     pub fn user_rooms_family(&self) -> Family {
         self.family("user", ":rooms")
+    }
+
+    pub fn inbox(&self, user: UserId) -> String {
+        format!("{}user:{user}:inbox", self.prefix)
+    }
+
+    pub fn unread(&self, user: UserId) -> String {
+        format!("{}user:{user}:unread", self.prefix)
+    }
+
+    pub fn inbox_read(&self, user: UserId) -> String {
+        format!("{}user:{user}:read", self.prefix)
+    }
+
+    pub fn notification(&self, id: NotificationId) -> String {
+        format!("{}notification:{id}", self.prefix)
+    }
+
+    pub fn user_connections(&self, user: UserId) -> String {
+        format!("{}user:{user}:connections", self.prefix)
+    }
+
+    pub fn node_connections(&self, node: &str) -> String {
+        format!("{}node:{node}:connections", self.prefix)
     }
 
     pub fn room_presence(&self, id: RoomId) -> String {

@@ -7,6 +7,7 @@ use redis::AsyncCommands;
 use super::{records::*, timed, unexpected, RedisEngine, SCAN_BATCH, STATE_SEQ};
 use crate::{
     domain::{
+        analytics::{hour_of, USAGE_RETENTION_SECS},
         ids::{MessageId, RoomId},
         message::{Appended, HistoryRange, Message, IDEMPOTENCY_WINDOW},
         rate::{RateCheck, RateStatus},
@@ -33,6 +34,17 @@ pub(super) async fn append_message(
         .arg(engine.keys.room_channel(room))
         .arg(rate.map_or(0, |check| check.limit.interval_ms))
         .arg(rate.map_or(0, |check| check.limit.burst));
+    let hour = hour_of(message.created_at);
+    invocation
+        .arg(&engine.keys.usage_family(hour).args())
+        .arg(&engine.keys.active_family(hour).args())
+        .arg(USAGE_RETENTION_SECS)
+        .arg(
+            message
+                .sender_id
+                .map(|user| user.to_string())
+                .unwrap_or_default(),
+        );
     if let Some(check) = rate {
         invocation.key(engine.keys.rate(&check.bucket));
     }

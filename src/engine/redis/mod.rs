@@ -10,8 +10,8 @@
 //! - `mod.rs`: [`RedisEngine`], the pool, deadlines, error sorting, pipeline replies;
 //! - `store.rs`: `impl Store`, one hand-off per method, in the trait's order: the
 //!   table of contents;
-//! - `clients.rs`, `users.rs`, `rooms.rs`, `members.rs`, `messages.rs`, `events.rs`:
-//!   the sections of `Store`, as functions taking the engine;
+//! - `clients.rs`, `users.rs`, `rooms.rs`, `members.rs`, `messages.rs`,
+//!   `notifications.rs`, `analytics.rs`, `events.rs`: the sections of `Store`, as functions taking the engine;
 //! - `pubsub.rs`: `impl Broker` and the node's one subscriber connection;
 //! - `presence.rs`: `impl Presence`;
 //! - `keys.rs` (every key name), `records.rs` (how records are encoded),
@@ -22,11 +22,13 @@
 //! The rules both back ends share (paging, history windows, retention) are in
 //! `engine::rules`; this engine only does the I/O around them.
 
+mod analytics;
 mod clients;
 mod events;
 mod keys;
 mod members;
 mod messages;
+mod notifications;
 mod pages;
 mod presence;
 mod pubsub;

@@ -1,5 +1,6 @@
 //! Presence in Redis: per room, a sorted set of `{user}:{session}@{node}` scored by
-//! expiry; per node, the set of its entries, so a restarted node can clear them.
+//! expiry, and per user the same of its connections (`{session}@{node}`); per node,
+//! the set of its entries of each kind, so a restarted node can clear them.
 
 use std::time::Duration;
 
@@ -94,6 +95,78 @@ impl Presence for RedisEngine {
             }
         }
         pipe.del(&node_key).ignore();
+        let node_connections = self.keys.node_connections(node);
+        let connections: Vec<String> =
+            timed("presence_clear_node", conn.smembers(&node_connections)).await?;
+        for entry in &connections {
+            let Some((user, member)) = entry.split_once('|') else {
+                continue;
+            };
+            if let Some(user) = UserId::parse(user) {
+                pipe.zrem(self.keys.user_connections(user), member).ignore();
+            }
+        }
+        pipe.del(&node_connections).ignore();
         timed("presence_clear_node", pipe.query_async::<()>(&mut conn)).await
+    }
+
+    async fn connections_refresh(
+        &self,
+        node: &str,
+        sessions: &[(UserId, SessionId)],
+        ttl: Duration,
+    ) -> Result<(), EngineError> {
+        if sessions.is_empty() {
+            return Ok(());
+        }
+        let now = Utc::now().timestamp_millis();
+        let expires = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        let node_key = self.keys.node_connections(node);
+        let mut pipe = redis::pipe();
+        for &(user, session) in sessions {
+            let key = self.keys.user_connections(user);
+            let member = format!("{session}@{node}");
+            // Lapsed entries (of nodes that died) go as the user's set is written.
+            pipe.zrembyscore(&key, "-inf", now).ignore();
+            pipe.zadd(&key, &member, expires).ignore();
+            pipe.sadd(&node_key, format!("{user}|{member}")).ignore();
+        }
+        let mut conn = self.conn().await?;
+        timed("connections_refresh", pipe.query_async::<()>(&mut conn)).await
+    }
+
+    async fn connections_remove(
+        &self,
+        node: &str,
+        user: UserId,
+        session: SessionId,
+    ) -> Result<(), EngineError> {
+        let member = format!("{session}@{node}");
+        let mut pipe = redis::pipe();
+        pipe.zrem(self.keys.user_connections(user), &member)
+            .ignore();
+        pipe.srem(self.keys.node_connections(node), format!("{user}|{member}"))
+            .ignore();
+        let mut conn = self.conn().await?;
+        timed("connections_remove", pipe.query_async::<()>(&mut conn)).await
+    }
+
+    async fn users_connected(&self, users: &[UserId]) -> Result<Vec<UserId>, EngineError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = format!("({}", Utc::now().timestamp_millis());
+        let mut pipe = redis::pipe();
+        for &user in users {
+            pipe.zcount(self.keys.user_connections(user), &now, "+inf");
+        }
+        let mut conn = self.conn().await?;
+        let counts: Vec<u64> = timed("users_connected", pipe.query_async(&mut conn)).await?;
+        Ok(users
+            .iter()
+            .zip(counts)
+            .filter(|(_, count)| *count > 0)
+            .map(|(user, _)| *user)
+            .collect())
     }
 }

@@ -25,6 +25,8 @@ pub struct Scripts {
     pub mark_read: Script,
     pub append_message: Script,
     pub update_message: Script,
+    pub mark_notification_read: Script,
+    pub record_load: Script,
     pub rate_limit: Script,
 }
 
@@ -47,6 +49,8 @@ impl Scripts {
             mark_read: Script::new(include_str!("scripts/mark_read.lua")),
             append_message: limiting(include_str!("scripts/append_message.lua")),
             update_message: Script::new(include_str!("scripts/update_message.lua")),
+            record_load: Script::new(include_str!("scripts/record_load.lua")),
+            mark_notification_read: Script::new(include_str!("scripts/mark_notification_read.lua")),
             rate_limit: limiting(include_str!("scripts/rate_limit.lua")),
         }
     }

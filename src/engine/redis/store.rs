@@ -4,13 +4,17 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{clients, events, members, messages, rooms, timed, users, RedisEngine};
+use super::{
+    analytics, clients, events, members, messages, notifications, rooms, timed, users, RedisEngine,
+};
 use crate::{
     domain::{
+        analytics::{ClientLoad, Counter, HourUsage, NodeLoad},
         client::Client,
-        ids::{ClientId, MessageId, RoomId, UserId},
+        ids::{ClientId, MessageId, NotificationId, RoomId, UserId},
         keys::{KeyDigest, KeyRecord},
         message::{Appended, HistoryRange, Message},
+        notification::{InboxEntry, InboxFilter, Notification},
         page::{Page, PageRequest},
         rate::{RateCheck, RateStatus},
         room::{Member, Membership, Room, RoomStats},
@@ -234,6 +238,69 @@ impl Store for RedisEngine {
         after: &Message,
     ) -> Result<Update, EngineError> {
         messages::update_message(self, before, after).await
+    }
+
+    // --- notifications -------------------------------------------------------
+
+    async fn create_notification(
+        &self,
+        notification: &Notification,
+        recipients: &[UserId],
+    ) -> Result<(), EngineError> {
+        notifications::create_notification(self, notification, recipients).await
+    }
+
+    async fn list_inbox(
+        &self,
+        user: UserId,
+        filter: InboxFilter,
+        page: &PageRequest,
+    ) -> Result<Page<InboxEntry>, EngineError> {
+        notifications::list_inbox(self, user, filter, page).await
+    }
+
+    async fn mark_notification_read(
+        &self,
+        user: UserId,
+        id: NotificationId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<InboxEntry>, EngineError> {
+        notifications::mark_notification_read(self, user, id, at).await
+    }
+
+    // --- analytics -----------------------------------------------------------
+
+    async fn count(
+        &self,
+        client: ClientId,
+        counter: Counter,
+        at: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        analytics::count(self, client, counter, at).await
+    }
+
+    async fn record_load(
+        &self,
+        node: &str,
+        at: DateTime<Utc>,
+        interval: std::time::Duration,
+        fresh: std::time::Duration,
+        loads: &[ClientLoad],
+    ) -> Result<(), EngineError> {
+        analytics::record_load(self, node, at, interval, fresh, loads).await
+    }
+
+    async fn usage(
+        &self,
+        client: ClientId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<HourUsage>, EngineError> {
+        analytics::usage(self, client, from, to).await
+    }
+
+    async fn live_load(&self, client: ClientId) -> Result<Vec<NodeLoad>, EngineError> {
+        analytics::live_load(self, client).await
     }
 
     // --- security events -----------------------------------------------------

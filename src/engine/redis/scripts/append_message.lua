@@ -7,7 +7,9 @@
 -- ARGV[1] message JSON (seq 0: the hash field is the seq), ARGV[2] created_at (RFC 3339),
 -- ARGV[3] room id, ARGV[4] idempotency window in milliseconds,
 -- ARGV[5] the room's pub/sub channel, ARGV[6] rate interval in ms (0: no limit),
--- ARGV[7] rate burst
+-- ARGV[7] rate burst, ARGV[8..9] head and tail of the client's usage hash of this
+-- hour, ARGV[10..11] the same of its active-users set, ARGV[12] their lifetime in
+-- seconds, ARGV[13] the sender's id ('' for a system message).
 -- Returns {'NEW', seq, rate...}, {'DUPLICATE', seq, original JSON},
 -- {'LIMITED', rate...} or {'GONE'} (no room); rate... is gcra's four numbers.
 -- A new message is announced on the room's channel as {"seq": N} in this same script,
@@ -48,5 +50,15 @@ if cmid then
   redis.call('SET', cmid, seq, 'PX', ARGV[4])
 end
 redis.call('SET', KEYS[4], ARGV[3] .. ':' .. seq)
+-- The client's analytics are counted here, so the send costs no extra round trip.
+local client = cjson.decode(redis.call('GET', KEYS[1])).client_id
+local usage = ARGV[8] .. client .. ARGV[9]
+redis.call('HINCRBY', usage, 'messages_sent', 1)
+redis.call('EXPIRE', usage, ARGV[12])
+if ARGV[13] ~= '' then
+  local active = ARGV[10] .. client .. ARGV[11]
+  redis.call('SADD', active, ARGV[13])
+  redis.call('EXPIRE', active, ARGV[12])
+end
 redis.call('PUBLISH', ARGV[5], '{"seq":' .. seq .. '}')
 return {'NEW', seq, rate[1], rate[2], rate[3], rate[4]}
