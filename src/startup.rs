@@ -20,7 +20,7 @@ use crate::{
     },
     domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
-    http::{self, client_ip::TrustedProxies, request_id},
+    http::{self, client_ip::TrustedProxies, cors, request_id},
 };
 
 /// A bound, not yet running, node.
@@ -76,8 +76,11 @@ impl Application {
         let registry = Registry::new(engine.clone(), node.clone()).start();
         let core = web::Data::new(Core::new(engine, registry.clone(), node.clone(), &settings));
         let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
+        let cors_origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(cors::layer(&cors_origins))
+                .wrap(from_fn(cors::documented_refusals))
                 .wrap(from_fn(request_id::echo))
                 .wrap(TracingLogger::default())
                 .app_data(core.clone())

@@ -6,6 +6,7 @@
 pub mod answer;
 pub mod client_ip;
 pub mod clients;
+pub mod cors;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -107,6 +108,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(bad_query))
         .service(api)
         .service(resource("/").route(get().to(demo::index)))
+        .service(resource("/chatapi.js").route(get().to(demo::client)))
+        .service(resource("/chatapi.d.ts").route(get().to(demo::client_types)))
         .default_service(web::to(not_found));
 }
 

@@ -10,6 +10,7 @@ mod auth;
 mod clients;
 mod cluster;
 mod concurrency;
+mod cors;
 mod engine_contract;
 mod errors;
 mod limits;
