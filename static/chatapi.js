@@ -93,6 +93,11 @@ export class ChatAPIError extends Error {
  *   never reconnect.
  */
 
+/**
+ * A frame of the WebSocket protocol (API.md §6), either way.
+ * @typedef {{type: string, id?: string, data?: any}} Frame
+ */
+
 /** The ChatAPI REST client, with the methods of the guide's "Integration Examples". */
 export class ChatAPIClient {
   /**
@@ -230,22 +235,25 @@ export class ChatSocket {
      */
     this.lastSeq = { ...lastSeq };
     /** @private @type {Map<string, Set<Function>>} */ this.handlers = new Map();
-    /** @private @type {Map<string, {frame: object, resolve: Function, reject: Function}>} */ this.pending = new Map();
-    /** @private frames asked for while not connected, sent after the next `ready`. */ this.queued = [];
+    /** @private @type {Map<string, {frame: Frame, resolve: (data: any) => void, reject: (error: unknown) => void}>} */
+    this.pending = new Map();
+    /** @private @type {Frame[]} frames asked for while not connected, sent after the next `ready`. */
+    this.queued = [];
     /** @private */ this.nextId = 0;
     /** @private */ this.attempt = 0;
-    /** @private */ this.ws = null;
-    /** @private */ this.retryTimer = null;
+    /** @private @type {WebSocket | null} */ this.ws = null;
+    /** @private @type {ReturnType<typeof setTimeout> | undefined} */ this.retryTimer = undefined;
     /** @private */ this.isReady = false;
     /** @private true once closed for good. */ this.done = false;
     /**
      * While a `sync` is under way, its replays and any live message are held here per
      * room and handed out in `seq` order when its `ack` comes.
-     * @private @type {Map<string, Map<number, object>> | null}
+     * @private @type {Map<string, Map<number, {message: any, frame: Frame}>> | null}
      */
     this.syncing = null;
-    /** @private */ this.syncId = null;
-    /** @private */ this.settleReady = { resolve: () => {}, reject: () => {} };
+    /** @private @type {string | null} */ this.syncId = null;
+    /** @private @type {{resolve: (data: any) => void, reject: (error: unknown) => void}} */
+    this.settleReady = { resolve: () => {}, reject: () => {} };
     /**
      * The first `ready` data (`{user, rooms}`); rejects with `ChatAPIError` if the
      * socket is closed for good before that.
@@ -287,15 +295,17 @@ export class ChatSocket {
    * sent again safely after a drop (the server answers with the original); any other
    * request in flight when the connection drops rejects with `CONNECTION_LOST`.
    * @param {string} type
-   * @param {object} [data]
+   * @param {Record<string, any>} [data]
    * @returns {Promise<any>}
    */
   send(type, data = {}) {
     if (this.done) return Promise.reject(closedError());
     const payload = type === 'message.send' && !data.client_msg_id ? { ...data, client_msg_id: uuid() } : data;
-    const frame = { type, id: `r${++this.nextId}`, data: payload };
+    const id = `r${++this.nextId}`;
+    /** @type {Frame} */
+    const frame = { type, id, data: payload };
     return new Promise((resolve, reject) => {
-      this.pending.set(frame.id, { frame, resolve, reject });
+      this.pending.set(id, { frame, resolve, reject });
       if (this.isReady) this.write(frame); else this.queued.push(frame);
     });
   }
@@ -326,7 +336,11 @@ export class ChatSocket {
     ws.onerror = () => {}; // a close event always follows, with the code
   }
 
-  /** @private */
+  /**
+   * @private
+   * @param {number} code
+   * @param {string} reason
+   */
   dropped(code, reason) {
     this.ws = null;
     this.isReady = false;
@@ -352,10 +366,15 @@ export class ChatSocket {
     const delay = Math.round(step * (0.5 + Math.random() / 2));
     this.attempt += 1;
     this.emit('reconnecting', { attempt: this.attempt, delay, code });
-    this.retryTimer = setTimeout(() => { this.retryTimer = null; if (!this.done) this.open(); }, delay);
+    this.retryTimer = setTimeout(() => { this.retryTimer = undefined; if (!this.done) this.open(); }, delay);
   }
 
-  /** @private closes for good: rejects what waits, emits `closed` once. */
+  /**
+   * @private closes for good: rejects what waits, emits `closed` once.
+   * @param {number} code
+   * @param {string} reason
+   * @param {ChatAPIError} [error] what waiting promises reject with.
+   */
   finish(code, reason, error = closedError()) {
     if (this.done) return;
     this.done = true;
@@ -374,14 +393,20 @@ export class ChatSocket {
     this.emit('closed', { code, reason: reason || '' });
   }
 
-  /** @private */
+  /**
+   * @private
+   * @param {Frame} frame
+   */
   write(frame) {
     if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(frame));
   }
 
   // ---- frames in ----
 
-  /** @private */
+  /**
+   * @private
+   * @param {Frame} frame
+   */
   receive(frame) {
     const data = frame.data ?? {};
     switch (frame.type) {
@@ -393,7 +418,11 @@ export class ChatSocket {
     }
   }
 
-  /** @private */
+  /**
+   * @private
+   * @param {{user: object, rooms?: Array<{room_id: string, last_seq: number}>}} data
+   * @param {Frame} frame
+   */
   onReady(data, frame) {
     this.isReady = true;
     this.attempt = 0;
@@ -417,7 +446,11 @@ export class ChatSocket {
     this.write({ type: 'sync', id: this.syncId, data: { rooms: { ...this.lastSeq } } });
   }
 
-  /** @private */
+  /**
+   * @private
+   * @param {{room_id: string, seq: number}} message
+   * @param {Frame} frame
+   */
   onMessage(message, frame) {
     if (this.syncing) {
       if (!this.syncing.has(message.room_id)) this.syncing.set(message.room_id, new Map());
@@ -427,7 +460,11 @@ export class ChatSocket {
     this.deliver(message, frame);
   }
 
-  /** @private hands a message to the handlers unless it was handed out already. */
+  /**
+   * @private hands a message to the handlers unless it was handed out already.
+   * @param {{room_id: string, seq: number}} message
+   * @param {Frame} frame
+   */
   deliver(message, frame) {
     const last = this.lastSeq[message.room_id];
     if (last !== undefined && message.seq <= last) return;
@@ -435,7 +472,11 @@ export class ChatSocket {
     this.emit('message.new', message, frame);
   }
 
-  /** @private */
+  /**
+   * @private
+   * @param {string | undefined} id
+   * @param {any} data
+   */
   onAck(id, data) {
     if (id && id === this.syncId) {
       const held = this.syncing ?? new Map();
@@ -452,12 +493,16 @@ export class ChatSocket {
       return;
     }
     const request = id ? this.pending.get(id) : undefined;
-    if (!request) return;
+    if (!id || !request) return;
     this.pending.delete(id);
     request.resolve(data);
   }
 
-  /** @private */
+  /**
+   * @private
+   * @param {string | undefined} id
+   * @param {{detail?: string, error_code?: string, status_code?: number, retry_after?: number}} data
+   */
   onError(id, data) {
     const error = new ChatAPIError(data.status_code ?? 0, data, data.retry_after ?? null);
     if (id && id === this.syncId) {
@@ -467,7 +512,7 @@ export class ChatSocket {
       return;
     }
     const request = id ? this.pending.get(id) : undefined;
-    if (!request) {
+    if (!id || !request) {
       this.emit('error', error);
       return;
     }
@@ -475,7 +520,12 @@ export class ChatSocket {
     request.reject(error);
   }
 
-  /** @private a handler that throws must not stop the others, nor the socket. */
+  /**
+   * @private a handler that throws must not stop the others, nor the socket.
+   * @param {string} type
+   * @param {any} data
+   * @param {Frame} [frame]
+   */
   emit(type, data, frame) {
     for (const handler of [...(this.handlers.get(type) ?? [])]) {
       try {
@@ -500,7 +550,10 @@ function queryString(query) {
   return text ? `?${text}` : '';
 }
 
-/** The WebSocket URL under a REST base URL (relative ones resolve against the page). */
+/**
+ * The WebSocket URL under a REST base URL (relative ones resolve against the page).
+ * @param {string} baseURL
+ */
 function socketURL(baseURL) {
   const url = new URL(`${baseURL}/ws`, globalThis.location?.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
