@@ -317,12 +317,29 @@ describe(`ChatSocket (${STORE})`, () => {
   });
 });
 
+describe(`register with an admin token (${STORE})`, () => {
+  const token = `admin-${randomUUID()}`;
+  let node;
+  before(async () => { node = await new Node(await freePort(), storeEnv({ CHATAPI_ADMIN_TOKEN: token })).start(); });
+  after(() => node.stop());
+
+  it('register passes adminToken, and is refused without it', async () => {
+    const refused = await refusal(ChatAPIClient.register({ name: 'no token' }, { baseURL: node.base }));
+    assert.equal(refused.status, 401);
+    assert.equal(refused.code, 'INVALID_CREDENTIALS');
+    const registration = await ChatAPIClient.register({ name: 'with token' }, { baseURL: node.base, adminToken: token });
+    assert.match(registration.master_api_key, /^ck_live_/);
+  });
+});
+
 describe(`graceful restart (${STORE})`, { skip: REDIS_URL ? false : 'the memory store loses everything on restart' }, () => {
   let one;
   let two;
   before(async () => {
-    one = await new Node(await freePort(), storeEnv({ CHATAPI_NODE_ID: `js-one-${tag()}` })).start();
-    two = await new Node(await freePort(), storeEnv({ CHATAPI_NODE_ID: `js-two-${tag()}` })).start();
+    // No message limit: the second test posts more than one sync replays.
+    const env = (name) => storeEnv({ CHATAPI_NODE_ID: `js-${name}-${tag()}`, CHATAPI_RATE_MESSAGES_PER_SEC: '0' });
+    one = await new Node(await freePort(), env('one')).start();
+    two = await new Node(await freePort(), env('two')).start();
   });
   after(async () => { await one.stop(); await two.stop(); });
 
@@ -353,6 +370,32 @@ describe(`graceful restart (${STORE})`, { skip: REDIS_URL ? false : 'the memory 
       await eventually('the live message', () => seen.some((m) => m.id === live.id));
       assert.deepEqual(seen.map((m) => m.id), [before, ...missed, live].map((m) => m.id));
       assertContiguous(seen, before.seq);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('after missing more than one sync replays (truncated), it syncs again until it has them all', async () => {
+    const w = await world(one.base);
+    const viaTwo = new ChatAPIClient(w.registration.master_api_key, { baseURL: two.base });
+    const socket = w.client.connect(w.b.scoped_api_key, { reconnect: { initialDelay: 200, maxDelay: 1000 } });
+    const seen = collect(socket, w.room.id);
+    const readies = [];
+    socket.on('ready', () => readies.push(Date.now()));
+    try {
+      await socket.ready;
+      await one.stop();
+      // 1,000 is the most one sync replays (API.md §6): miss more than that.
+      const total = 1100;
+      for (let i = 0; i < total; i += 20) {
+        await Promise.all(Array.from({ length: Math.min(20, total - i) }, (_, j) =>
+          viaTwo.sendMessage(w.a.scoped_api_key, { room_id: w.room.id, content: `bulk ${i + j}` })));
+      }
+      await one.start();
+      await eventually('the second ready', () => readies.length >= 2);
+      await eventually(`all ${total} missed messages`, () => seen.length >= total, 60_000).catch((e) => { throw new Error(`${e.message}: ${seen.length} seen, last ${seen.at(-1)?.seq}`); });
+      assertContiguous(seen);
+      assert.equal(seen.length, total);
     } finally {
       socket.close();
     }
