@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Tests of the JavaScript client (static/chatapi.js) under Node's built-in runner,
-# against live nodes: once on the in-process store, once on a redis-server of its own
+# Tests of the JavaScript client (static/chatapi.js) under Node's built-in runner: its
+# types (types.test.mjs, with the typescript package), then against live nodes
+# (client.test.mjs): once on the in-process store, once on a redis-server of its own
 # (this repository's redis.conf, a free port, a temp dir). The tests start and stop
 # the nodes themselves (client.test.mjs restarts one), from the binary built here.
 # Needs: node 20+ and npm, cargo, redis-server, python3.
@@ -30,6 +31,9 @@ cleanup() {
 trap cleanup EXIT
 
 status=0
+echo "--- chatapi.js and chatapi.d.ts under TypeScript's strict check"
+(cd "$HERE" && node --test --test-reporter=spec types.test.mjs) || status=$?
+
 echo "--- chatapi.js on the memory store"
 (cd "$HERE" && env -u REDIS_URL node --test --test-reporter=spec client.test.mjs) || status=$?
 
