@@ -11,7 +11,9 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 
-if [[ ! -d "$HERE/node_modules" ]]; then
+# Installs from the lock file when a package is missing (a fresh clone, or an older
+# node_modules from before a package was added).
+if [[ ! -d "$HERE/node_modules/ws" || ! -d "$HERE/node_modules/typescript" ]]; then
   (cd "$HERE" && npm ci --no-audit --no-fund)
 fi
 
