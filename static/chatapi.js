@@ -352,9 +352,12 @@ export class ChatSocket {
       this.finish(code, reason, error);
       return;
     }
-    // Answers to requests in flight are lost; a message.send goes again (idempotent).
+    // Answers to requests in flight are lost; a message.send goes again (idempotent),
+    // and what was never sent waits on. Both keep the order they were asked in.
+    const unsent = new Set(this.queued);
+    this.queued = [];
     for (const [id, request] of this.pending) {
-      if (request.frame.type === 'message.send') this.queued.push(request.frame);
+      if (request.frame.type === 'message.send' || unsent.has(request.frame)) this.queued.push(request.frame);
       else {
         this.pending.delete(id);
         request.reject(new ChatAPIError(0, { error_code: 'CONNECTION_LOST', detail: 'the connection dropped before the answer' }));
