@@ -27,7 +27,8 @@
 //!   [`core::ApiError`] is the one error, with the documented codes; `core::views` the
 //!   JSON shapes; `core::events` the room events.
 //! - [`http`]: the REST edge: the route table, extractors (keys, client address, JSON
-//!   bodies), one handler file per verb, and the error as an HTTP answer.
+//!   bodies), one handler file per verb, the error as an HTTP answer, CORS for the
+//!   listed browser origins, and the browser files (demo page, `chatapi.js`).
 //! - [`ws`]: the WebSocket edge: the frame protocol and close codes, the session actor
 //!   per connection, and the table that sends its requests into the core.
 //! - [`startup`]: [`startup::Application`], the only way to start a node (the binary and

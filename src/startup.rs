@@ -21,7 +21,7 @@ use crate::{
     },
     domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
-    http::{self, client_ip::TrustedProxies, request_id, request_log::RedactedRootSpan},
+    http::{self, client_ip::TrustedProxies, cors, request_id, request_log::RedactedRootSpan},
     metrics::Metrics,
 };
 
@@ -82,8 +82,11 @@ impl Application {
         analytics::start_reporting(engine.clone(), node.clone());
         let core = web::Data::new(Core::new(engine, registry.clone(), node.clone(), &settings));
         let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
+        let cors_origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(cors::layer(&cors_origins))
+                .wrap(from_fn(cors::documented_refusals))
                 .wrap(from_fn(http::metrics::count))
                 .wrap(from_fn(request_id::echo))
                 .wrap(TracingLogger::<RedactedRootSpan>::new())

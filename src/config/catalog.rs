@@ -69,6 +69,11 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "comma-separated addresses or networks (`10.0.0.0/8,127.0.0.1`) of load balancers whose `X-Forwarded-For` is believed, read from the right; without it the peer address is the client's",
     },
     Setting {
+        name: "CHATAPI_CORS_ORIGINS",
+        default: "unset",
+        meaning: "comma-separated web origins (`https://app.example.com,http://localhost:3000`) whose pages may call the API from a browser; each must be `http(s)://host[:port]` and nothing more (no `*`, no path). Unset: no cross-origin access. See [Browsers](#browsers-and-the-javascript-client)",
+    },
+    Setting {
         name: "CHATAPI_RATE_MESSAGES_PER_SEC",
         default: "`20`",
         meaning: "messages a user may send per second, REST and WebSocket together, all nodes together (`0`: no limit)",

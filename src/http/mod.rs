@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod answer;
 pub mod client_ip;
 pub mod clients;
+pub mod cors;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -124,6 +125,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api)
         .service(resource("/").route(get().to(demo::index)))
         .service(resource("/metrics").route(get().to(metrics::scrape)))
+        .service(resource("/chatapi.js").route(get().to(demo::client)))
+        .service(resource("/chatapi.d.ts").route(get().to(demo::client_types)))
         .default_service(web::to(not_found));
 }
 

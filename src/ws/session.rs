@@ -343,11 +343,24 @@ impl WsSession {
                                 ctx.text(frame);
                             }
                         }
-                        if let Some(last) = messages.last() {
-                            cursor.sent = cursor.sent.max(last.seq);
+                        let last = messages.last().map(|m| m.seq);
+                        if let Some(last) = last {
+                            cursor.sent = cursor.sent.max(last);
                         }
-                        cursor.start = cursor.start.min(after);
-                        positions.insert(room_id.to_string(), json!(cursor.sent));
+                        // The replay covered `after..=last`. Cut short below `start`, it
+                        // left `last..=start` unsent: keep `start` so the next sync
+                        // replays them, rather than count them as sent.
+                        let cut_short =
+                            missed.truncated && last.is_none_or(|last| last < cursor.start);
+                        if !cut_short {
+                            cursor.start = cursor.start.min(after);
+                        }
+                        // Where the client now is, so it can sync on from there.
+                        let position = match (missed.truncated, last) {
+                            (true, last) => last.unwrap_or(after),
+                            (false, _) => cursor.sent,
+                        };
+                        positions.insert(room_id.to_string(), json!(position));
                     }
                     let data = json!({"rooms": positions, "truncated": truncated});
                     ctx.text(protocol::reply("ack", id.as_deref(), data));

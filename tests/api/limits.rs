@@ -23,6 +23,7 @@ every_deployment!(
     no_socket_outlives_a_key_rotated_during_a_connect_storm,
     a_client_msg_id_belongs_to_its_sender,
     a_sync_replays_a_bounded_total_and_says_truncated,
+    a_truncated_sync_continued_from_its_ack_replays_the_rest,
 );
 
 fn header(reply: &Reply, name: &str) -> u64 {
@@ -302,6 +303,40 @@ async fn a_sync_replays_a_bounded_total_and_says_truncated(engine: EngineKind) {
         replayed += 1;
     }
     assert_eq!(replayed, 1_000);
+}
+
+/// 1,100 messages missed in one room: the first `sync` replays 1,000 and its ack puts
+/// the client at seq 1,000; a second `sync` from there replays the other 100, once.
+async fn a_truncated_sync_continued_from_its_ack_replays_the_rest(engine: EngineKind) {
+    let app = spawn_unlimited(engine).await;
+    let (_, owner, _) = app.new_user().await;
+    let (_, reader, _) = app.new_user().await;
+    let room = app.create_room(&owner, json!({ "name": "Busy" })).await;
+    app.join(&reader, &room).await;
+    for chunk in 0..11 {
+        let contents: Vec<String> = (0..100).map(|i| format!("m{chunk}-{i}")).collect();
+        join_all(contents.iter().map(|c| app.send(&owner, &room, c))).await;
+    }
+    let (mut socket, _) = WsClient::connect(&app, &reader).await;
+    let mut from = 0;
+    let mut seqs = Vec::new();
+    for (id, truncated) in [("s1", true), ("s2", false)] {
+        let frame = json!({"type": "sync", "id": id, "data": {"rooms": {room.clone(): from}}});
+        socket.send_raw(frame).await;
+        loop {
+            let frame = socket
+                .next(|f| f["type"] == "message.new" || f["id"] == id)
+                .await;
+            if frame["type"] == "ack" {
+                assert_eq!(frame["data"]["truncated"], truncated, "{frame}");
+                from = frame["data"]["rooms"][&room].as_u64().unwrap();
+                break;
+            }
+            seqs.push(frame["data"]["seq"].as_u64().unwrap());
+        }
+        assert_eq!(from, seqs.last().copied().unwrap(), "{id}");
+    }
+    assert_eq!(seqs, (1..=1_100).collect::<Vec<u64>>());
 }
 
 /// A cluster node whose subscriber connection dies just before a login misses the
