@@ -11,6 +11,13 @@ use ipnet::IpNet;
 
 use crate::domain::room::Inactivity;
 
+pub mod catalog;
+
+/// The names start-up accepts: those of [`catalog::SETTINGS`].
+fn known() -> Vec<&'static str> {
+    catalog::SETTINGS.iter().map(|s| s.name).collect()
+}
+
 /// A value that must never reach a log line: `Debug` prints a placeholder.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -62,6 +69,11 @@ pub struct Settings {
     /// e.g. `10.0.0.0/8,127.0.0.1`) of load balancers whose `X-Forwarded-For` is
     /// believed. Anyone else could write that header, so by default nobody is.
     pub trusted_proxies: Vec<IpNet>,
+    /// `CHATAPI_CORS_ORIGINS`, default none: the web origins (`https://app.example.com`,
+    /// comma-separated) whose pages may call the API from a browser. Each is checked at
+    /// start-up and kept lower-cased, the form browsers send in `Origin`. Empty means no
+    /// cross-origin access, so a deployment opens up only by naming who may come in.
+    pub cors_origins: Vec<String>,
     /// The abuse limits of `API.md` §8; each `0` turns that limit off.
     pub rate_limits: RateLimitSettings,
     /// `CHATAPI_WEBHOOKS_ALLOW_PRIVATE`, default `false`: let webhooks reach
@@ -137,32 +149,6 @@ pub const MAX_RATE: u32 = 1_000_000;
 /// Shorter admin tokens are refused: the token guards the creation of tenants.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
-/// The variables we read, for the message that names an unknown one.
-const KNOWN: &[&str] = &[
-    "CHATAPI_HOST",
-    "CHATAPI_PORT",
-    "CHATAPI_WORKERS",
-    "CHATAPI_REDIS_PREFIX",
-    "CHATAPI_SCOPED_KEY_TTL",
-    "CHATAPI_ADMIN_TOKEN",
-    "CHATAPI_LOG",
-    "CHATAPI_NODE_ID",
-    "CHATAPI_PRESENCE_TTL",
-    "CHATAPI_TRUSTED_PROXIES",
-    "CHATAPI_RATE_MESSAGES_PER_SEC",
-    "CHATAPI_RATE_MESSAGES_BURST",
-    "CHATAPI_RATE_LOGINS_PER_MIN",
-    "CHATAPI_RATE_WS_CONNECTS_PER_MIN",
-    "CHATAPI_RATE_AUTH_FAILURES_PER_MIN",
-    "CHATAPI_WEBHOOKS_ALLOW_PRIVATE",
-    "CHATAPI_WEBHOOKS_RETRY_BASE_MS",
-    "CHATAPI_INACTIVE_DIRECT_DAYS",
-    "CHATAPI_INACTIVE_GROUP_DAYS",
-    "CHATAPI_INACTIVE_CHANNEL_DAYS",
-    "CHATAPI_INACTIVE_SUPPORT_DAYS",
-    "REDIS_URL",
-];
-
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -177,6 +163,7 @@ impl Default for Settings {
             node_name: None,
             presence_ttl: DEFAULT_PRESENCE_TTL,
             trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
             rate_limits: RateLimitSettings::default(),
             webhooks_allow_private: false,
             webhooks_retry_base: DEFAULT_WEBHOOKS_RETRY_BASE,
@@ -188,7 +175,7 @@ impl Default for Settings {
 /// Why start-up refused the environment.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting {name}; the known ones are {}", KNOWN.join(", "))]
+    #[error("unknown setting {name}; the known ones are {}", known().join(", "))]
     Unknown { name: String },
     #[error("{name} must be {expected}; got {shown}")]
     Malformed {
@@ -322,6 +309,22 @@ impl Settings {
                         })
                         .collect::<Result<_, _>>()?;
                 }
+                "CHATAPI_CORS_ORIGINS" => {
+                    settings.cors_origins = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|item| !item.is_empty())
+                        .map(|item| {
+                            origin(item).ok_or_else(|| {
+                                malformed(
+                                    &name,
+                                    "comma-separated origins like https://app.example.com:8443",
+                                    item,
+                                )
+                            })
+                        })
+                        .collect::<Result<_, _>>()?;
+                }
                 _ if name.starts_with("CHATAPI_") => return Err(SettingsError::Unknown { name }),
                 _ => {}
             }
@@ -365,6 +368,40 @@ fn days(name: &str, value: &str) -> Result<u32, SettingsError> {
     let expected = "a number of days from 1 to 36500";
     let number = within(name, value, 1, 36_500, expected)?;
     u32::try_from(number).map_err(|_| malformed(name, expected, value))
+}
+
+/// A web origin as a browser writes it in `Origin`: `http` or `https`, a host, an
+/// optional port, nothing after. Lower-cased, because hosts are case-insensitive and
+/// browsers send them lower-case. `*` and paths are refused: an allow-list names
+/// origins, and a path would never match any `Origin` header.
+fn origin(item: &str) -> Option<String> {
+    let lower = item.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    // An IPv6 literal keeps its colons inside brackets: split the port after them.
+    let (host_ok, port) = match rest.strip_prefix('[') {
+        Some(bracketed) => {
+            let (v6, after) = bracketed.split_once(']')?;
+            let port = match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':')?),
+            };
+            (v6.parse::<std::net::Ipv6Addr>().is_ok(), port)
+        }
+        None => {
+            let (host, port) = match rest.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (rest, None),
+            };
+            let label_ok = |label: &str| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            };
+            (host.split('.').all(label_ok), port)
+        }
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    (host_ok && port_ok).then_some(lower)
 }
 
 fn malformed(name: &str, expected: &'static str, value: &str) -> SettingsError {
@@ -437,6 +474,24 @@ mod tests {
     }
 
     #[test]
+    fn cors_origins_are_read_lower_cased() {
+        let settings = vars(&[(
+            "CHATAPI_CORS_ORIGINS",
+            "https://App.Example.com, http://localhost:3000,http://[::1]:8080",
+        )])
+        .unwrap();
+        assert_eq!(
+            settings.cors_origins,
+            [
+                "https://app.example.com",
+                "http://localhost:3000",
+                "http://[::1]:8080"
+            ]
+        );
+        assert!(vars(&[]).unwrap().cors_origins.is_empty());
+    }
+
+    #[test]
     fn unknown_setting_stops_start_up() {
         let err = vars(&[("CHATAPI_PROT", "9000")]).unwrap_err();
         assert!(err.to_string().contains("CHATAPI_PROT"), "{err}");
@@ -463,6 +518,14 @@ mod tests {
             ("CHATAPI_WEBHOOKS_ALLOW_PRIVATE", "yes"),
             ("CHATAPI_WEBHOOKS_RETRY_BASE_MS", "5"),
             ("CHATAPI_INACTIVE_GROUP_DAYS", "0"),
+            ("CHATAPI_CORS_ORIGINS", "*"),
+            ("CHATAPI_CORS_ORIGINS", "app.example.com"),
+            ("CHATAPI_CORS_ORIGINS", "https://app.example.com/"),
+            ("CHATAPI_CORS_ORIGINS", "https://app.example.com/path"),
+            ("CHATAPI_CORS_ORIGINS", "ftp://app.example.com"),
+            ("CHATAPI_CORS_ORIGINS", "https://app.example.com:99999"),
+            ("CHATAPI_CORS_ORIGINS", "https://a.example.com,https://"),
+            ("CHATAPI_CORS_ORIGINS", "https://[::1"),
         ] {
             let err = vars(&[(name, value)]).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");

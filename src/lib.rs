@@ -12,6 +12,7 @@
 //! - [`config`]: typed [`config::Settings`] read from `CHATAPI_*` / `REDIS_URL`; the
 //!   defaults run a working single node.
 //! - [`telemetry`]: the tracing subscriber, with a pluggable sink so tests can read logs.
+//! - [`metrics`]: the node's Prometheus series, as handles the hot paths add to.
 //! - [`domain`]: validated newtypes and records (ids, keys, users, clients, rooms,
 //!   messages, security events); no I/O.
 //! - [`engine`]: the storage seam, [`engine::Store`] + [`engine::Broker`] +
@@ -27,7 +28,8 @@
 //!   [`core::ApiError`] is the one error, with the documented codes; `core::views` the
 //!   JSON shapes; `core::events` the room events.
 //! - [`http`]: the REST edge: the route table, extractors (keys, client address, JSON
-//!   bodies), one handler file per verb, and the error as an HTTP answer.
+//!   bodies), one handler file per verb, the error as an HTTP answer, CORS for the
+//!   listed browser origins, and the browser files (demo page, `chatapi.js`).
 //! - [`ws`]: the WebSocket edge: the frame protocol and close codes, the session actor
 //!   per connection, and the table that sends its requests into the core.
 //! - [`startup`]: [`startup::Application`], the only way to start a node (the binary and
@@ -38,6 +40,7 @@ pub mod core;
 pub mod domain;
 pub mod engine;
 pub mod http;
+pub mod metrics;
 pub mod startup;
 pub mod telemetry;
 pub mod ws;

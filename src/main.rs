@@ -2,7 +2,11 @@
 
 use std::{io::IsTerminal, process::ExitCode};
 
-use chatapi::{config::Settings, startup::Application, telemetry};
+use chatapi::{
+    config::{catalog, Settings},
+    startup::Application,
+    telemetry,
+};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
@@ -16,6 +20,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> anyhow::Result<()> {
+    if std::env::args()
+        .skip(1)
+        .any(|arg| arg == "--help" || arg == "-h")
+    {
+        print!("{}", catalog::help());
+        return Ok(());
+    }
     let settings = Settings::from_env()?;
     let ansi = std::io::stdout().is_terminal();
     telemetry::init(telemetry::subscriber(&settings.log, std::io::stdout, ansi))?;

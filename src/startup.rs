@@ -21,7 +21,8 @@ use crate::{
     },
     domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
-    http::{self, client_ip::TrustedProxies, request_id},
+    http::{self, client_ip::TrustedProxies, cors, request_id, request_log::RedactedRootSpan},
+    metrics::Metrics,
 };
 
 /// A bound, not yet running, node.
@@ -65,9 +66,11 @@ impl Application {
         let listener = TcpListener::bind((settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let id = NodeId::random();
+        let name = settings.node_name.clone().unwrap_or_else(|| id.to_string());
         let node = Arc::new(NodeInfo {
             id,
-            name: settings.node_name.clone().unwrap_or_else(|| id.to_string()),
+            metrics: Metrics::new(&name, kind)?,
+            name,
             presence_ttl: settings.presence_ttl,
             limits: RateLimits::new(&settings.rate_limits),
             load: Arc::default(),
@@ -81,10 +84,14 @@ impl Application {
         let core = web::Data::new(Core::new(engine, registry.clone(), node.clone(), &settings));
         webhooks::start_worker(core.engine.clone(), node.clone(), core.webhooks);
         let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
+        let cors_origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(cors::layer(&cors_origins))
+                .wrap(from_fn(cors::documented_refusals))
+                .wrap(from_fn(http::metrics::count))
                 .wrap(from_fn(request_id::echo))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .app_data(core.clone())
                 .app_data(proxies.clone())
                 .configure(http::configure)

@@ -61,6 +61,13 @@ impl ServerGuard {
             .env("CHATAPI_HOST", "127.0.0.1")
             .env("CHATAPI_PORT", port.to_string())
             .env("CHATAPI_LOG", "warn")
+            // A load run measures the server, not its abuse limits (API.md §8: `0`
+            // turns each off).
+            .env("CHATAPI_RATE_MESSAGES_PER_SEC", "0")
+            .env("CHATAPI_RATE_MESSAGES_BURST", "0")
+            .env("CHATAPI_RATE_LOGINS_PER_MIN", "0")
+            .env("CHATAPI_RATE_WS_CONNECTS_PER_MIN", "0")
+            .env("CHATAPI_RATE_AUTH_FAILURES_PER_MIN", "0")
             // The server refuses to start on an unknown CHATAPI_* variable, and this one
             // is ours, not its.
             .env_remove("CHATAPI_BIN");

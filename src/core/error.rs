@@ -98,7 +98,7 @@ impl ErrorCode {
     }
 }
 
-/// Seconds a client should wait before retrying after a 503.
+/// Seconds a client should wait before retrying after a 503: every 503 says so.
 pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
 
 /// A refusal or fault, with what the caller sees and what only the logs see.
@@ -255,8 +255,8 @@ impl From<EngineError> for ApiError {
     #[track_caller]
     fn from(err: EngineError) -> Self {
         match err {
+            // `Retry-After` is added to every 503 where it is answered (`http/error.rs`).
             EngineError::Unavailable(cause) => Self {
-                retry_after: Some(UNAVAILABLE_RETRY_AFTER_SECS),
                 cause: Some(cause),
                 ..Self::new(ErrorCode::ServiceUnavailable)
             },

@@ -2,6 +2,7 @@
 //! limited action draws from. The buckets live in the store, so every node shares
 //! them; the rule is the engine's (GCRA, `engine::rules::rate`).
 
+use prometheus::IntCounter;
 use serde::{Serialize, Serializer};
 
 use super::{auth::UserCaller, ApiError, Core};
@@ -80,12 +81,18 @@ impl Core {
 
     /// Admits a WebSocket session of `caller` under its connect limit.
     pub async fn admit_session(&self, caller: &UserCaller) -> Result<Option<RateStatus>, ApiError> {
-        self.draw(self.limits().ws_connect(caller.user.id)).await
+        let refused = &self.node.metrics.refused.ws_connects;
+        self.draw(self.limits().ws_connect(caller.user.id), refused)
+            .await
     }
 
     /// Takes a unit from `check`'s bucket (nothing to take when the limit is off);
-    /// `RATE_LIMIT_EXCEEDED` when it has none.
-    pub async fn draw(&self, check: Option<RateCheck>) -> Result<Option<RateStatus>, ApiError> {
+    /// `RATE_LIMIT_EXCEEDED` when it has none, counted on `refused`.
+    pub async fn draw(
+        &self,
+        check: Option<RateCheck>,
+        refused: &IntCounter,
+    ) -> Result<Option<RateStatus>, ApiError> {
         let Some(check) = check else {
             return Ok(None);
         };
@@ -93,6 +100,7 @@ impl Core {
         if status.allowed {
             Ok(Some(status))
         } else {
+            refused.inc();
             Err(ApiError::rate_limited(status))
         }
     }

@@ -31,6 +31,12 @@ pub enum Made<T> {
     Existing(T),
 }
 
+impl<T> Made<T> {
+    pub fn is_new(&self) -> bool {
+        matches!(self, Self::New(_))
+    }
+}
+
 /// A client as the API shows it; never with a key.
 #[derive(Debug, Serialize)]
 pub struct ClientBody {

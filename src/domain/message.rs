@@ -13,6 +13,10 @@ use super::{
 
 pub const MAX_CONTENT_CHARS: usize = 10_000;
 pub const MAX_EMOJI_BYTES: usize = 32;
+/// Distinct emoji one message may carry. Every reaction change rewrites and fans out
+/// the message's whole reaction map, so without a bound one member could grow a
+/// message (and each `reaction.updated` frame) without limit, one new emoji at a time.
+pub const MAX_REACTIONS_PER_MESSAGE: usize = 50;
 pub const MAX_CLIENT_MSG_ID_CHARS: usize = 128;
 /// How long a `client_msg_id` makes a resend return the original message.
 pub const IDEMPOTENCY_WINDOW: chrono::Duration = chrono::Duration::hours(24);

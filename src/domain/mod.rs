@@ -3,12 +3,14 @@
 
 pub mod analytics;
 pub mod client;
+pub mod cursor;
 pub mod ids;
 pub mod keys;
 pub mod message;
 pub mod notification;
 pub mod page;
 pub mod rate;
+pub mod redact;
 pub mod room;
 pub mod security_event;
 pub mod user;

@@ -72,20 +72,10 @@ pub struct InboxFilter {
     pub unread_only: bool,
 }
 
-/// Whether `text` is a cursor an inbox listing could have issued (an inbox key:
-/// twenty digits, a colon, a notification id), so a forged one is refused rather
-/// than read as a position.
-pub fn is_inbox_cursor(text: &str) -> bool {
-    text.split_once(':').is_some_and(|(nanos, id)| {
-        nanos.len() == 20
-            && nanos.bytes().all(|b| b.is_ascii_digit())
-            && NotificationId::parse(id).is_some()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::cursor::Listing;
 
     #[test]
     fn newer_notifications_have_smaller_inbox_keys() {
@@ -107,10 +97,13 @@ mod tests {
     }
 
     #[test]
-    fn an_inbox_key_is_an_inbox_cursor_and_junk_is_not() {
+    fn an_inbox_key_is_an_inbox_cursor_position() {
         let notification = sample(Utc::now());
-        assert!(is_inbox_cursor(&notification.inbox_key()));
-        assert!(!is_inbox_cursor("junk"));
-        assert!(!is_inbox_cursor("12:not-an-id"));
+        let cursor = Listing::Notifications.issue(&notification.inbox_key());
+        assert_eq!(
+            Listing::Notifications.redeem(&cursor),
+            Some(notification.inbox_key())
+        );
+        assert_eq!(Listing::Notifications.redeem("junk"), None);
     }
 }

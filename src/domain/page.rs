@@ -9,7 +9,8 @@ pub const MAX_LIMIT: usize = 200;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
     pub limit: usize,
-    /// Opaque to callers; each engine writes and reads its own.
+    /// Where the listing resumes: a position its engine wrote, which callers only
+    /// ever see wrapped in a cursor (`domain::cursor`).
     pub cursor: Option<String>,
 }
 

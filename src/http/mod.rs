@@ -7,15 +7,18 @@ pub mod analytics;
 pub mod answer;
 pub mod client_ip;
 pub mod clients;
+pub mod cors;
 pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod health;
 pub mod json;
 pub mod messages;
+pub mod metrics;
 pub mod notifications;
 pub mod paging;
 pub mod request_id;
+pub mod request_log;
 pub mod rooms;
 pub mod security_events;
 pub mod upgrade;
@@ -139,6 +142,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(bad_query))
         .service(api)
         .service(resource("/").route(get().to(demo::index)))
+        .service(resource("/metrics").route(get().to(metrics::scrape)))
+        .service(resource("/chatapi.js").route(get().to(demo::client)))
+        .service(resource("/chatapi.d.ts").route(get().to(demo::client_types)))
         .default_service(web::to(not_found));
 }
 

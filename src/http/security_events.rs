@@ -6,12 +6,13 @@ use serde::Deserialize;
 use crate::{
     core::{auth::MasterCaller, ApiError, Core},
     domain::{
+        cursor::Listing,
         ids::UserId,
         page::Page,
         security_event::{EventFilter, SecurityEvent, SecurityEventKind},
         validation::Validator,
     },
-    http::paging::page_request,
+    http::paging::{issue, page_request},
 };
 
 #[derive(Debug, Deserialize)]
@@ -36,12 +37,16 @@ pub async fn list(
     let user_id = validator.check_opt("user_id", query.user_id, |text| {
         UserId::parse(&text).ok_or_else(|| "must be a user id".to_owned())
     });
-    let page = page_request(&mut validator, query.limit.as_deref(), query.cursor);
+    let page = page_request(
+        &mut validator,
+        Listing::SecurityEvents,
+        query.limit.as_deref(),
+        query.cursor,
+    );
     let (Some(kind), Some(user_id), Some(page)) = (kind, user_id, page) else {
         return Err(ApiError::validation(validator.into_errors()));
     };
     let filter = EventFilter { kind, user_id };
-    Ok(web::Json(
-        core.security_events(&caller, &filter, &page).await?,
-    ))
+    let events = core.security_events(&caller, &filter, &page).await?;
+    Ok(web::Json(issue(Listing::SecurityEvents, events)))
 }

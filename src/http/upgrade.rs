@@ -1,6 +1,7 @@
 //! `GET /api/v1/ws`: the HTTP side of the upgrade. A server client may authenticate
 //! with its `Authorization` header here (a bad key is refused before the upgrade); a
-//! browser sends an `auth` frame instead, which the session reads.
+//! browser sends an `auth` frame instead, which the session reads. A request that is
+//! not a WebSocket handshake is refused first, in the documented body.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -18,16 +19,15 @@ pub async fn upgrade(
     req: HttpRequest,
     stream: web::Payload,
     core: web::Data<Core>,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> Result<HttpResponse, ApiError> {
+    ws::route::check_handshake(&req)?;
     let (user, rate) = if bearer(&req).is_some() {
         match core.authenticate(&credentials(&req)).await? {
             Caller::User(user) => {
                 let rate = core.admit_session(&user).await?;
                 (Some(user), rate)
             }
-            Caller::Master(_) => {
-                return Err(ApiError::new(ErrorCode::InsufficientPermissions).into())
-            }
+            Caller::Master(_) => return Err(ApiError::new(ErrorCode::InsufficientPermissions)),
         }
     } else {
         (None, None)

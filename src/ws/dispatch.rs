@@ -17,7 +17,13 @@ pub async fn dispatch(
 ) -> (ByteString, Option<ErrorCode>) {
     use RoomRequest as R;
     match request {
-        R::Send(command) => ack(id, core.run(caller, command).await),
+        R::Send(command) => {
+            let sent = core.run(caller, command).await;
+            if sent.as_ref().is_ok_and(|sent| sent.body.is_new()) {
+                core.node.metrics.messages_ws.inc();
+            }
+            ack(id, sent)
+        }
         R::Edit(command) => ack(id, core.run(caller, command).await),
         R::Delete(command) => ack(id, core.run(caller, command).await),
         R::AddReaction(command) => ack(id, core.run(caller, command).await),

@@ -17,11 +17,14 @@ use std::{
 };
 
 use actix::{
-    Actor, ActorContext, ActorFutureExt, AsyncContext, Handler, StreamHandler, WrapFuture,
+    Actor, ActorContext, ActorFutureExt, ActorState, AsyncContext, Handler, StreamHandler,
+    WrapFuture,
 };
 use actix_web_actors::ws;
+use bytestring::ByteString;
 use chrono::Utc;
 use serde_json::json;
+use tracing::{field, Instrument, Span};
 
 use super::{
     dispatch::dispatch,
@@ -32,7 +35,7 @@ use super::{
 use crate::{
     core::{
         actors::{
-            messages::{Deliver, Disconnect, SessionClosed, SessionLink},
+            messages::{CloseReason, Deliver, Disconnect, SessionClosed, SessionLink},
             Tell,
         },
         auth::{Caller, Credentials, UserCaller},
@@ -72,6 +75,10 @@ pub struct WsSession {
     held: Option<Vec<Deliver>>,
     /// Sends refused by the user's message limit in a row; reset by an accepted one.
     refused_sends: u32,
+    /// What a REST request's span is to its lines: every line this session logs (an
+    /// error's report included) is in it, tagged `session_id`, and `user_id` once
+    /// authenticated, so a 5xx raised here is found the way a REST one is.
+    span: Span,
 }
 
 /// What this connection has sent of one room's messages.
@@ -99,8 +106,10 @@ impl RoomCursor {
 
 impl WsSession {
     pub fn new(core: Arc<Core>, ip: Option<String>, user: Option<UserCaller>) -> Self {
+        let id = SessionId::random();
         Self {
-            id: SessionId::random(),
+            span: tracing::info_span!("WebSocket session", session_id = %id, user_id = field::Empty),
+            id,
             core,
             ip,
             user,
@@ -109,6 +118,11 @@ impl WsSession {
             held: None,
             refused_sends: 0,
         }
+    }
+
+    /// An `error` frame, its report logged in this session's span.
+    fn error_frame(&self, id: Option<&str>, err: &ApiError) -> ByteString {
+        self.span.in_scope(|| protocol::error(id, err))
     }
 
     fn close(&self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
@@ -121,6 +135,7 @@ impl WsSession {
 
     /// Registers with the registry, subscribes to the user's rooms, sends `ready`.
     fn start_session(&mut self, caller: UserCaller, ctx: &mut ws::WebsocketContext<Self>) {
+        self.span.record("user_id", field::display(caller.user.id));
         if let Some(expires_at) = caller.key_expires_at {
             let left = (expires_at - Utc::now()).to_std().unwrap_or_default();
             ctx.run_later(left, |act, ctx| {
@@ -140,6 +155,7 @@ impl WsSession {
         self.user = Some(caller);
         ctx.wait(
             async move { core.connect(link, key).await }
+                .instrument(self.span.clone())
                 .into_actor(self)
                 .map(move |started, act, ctx| match started {
                     Ok(rooms) => {
@@ -157,7 +173,7 @@ impl WsSession {
                         ctx.run_later(SYNC_HOLD, |act, ctx| act.release(ctx));
                     }
                     Err(err) => {
-                        ctx.text(protocol::error(None, &err));
+                        ctx.text(act.error_frame(None, &err));
                         let (code, reason) = close_for_connect(err.code());
                         act.close(ctx, code, reason);
                     }
@@ -190,7 +206,7 @@ impl WsSession {
     fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         let (id, frame) = match ClientFrame::parse(text) {
             Ok(parsed) => parsed,
-            Err((id, err)) => return ctx.text(protocol::error(id.as_deref(), &err)),
+            Err((id, err)) => return ctx.text(self.error_frame(id.as_deref(), &err)),
         };
         let Some(caller) = self.user.clone() else {
             return self.handle_auth(id, frame, ctx);
@@ -202,7 +218,7 @@ impl WsSession {
             ClientFrame::Auth { .. } => {
                 let err =
                     ApiError::with_detail(ErrorCode::ValidationError, "Already authenticated");
-                ctx.text(protocol::error(id.as_deref(), &err));
+                ctx.text(self.error_frame(id.as_deref(), &err));
             }
             ClientFrame::Ping => ctx.text(protocol::reply("pong", id.as_deref(), json!({}))),
             ClientFrame::Sync { rooms } => self.sync(id, caller, rooms, ctx),
@@ -231,10 +247,9 @@ impl WsSession {
         ctx: &mut ws::WebsocketContext<Self>,
     ) {
         let ClientFrame::Auth { token } = frame else {
-            ctx.text(protocol::error(
-                id.as_deref(),
-                &ApiError::new(ErrorCode::InvalidCredentials),
-            ));
+            ctx.text(
+                self.error_frame(id.as_deref(), &ApiError::new(ErrorCode::InvalidCredentials)),
+            );
             return self.close(ctx, close::INVALID_CREDENTIALS, "authenticate first");
         };
         let core = self.core.clone();
@@ -251,16 +266,17 @@ impl WsSession {
                 }
                 Ok(caller)
             }
+            .instrument(self.span.clone())
             .into_actor(self)
             .map(move |result, act, ctx| match result {
                 Ok(Caller::User(caller)) => act.start_session(caller, ctx),
                 Ok(Caller::Master(_)) => {
                     let err = ApiError::new(ErrorCode::InsufficientPermissions);
-                    ctx.text(protocol::error(id.as_deref(), &err));
+                    ctx.text(act.error_frame(id.as_deref(), &err));
                     act.close(ctx, close::INVALID_CREDENTIALS, "a scoped key is required");
                 }
                 Err(err) => {
-                    ctx.text(protocol::error(id.as_deref(), &err));
+                    ctx.text(act.error_frame(id.as_deref(), &err));
                     act.close(ctx, close_for_auth(err.code()), err.detail());
                 }
             }),
@@ -280,6 +296,7 @@ impl WsSession {
         let send = matches!(request, RoomRequest::Send(_));
         ctx.wait(
             async move { dispatch(&core, Caller::User(caller), id.as_deref(), request).await }
+                .instrument(self.span.clone())
                 .into_actor(self)
                 .map(move |(frame, refused), act, ctx| {
                     ctx.text(frame);
@@ -303,11 +320,12 @@ impl WsSession {
         let user = caller.user.id;
         ctx.wait(
             async move { core.missed(user, rooms, SYNC_LIMIT).await }
+                .instrument(self.span.clone())
                 .into_actor(self)
                 .map(move |result, act, ctx| {
                     let replays = match result {
                         Ok(replays) => replays,
-                        Err(err) => return ctx.text(protocol::error(id.as_deref(), &err)),
+                        Err(err) => return ctx.text(act.error_frame(id.as_deref(), &err)),
                     };
                     let mut truncated = false;
                     let mut positions = serde_json::Map::new();
@@ -325,11 +343,24 @@ impl WsSession {
                                 ctx.text(frame);
                             }
                         }
-                        if let Some(last) = messages.last() {
-                            cursor.sent = cursor.sent.max(last.seq);
+                        let last = messages.last().map(|m| m.seq);
+                        if let Some(last) = last {
+                            cursor.sent = cursor.sent.max(last);
                         }
-                        cursor.start = cursor.start.min(after);
-                        positions.insert(room_id.to_string(), json!(cursor.sent));
+                        // The replay covered `after..=last`. Cut short below `start`, it
+                        // left `last..=start` unsent: keep `start` so the next sync
+                        // replays them, rather than count them as sent.
+                        let cut_short =
+                            missed.truncated && last.is_none_or(|last| last < cursor.start);
+                        if !cut_short {
+                            cursor.start = cursor.start.min(after);
+                        }
+                        // Where the client now is, so it can sync on from there.
+                        let position = match (missed.truncated, last) {
+                            (true, last) => last.unwrap_or(after),
+                            (false, _) => cursor.sent,
+                        };
+                        positions.insert(room_id.to_string(), json!(position));
                     }
                     let data = json!({"rooms": positions, "truncated": truncated});
                     ctx.text(protocol::reply("ack", id.as_deref(), data));
@@ -394,6 +425,10 @@ impl Handler<Disconnect> for WsSession {
     type Result = ();
 
     fn handle(&mut self, msg: Disconnect, ctx: &mut Self::Context) {
+        // Several rooms may find the same session too slow; it closes once.
+        if matches!(msg.reason, CloseReason::TooSlow) && ctx.state() == ActorState::Running {
+            self.core.node.metrics.slow_consumer_closes.inc();
+        }
         let (code, reason) = close_for(msg.reason);
         self.close(ctx, code, reason);
     }
@@ -401,6 +436,8 @@ impl Handler<Disconnect> for WsSession {
 
 impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
     fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        let span = self.span.clone();
+        let _in_session = span.enter();
         self.last_heard = Instant::now();
         match item {
             Ok(ws::Message::Text(text)) => self.handle_text(&text, ctx),
@@ -408,7 +445,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             Ok(ws::Message::Pong(_)) => {}
             Ok(ws::Message::Binary(_)) => {
                 let err = ApiError::with_detail(ErrorCode::InvalidJson, "Frames are JSON text");
-                ctx.text(protocol::error(None, &err));
+                ctx.text(self.error_frame(None, &err));
             }
             Ok(ws::Message::Close(_)) => ctx.stop(),
             Ok(ws::Message::Continuation(_) | ws::Message::Nop) => {}

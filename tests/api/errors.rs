@@ -12,6 +12,8 @@ every_deployment!(
     unknown_fields_and_wrong_types_name_the_field,
     every_response_carries_a_request_id,
     health_and_ready_answer,
+    undecodable_or_malformed_ids_in_paths_are_the_resources_404,
+    refused_websocket_handshakes_answer_the_documented_body,
 );
 
 async fn malformed_json_is_400_invalid_json(engine: EngineKind) {
@@ -151,4 +153,105 @@ async fn health_and_ready_answer(engine: EngineKind) {
     let ready = app.request(Method::GET, "/ready", None, None).await;
     assert_eq!(ready.status, 200);
     assert_eq!(ready.body["status"], "ready");
+}
+
+/// A segment that does not decode to text names nothing, like one that is text but
+/// no id: the resource's own 404, in the documented body.
+async fn undecodable_or_malformed_ids_in_paths_are_the_resources_404(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    let (_, user_key, _) = app.new_user().await;
+    let master = app.master_key.as_str();
+    let any = uuid::Uuid::new_v4();
+    let cases = [
+        (
+            Method::GET,
+            "/rooms/%FF%FE/messages".to_owned(),
+            master,
+            "ROOM_NOT_FOUND",
+        ),
+        (
+            Method::GET,
+            "/rooms/not-a-uuid/messages".to_owned(),
+            master,
+            "ROOM_NOT_FOUND",
+        ),
+        (
+            Method::GET,
+            "/users/%FF".to_owned(),
+            master,
+            "USER_NOT_FOUND",
+        ),
+        (
+            Method::GET,
+            "/users/not-a-uuid".to_owned(),
+            master,
+            "USER_NOT_FOUND",
+        ),
+        (
+            Method::GET,
+            "/messages/%C3%28".to_owned(),
+            master,
+            "MESSAGE_NOT_FOUND",
+        ),
+        (
+            Method::GET,
+            "/messages/%".to_owned(),
+            master,
+            "MESSAGE_NOT_FOUND",
+        ),
+        (
+            Method::DELETE,
+            format!("/rooms/%FF/members/{any}"),
+            master,
+            "ROOM_NOT_FOUND",
+        ),
+        (
+            Method::DELETE,
+            format!("/messages/{any}/reactions/%FF%FE"),
+            user_key.as_str(),
+            "MESSAGE_NOT_FOUND",
+        ),
+    ];
+    for (method, path, key, code) in cases {
+        app.request(method, &path, Some(key), None)
+            .await
+            .assert_error(404, code);
+    }
+}
+
+async fn refused_websocket_handshakes_answer_the_documented_body(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    let (_, key, _) = app.new_user().await;
+    let refusals = [
+        (None, vec![("Upgrade", ""), ("Connection", "")], "upgrade"),
+        (
+            Some(key.as_str()),
+            vec![("Upgrade", ""), ("Connection", "")],
+            "upgrade",
+        ),
+        (None, vec![("Upgrade", "h2c")], "upgrade"),
+        (None, vec![("Connection", "keep-alive")], "connection"),
+        (
+            None,
+            vec![("Sec-WebSocket-Version", "12")],
+            "sec-websocket-version",
+        ),
+        (
+            Some(key.as_str()),
+            vec![("Sec-WebSocket-Version", "")],
+            "sec-websocket-version",
+        ),
+        (None, vec![("Sec-WebSocket-Key", "")], "sec-websocket-key"),
+    ];
+    for (key, changes, field) in refusals {
+        let reply = app.handshake(key, &changes).await;
+        assert_eq!(reply.status, 422, "{changes:?}");
+        reply.assert_error(422, "VALIDATION_ERROR");
+        assert_eq!(reply.error_fields(), [field], "{changes:?}");
+    }
+    for method in [Method::POST, Method::PUT, Method::DELETE] {
+        app.request(method, "/ws", Some(&key), None)
+            .await
+            .assert_error(404, "NOT_FOUND");
+    }
 }

@@ -124,6 +124,30 @@ impl RedisServer {
         String::from_utf8_lossy(&reply).trim_end().to_owned()
     }
 
+    /// A plain connection, for tests that read what the store holds.
+    pub fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+
+    /// Every key under `prefix`.
+    pub fn keys(&self, prefix: &str) -> Vec<String> {
+        let mut conn = self.connection();
+        let pattern = format!("{prefix}*");
+        let keys: redis::Iter<String> = redis::cmd("SCAN")
+            .cursor_arg(0)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .clone()
+            .iter(&mut conn)
+            .unwrap();
+        keys.map(|key| key.unwrap()).collect()
+    }
+
     pub fn start() -> Self {
         let mut server = Self {
             port: free_port(),
@@ -193,6 +217,23 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Reads a whole response; a body that is not JSON is kept as a string.
+    pub async fn of(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// Asserts the documented error body with this status and code.
     #[track_caller]
     pub fn assert_error(&self, status: u16, code: &str) {
@@ -375,20 +416,35 @@ impl TestApp {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Reply {
-            status,
-            headers,
-            body,
+        Reply::of(request.send().await.unwrap()).await
+    }
+
+    /// A `GET /ws` with the upgrade headers a WebSocket client sends, each replaced or
+    /// (with an empty value) dropped by `changes`, and `key` as bearer if given: the
+    /// answer when the handshake is refused, before any upgrade.
+    pub async fn handshake(&self, key: Option<&str>, changes: &[(&str, &str)]) -> Reply {
+        let mut headers = vec![
+            ("Connection", "Upgrade"),
+            ("Upgrade", "websocket"),
+            ("Sec-WebSocket-Version", "13"),
+            ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ];
+        for (name, value) in changes {
+            headers.retain(|(present, _)| !present.eq_ignore_ascii_case(name));
+            if !value.is_empty() {
+                headers.push((name, value));
+            }
         }
+        // A client of its own: actix closes a connection that asked for an upgrade once
+        // it answers, and a pooled one could be picked for the next request as it goes.
+        let mut request = reqwest::Client::new().get(format!("{}/ws", self.base));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        Reply::of(request.send().await.unwrap()).await
     }
 
     pub async fn get(&self, path: &str, key: &str) -> Reply {

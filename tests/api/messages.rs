@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{spawn_app, EngineKind};
+use crate::helpers::{spawn_app, spawn_unlimited, EngineKind};
 
 every_deployment!(
     messages_get_gapless_seqs_and_history_reads_both_ways,
@@ -11,6 +11,7 @@ every_deployment!(
     who_may_post_where,
     only_the_sender_edits_and_managers_delete,
     reactions_count_each_user_once,
+    a_message_holds_at_most_50_distinct_emoji,
 );
 
 async fn messages_get_gapless_seqs_and_history_reads_both_ways(engine: EngineKind) {
@@ -53,7 +54,12 @@ async fn messages_get_gapless_seqs_and_history_reads_both_ways(engine: EngineKin
     );
     let page = app.get(&format!("{path}?after_seq=2&limit=2"), &key).await;
     assert_eq!(seqs(&page), [3, 4]);
-    assert_eq!(page.body["next_cursor"], "4");
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get(&format!("{path}?limit=2&cursor={cursor}"), &key)
+        .await;
+    assert_eq!(seqs(&rest), [5]);
+    assert_eq!(rest.body["next_cursor"], serde_json::Value::Null);
     assert_eq!(
         seqs(&app.get(&format!("{path}?after_seq=5"), &key).await),
         Vec::<u64>::new()
@@ -306,4 +312,36 @@ async fn reactions_count_each_user_once(engine: EngineKind) {
     app.post(&path, &app.master_key, json!({"emoji": "👍"}))
         .await
         .assert_error(403, "INSUFFICIENT_PERMISSIONS");
+}
+
+async fn a_message_holds_at_most_50_distinct_emoji(engine: EngineKind) {
+    let app = spawn_unlimited(engine).await;
+    let (_, a, _) = app.new_user().await;
+    let (_, b, _) = app.new_user().await;
+    let room = app.create_room(&a, json!({"name": "Crowded"})).await;
+    app.join(&b, &room).await;
+    let id = app.send(&a, &room, "react to me").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/messages/{id}/reactions");
+    for i in 0..50 {
+        let added = app
+            .post(&path, &a, json!({ "emoji": format!("e{i}") }))
+            .await;
+        assert_eq!(added.status, 200, "{added:?}");
+    }
+    for key in [&a, &b] {
+        let refused = app.post(&path, key, json!({"emoji": "one-too-many"})).await;
+        refused.assert_error(422, "VALIDATION_ERROR");
+        assert_eq!(refused.error_fields(), ["emoji"]);
+    }
+    let existing = app.post(&path, &b, json!({"emoji": "e0"})).await;
+    assert_eq!(existing.status, 200, "{existing:?}");
+    assert_eq!(existing.body["reactions"]["e0"], 2);
+    assert_eq!(app.delete(&format!("{path}/e1"), &a).await.status, 204);
+    let freed = app.post(&path, &b, json!({"emoji": "now-it-fits"})).await;
+    assert_eq!(freed.status, 200, "{freed:?}");
+    let reactions = &freed.body["reactions"];
+    assert_eq!(reactions.as_object().unwrap().len(), 50, "{reactions}");
 }

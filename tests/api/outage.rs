@@ -4,7 +4,10 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, EngineKind};
+use crate::{
+    helpers::{spawn_app, EngineKind, Reply, LOGS},
+    ws_client::WsClient,
+};
 
 #[actix_web::test]
 async fn a_redis_restart_gives_503s_then_recovers_with_nothing_lost() {
@@ -96,4 +99,129 @@ async fn a_node_starts_while_redis_is_down_and_serves_once_it_is_up() {
         .await
         .unwrap();
     assert_eq!(registration.status(), 201);
+}
+
+#[actix_web::test]
+async fn every_503_carries_retry_after_and_the_documented_body() {
+    let mut app = spawn_app(EngineKind::Redis).await;
+    let (user_id, key, email) = app.new_user().await;
+    let room = app.create_room(&key, json!({"name": "Ops"})).await;
+    let message = app.send(&key, &room, "before").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let master = app.master_key.clone();
+
+    app.redis.as_mut().unwrap().kill();
+    let answers: Vec<(&str, Reply)> = vec![
+        (
+            "GET /ready",
+            app.request(Method::GET, "/ready", None, None).await,
+        ),
+        (
+            "POST /clients",
+            app.request(Method::POST, "/clients", None, Some(json!({"name": "X"})))
+                .await,
+        ),
+        ("GET /clients/me", app.get("/clients/me", &master).await),
+        ("GET /users", app.get("/users", &master).await),
+        (
+            "PATCH /users/{id}",
+            app.patch(
+                &format!("/users/{user_id}"),
+                &master,
+                json!({"full_name": "N"}),
+            )
+            .await,
+        ),
+        (
+            "POST /users/login",
+            app.post("/users/login", &master, json!({ "email": email }))
+                .await,
+        ),
+        ("GET /users/me", app.get("/users/me", &key).await),
+        (
+            "POST /rooms",
+            app.post("/rooms", &master, json!({"name": "Y"})).await,
+        ),
+        (
+            "GET /rooms/{id}/messages",
+            app.get(&format!("/rooms/{room}/messages"), &key).await,
+        ),
+        (
+            "POST /messages",
+            app.post("/messages", &key, json!({"room_id": room, "content": "hi"}))
+                .await,
+        ),
+        (
+            "PATCH /messages/{id}",
+            app.patch(
+                &format!("/messages/{message}"),
+                &key,
+                json!({"content": "x"}),
+            )
+            .await,
+        ),
+        ("GET /ws", app.handshake(Some(&key), &[]).await),
+    ];
+    for (route, answer) in answers {
+        assert_eq!(answer.status, 503, "{route}: {answer:?}");
+        answer.assert_error(503, "SERVICE_UNAVAILABLE");
+        assert_eq!(answer.headers["retry-after"], "1", "{route}");
+    }
+}
+
+#[actix_web::test]
+async fn a_5xx_on_a_websocket_is_reported_and_logged_like_a_rest_one() {
+    let mut app = spawn_app(EngineKind::Redis).await;
+    let (user_id, key, _) = app.new_user().await;
+    let room = app.create_room(&key, json!({"name": "Ops"})).await;
+    let (mut client, _) = WsClient::connect(&app, &key).await;
+
+    app.redis.as_mut().unwrap().kill();
+    let rest = app
+        .post("/messages", &key, json!({"room_id": room, "content": "hi"}))
+        .await;
+    rest.assert_error(503, "SERVICE_UNAVAILABLE");
+    let frame = client
+        .request("message.send", json!({"room_id": room, "content": "hi"}))
+        .await;
+    assert_eq!(frame["type"], "error", "{frame}");
+    assert_eq!(
+        frame["data"]["error_code"], "SERVICE_UNAVAILABLE",
+        "{frame}"
+    );
+    assert_eq!(frame["data"]["status_code"], 503, "{frame}");
+
+    let logs = String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned();
+    let failed = |tag: &str| -> Vec<String> {
+        logs.lines()
+            .filter(|line| line.contains("request failed") && line.contains(tag))
+            .map(str::to_owned)
+            .collect()
+    };
+    let request_id = rest.headers["x-request-id"].to_str().unwrap();
+    let rest_lines = failed(&format!("request_id={request_id}"));
+    let ws_lines = failed(&format!("user_id={user_id}"));
+    assert_eq!(rest_lines.len(), 1, "{rest_lines:?}");
+    assert_eq!(
+        ws_lines.len(),
+        1,
+        "one error line for the frame: {ws_lines:?}"
+    );
+    for line in rest_lines.iter().chain(&ws_lines) {
+        for part in [
+            " ERROR ",
+            "error.code=ServiceUnavailable",
+            "error.at=src/",
+            "error.cause_chain=Some(",
+        ] {
+            assert!(line.contains(part), "{part} missing from {line}");
+        }
+    }
+    assert!(
+        ws_lines[0].contains("WebSocket session{session_id="),
+        "{}",
+        ws_lines[0]
+    );
 }

@@ -295,7 +295,7 @@ async fn deliveries_are_signed_retried_logged_replayed_and_in_seq_order(engine: 
         "same event id"
     );
     app.post(
-        &format!("/webhooks/{hook_id}/deliveries/0-0/replay"),
+        &format!("/webhooks/{hook_id}/deliveries/0-999999/replay"),
         &app.master_key,
         json!({}),
     )

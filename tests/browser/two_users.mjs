@@ -1,7 +1,10 @@
-// Two users chat through the demo page (static/index.html) in headless Chromium.
+// Two users chat through the demo page (static/index.html) in headless Chromium; then
+// a page of another origin uses chatapi.js cross-origin (cross_origin.mjs).
 //
-// Usage: CHATAPI_URL=http://127.0.0.1:8000 node two_users.mjs
-// (tests/browser/run.sh builds and starts the server, then runs this.)
+// Usage: CHATAPI_URL=http://127.0.0.1:8000 CHATAPI_URL_NO_CORS=http://127.0.0.1:8001 \
+//        CHATAPI_ORIGIN_PORT=8002 node two_users.mjs
+// (tests/browser/run.sh builds and starts both nodes, the first with
+// CHATAPI_CORS_ORIGINS=http://127.0.0.1:<origin port>, then runs this.)
 //
 // The setup (client, users, room, membership) goes over REST, as an integrating
 // backend would; everything a person does — signing in, picking the room, typing,
@@ -12,7 +15,11 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
+import { runGuideExample, serveOrigin } from './cross_origin.mjs';
+
 const BASE = (process.env.CHATAPI_URL || '').replace(/\/+$/, '');
+const NO_CORS = (process.env.CHATAPI_URL_NO_CORS || '').replace(/\/+$/, '');
+const ORIGIN_PORT = Number(process.env.CHATAPI_ORIGIN_PORT || 0);
 const TIMEOUT = 10_000;
 const OUT = fileURLToPath(new URL('./out/', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -21,8 +28,8 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 // REST call with a timeout; throws with the contract's error body on failure.
-async function rest(method, path, key, body) {
-  const res = await fetch(`${BASE}/api/v1${path}`, {
+async function rest(method, path, key, body, base = BASE) {
+  const res = await fetch(`${base}/api/v1${path}`, {
     method,
     headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
@@ -151,13 +158,62 @@ async function main() {
   }
 }
 
-try {
-  await main();
-  console.log('browser: 1 passed, 0 failed');
-  process.exit(0);
-} catch (err) {
-  console.log('browser: 0 passed, 1 failed');
-  console.log(`  two users chat through the page: ${err.message}`);
-  if (screenshots) console.log(`  screenshots: ${OUT}`);
-  process.exit(1);
+// The guide's frontend example from another origin: allowed where the node lists it,
+// refused by the browser (nothing reaches the API) where the node does not.
+async function crossOrigin() {
+  if (!NO_CORS || !ORIGIN_PORT) throw new Error('set CHATAPI_URL_NO_CORS and CHATAPI_ORIGIN_PORT');
+  const originURL = `http://127.0.0.1:${ORIGIN_PORT}`;
+  const server = await step('serve the other origin', () => serveOrigin(ORIGIN_PORT));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: TIMEOUT });
+  let page;
+  try {
+    page = await (await browser.newContext()).newPage();
+    const pageErrors = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const tag = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+    const { master_api_key: listed } = await step('register on the node that lists the origin', () =>
+      rest('POST', '/clients', null, { name: `cors-${tag}` }));
+    await step('the listed origin runs the guide\'s example', async () => {
+      const result = await runGuideExample(page, originURL, BASE, listed, tag, TIMEOUT);
+      if (!result.ok) throw new Error(`refused: ${JSON.stringify(result)}`);
+      if (result.sent !== 'Hello, world!' || result.live !== 'Hello, world!') throw new Error(JSON.stringify(result));
+      // Retry-After is readable only because the node exposes it.
+      if (result.limited?.status !== 429 || !(result.limited.retryAfter >= 1)) {
+        throw new Error(`rate limit not readable: ${JSON.stringify(result.limited)}`);
+      }
+    });
+    const { master_api_key: unlisted } = await step('register on the node without the setting', () =>
+      rest('POST', '/clients', null, { name: `no-cors-${tag}` }, NO_CORS));
+    await step('the unlisted origin is refused by the browser', async () => {
+      const result = await runGuideExample(page, originURL, NO_CORS, unlisted, tag, TIMEOUT);
+      if (result.ok || result.status !== 0 || result.code !== 'NETWORK_ERROR') {
+        throw new Error(`expected a blocked call, got ${JSON.stringify(result)}`);
+      }
+      const users = await rest('GET', '/users', unlisted, undefined, NO_CORS);
+      if (users.data.length) throw new Error('the refused page still created a user');
+    });
+    if (pageErrors.length) throw new Error(`uncaught page errors: ${pageErrors.join('; ')}`);
+  } finally {
+    mkdirSync(OUT, { recursive: true });
+    if (page) await page.screenshot({ path: `${OUT}cross-origin.png`, timeout: TIMEOUT }).then(() => screenshots++, () => {});
+    await browser.close().catch(() => {});
+    server.close();
+  }
 }
+
+const scenarios = [
+  ['two users chat through the page', main],
+  ['a page of another origin uses chatapi.js', crossOrigin],
+];
+const failures = [];
+for (const [name, scenario] of scenarios) {
+  try {
+    await scenario();
+  } catch (err) {
+    failures.push(`${name}: ${err.message}`);
+  }
+}
+console.log(`browser: ${scenarios.length - failures.length} passed, ${failures.length} failed`);
+for (const failure of failures) console.log(`  ${failure}`);
+if (failures.length && screenshots) console.log(`  screenshots: ${OUT}`);
+process.exit(failures.length ? 1 : 0);

@@ -7,11 +7,14 @@ use std::{sync::Arc, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use super::messages::CloseReason;
-use crate::core::{analytics::Tally, limits::RateLimits};
 use crate::domain::{
     ids::{NodeId, RoomId, UserId},
     keys::KeyDigest,
     room::Inactivity,
+};
+use crate::{
+    core::{analytics::Tally, limits::RateLimits},
+    metrics::Metrics,
 };
 
 /// This node, as the real-time core needs to know it.
@@ -26,6 +29,8 @@ pub struct NodeInfo {
     pub presence_ttl: Duration,
     /// The abuse limits this node applies (the buckets are shared by all nodes).
     pub limits: RateLimits,
+    /// What this node counts, for `GET /metrics`.
+    pub metrics: Metrics,
     /// What this node counts for analytics between its reports.
     pub load: Arc<Tally>,
     /// When rooms count as inactive (`CHATAPI_INACTIVE_<TYPE>_DAYS`).

@@ -137,6 +137,19 @@ pub struct SessionClosed {
     pub session_id: SessionId,
 }
 
+/// How many sessions this node holds, and in how many rooms: read when metrics are
+/// scraped, so the hot paths keep no gauge.
+#[derive(Message)]
+#[rtype(result = "Headcount")]
+pub struct Census;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Headcount {
+    pub sessions: usize,
+    /// Rooms with at least one of those sessions.
+    pub rooms: usize,
+}
+
 /// A user joined or left a room: (un)subscribe that user's sessions.
 #[derive(Message)]
 #[rtype(result = "()")]

@@ -15,8 +15,8 @@ use std::{
 };
 
 use actix::{
-    dev::SendError, Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, ResponseActFuture,
-    ResponseFuture, StreamHandler, WrapFuture,
+    dev::SendError, Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, MessageResult,
+    ResponseActFuture, ResponseFuture, StreamHandler, WrapFuture,
 };
 use bytestring::ByteString;
 use chrono::Utc;
@@ -25,9 +25,9 @@ use futures_util::future::join_all;
 use super::{
     cluster::{Control, ControlNotice, NodeInfo},
     messages::{
-        CatchUp, CloseReason, CloseUserSessions, Connect, Deliver, Disconnect, MembershipChanged,
-        NotifyUsers, RegistryLink, Remote, RoomDeleted, RoomIdle, SessionClosed, SessionLink,
-        Shutdown, StopRoom, Subscribe, ToRoom, Unsubscribe,
+        CatchUp, Census, CloseReason, CloseUserSessions, Connect, Deliver, Disconnect, Headcount,
+        MembershipChanged, NotifyUsers, RegistryLink, Remote, RoomDeleted, RoomIdle, SessionClosed,
+        SessionLink, Shutdown, StopRoom, Subscribe, ToRoom, Unsubscribe,
     },
     room::RoomActor,
     Tell,
@@ -337,6 +337,7 @@ impl StreamHandler<Inbound> for Registry {
                 }
             }
             Inbound::Resubscribed => {
+                self.node.metrics.pubsub_reconnects.inc();
                 for room in self.rooms.values() {
                     room.addr.tell(CatchUp);
                 }
@@ -430,6 +431,22 @@ impl Handler<Connect> for Registry {
                 .into_iter()
                 .flatten()
                 .collect()
+        })
+    }
+}
+
+impl Handler<Census> for Registry {
+    type Result = MessageResult<Census>;
+
+    fn handle(&mut self, _: Census, _: &mut Context<Self>) -> Self::Result {
+        let rooms: HashSet<RoomId> = self
+            .sessions
+            .values()
+            .flat_map(|entry| entry.rooms.iter().copied())
+            .collect();
+        MessageResult(Headcount {
+            sessions: self.sessions.len(),
+            rooms: rooms.len(),
         })
     }
 }

@@ -168,7 +168,9 @@ impl RoomActor {
     /// Sends one encoded frame to every local subscriber. A session whose queue is
     /// full is too slow: it is dropped from the room and closed with 4009, so it never
     /// holds the room back nor grows this node's memory.
-    fn fan_out(&mut self, frame: ByteString, seq: Option<u64>) {
+    /// `ready` is when the event was stored (or arrived from another node): the fan-out
+    /// latency runs from there to the last local session handed it.
+    fn fan_out(&mut self, frame: ByteString, seq: Option<u64>, ready: Instant) {
         let deliver = Deliver {
             stream: seq.map(|seq| (self.room_id, seq)),
             frame,
@@ -186,6 +188,12 @@ impl RoomActor {
                 Err(SendError::Closed(_)) => gone.push(*id),
             }
         }
+        let metrics = &self.node.metrics;
+        let handed = self.subscribers.len() - gone.len();
+        metrics.deliveries.inc_by(handed as u64);
+        metrics
+            .fanout_latency
+            .observe(ready.elapsed().as_secs_f64());
         for id in gone {
             self.subscribers.remove(&id);
         }
@@ -197,7 +205,7 @@ impl RoomActor {
         let Some(frame) = event.encode() else {
             return;
         };
-        self.fan_out(frame.clone(), None);
+        self.fan_out(frame.clone(), None, Instant::now());
         let notice = RoomNotice {
             origin: Some(self.node.id),
             frame: Some(frame.to_string()),
@@ -219,10 +227,16 @@ impl RoomActor {
 
     /// Delivers a new message this node appended: at once if it is next, after the
     /// gap is filled from the store if another node's message came first.
-    fn deliver_message(&mut self, event: &Event, seq: u64, ctx: &mut Context<Self>) {
+    fn deliver_message(
+        &mut self,
+        event: &Event,
+        seq: u64,
+        ready: Instant,
+        ctx: &mut Context<Self>,
+    ) {
         if seq == self.last_seq + 1 {
             if let Some(frame) = event.encode() {
-                self.fan_out(frame, Some(seq));
+                self.fan_out(frame, Some(seq), ready);
             }
             self.last_seq = seq;
         } else if seq > self.last_seq {
@@ -245,6 +259,7 @@ impl RoomActor {
             .into_actor(self)
             .map(|result, act, ctx| match result {
                 Ok(messages) => {
+                    let ready = Instant::now();
                     let full = messages.len() == CATCH_UP_BATCH;
                     for message in messages {
                         if message.seq != act.last_seq + 1 {
@@ -252,9 +267,10 @@ impl RoomActor {
                         }
                         let event = Event::MessageNew(MessageBody::from(&message));
                         if let Some(frame) = event.encode() {
-                            act.fan_out(frame, Some(message.seq));
+                            act.fan_out(frame, Some(message.seq), ready);
                         }
                         act.last_seq = message.seq;
+                        act.node.metrics.gaps_repaired.inc();
                     }
                     if full {
                         act.catch_up(ctx);
@@ -309,9 +325,10 @@ impl RoomActor {
         if let Some((user, is_typing)) = effects.typing {
             self.set_typing(user, is_typing, ctx);
         }
+        let ready = Instant::now();
         for event in &effects.events {
             match event.stream_seq() {
-                Some(seq) => self.deliver_message(event, seq, ctx),
+                Some(seq) => self.deliver_message(event, seq, ready, ctx),
                 None => self.emit(event),
             }
         }
@@ -398,10 +415,9 @@ impl<C: RoomCommand> Handler<Execute<C>> for RoomActor {
         let context = RoomContext {
             engine: self.engine.clone(),
             room_id: self.room_id,
+            not_found: msg.command.target().not_found(),
             caller: msg.caller,
-            limits: self.node.limits,
-            load: self.node.load.clone(),
-            inactivity: self.node.inactivity,
+            node: self.node.clone(),
         };
         let command = msg.command;
         AtomicResponse::new(Box::pin(
@@ -537,7 +553,7 @@ impl Handler<Remote> for RoomActor {
             self.exists = false;
         }
         if let Some(frame) = notice.frame {
-            self.fan_out(ByteString::from(frame), None);
+            self.fan_out(ByteString::from(frame), None, Instant::now());
         }
     }
 }

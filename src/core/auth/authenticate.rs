@@ -55,7 +55,10 @@ impl Core {
             return err;
         };
         match self.engine.take(&check).await {
-            Ok(status) if !status.allowed => ApiError::rate_limited(status),
+            Ok(status) if !status.allowed => {
+                self.node.metrics.refused.auth_failures.inc();
+                ApiError::rate_limited(status)
+            }
             Ok(_) => err,
             Err(store) => {
                 tracing::warn!(error = %store, "failed authentication not counted");

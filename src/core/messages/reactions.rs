@@ -15,7 +15,7 @@ use crate::{
     },
     domain::{
         ids::MessageId,
-        message::{parse_emoji, Message},
+        message::{parse_emoji, Message, MAX_REACTIONS_PER_MESSAGE},
         validation::FieldError,
     },
 };
@@ -52,7 +52,9 @@ fn emoji_field(emoji: String) -> Result<String, ApiError> {
     parse_emoji(emoji).map_err(|m| ApiError::validation(vec![FieldError::new("emoji", m)]))
 }
 
-/// Adds or removes the member's `emoji` on the message and tells the room.
+/// Adds or removes the member's `emoji` on the message and tells the room. A new
+/// emoji past [`MAX_REACTIONS_PER_MESSAGE`] is refused; the check runs on the message
+/// as the compare-and-set read it, so it holds however many nodes react at once.
 async fn react(
     ctx: &RoomContext,
     effects: &mut Effects,
@@ -66,6 +68,13 @@ async fn react(
     let message = compare_and_set(ctx.engine.as_ref(), message, |message| {
         if message.deleted_at.is_some() {
             return Err(ErrorCode::MessageNotFound.into());
+        }
+        let full = message.reactions.len() >= MAX_REACTIONS_PER_MESSAGE;
+        if add && full && !message.reactions.contains_key(emoji) {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "emoji",
+                format!("a message holds at most {MAX_REACTIONS_PER_MESSAGE} distinct emoji"),
+            )]));
         }
         let users = message.reactions.entry(emoji.to_owned()).or_default();
         let changed = if add {

@@ -151,11 +151,11 @@ impl RoomCommand for SendMessage {
             edited_at: None,
             deleted_at: None,
         };
-        let rate = sender_id.and_then(|user| ctx.limits.message(user));
+        let rate = sender_id.and_then(|user| ctx.node.limits.message(user));
         let (appended, rate) = ctx.engine.append_message(&message, rate.as_ref()).await?;
         let body = match appended {
             Appended::New(stored) => {
-                ctx.load.sent(room.client_id);
+                ctx.node.load.sent(room.client_id);
                 let body = MessageBody::from(&stored);
                 effects.emit(Event::MessageNew(body.clone()));
                 Made::New(body)
@@ -166,6 +166,7 @@ impl RoomCommand for SendMessage {
                 let status = rate.ok_or_else(|| {
                     ApiError::internal(anyhow::anyhow!("a refusal without its bucket"))
                 })?;
+                ctx.node.metrics.refused.messages.inc();
                 return Err(ApiError::rate_limited(status));
             }
         };

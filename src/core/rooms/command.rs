@@ -12,12 +12,10 @@ use async_trait::async_trait;
 
 use super::access::Access;
 use crate::{
-    core::{
-        analytics::Tally, auth::Caller, events::Event, limits::RateLimits, ApiError, ErrorCode,
-    },
+    core::{actors::cluster::NodeInfo, auth::Caller, events::Event, ApiError, ErrorCode},
     domain::{
         ids::{MessageId, RoomId, UserId},
-        room::{Inactivity, Room, RoomStats},
+        room::{Room, RoomStats},
     },
     engine::SharedEngine,
 };
@@ -43,17 +41,29 @@ pub enum Target {
     Message(MessageId),
 }
 
+impl Target {
+    /// What the caller is told when the room is not theirs to see. For a message, a
+    /// room that is gone or another client's must say "no such message", exactly as a
+    /// message id that never existed does: `ROOM_NOT_FOUND` would tell a prober that
+    /// the message exists elsewhere.
+    pub fn not_found(self) -> ErrorCode {
+        match self {
+            Target::Room(_) => ErrorCode::RoomNotFound,
+            Target::Message(_) => ErrorCode::MessageNotFound,
+        }
+    }
+}
+
 /// What a command runs with: the engine, the room's id, the caller, and the limits
 /// its writes are held to.
 pub struct RoomContext {
     pub engine: SharedEngine,
     pub room_id: RoomId,
+    /// The command's [`Target::not_found`]: the answer for a room the caller cannot see.
+    pub not_found: ErrorCode,
     pub caller: Caller,
-    pub limits: RateLimits,
-    /// This node's analytics tally.
-    pub load: Arc<Tally>,
-    /// When rooms count as inactive.
-    pub inactivity: Inactivity,
+    /// This node: its limits and its metrics.
+    pub node: Arc<NodeInfo>,
 }
 
 /// The room as a command found it, read once before anything is written.
@@ -65,7 +75,8 @@ pub struct Loaded<'a> {
 
 impl RoomContext {
     /// Reads the room with the caller's membership, in one step (one round trip on
-    /// Redis). Another client's room is as unknown as a missing one. The room is read
+    /// Redis). Another client's room is as unknown as a missing one, and answers the
+    /// command's `not_found`. The room is read
     /// from the store on every request: another node may have changed it a moment ago.
     pub async fn load(&self) -> Result<Loaded<'_>, ApiError> {
         let user = self.caller.user().map(|user| user.id);
@@ -74,7 +85,7 @@ impl RoomContext {
                 Some((room, stats, member)) if room.client_id == self.caller.client().id => {
                     (room, stats, member)
                 }
-                _ => return Err(ErrorCode::RoomNotFound.into()),
+                _ => return Err(self.not_found.into()),
             };
         Ok(Loaded {
             room,

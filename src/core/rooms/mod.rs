@@ -58,7 +58,7 @@ async fn room_body(ctx: &RoomContext, room: Room) -> Result<RoomBody, ApiError> 
         .await?
         .map(|(_, stats)| stats)
         .unwrap_or_default();
-    Ok(RoomBody::new(room, stats, &ctx.inactivity))
+    Ok(RoomBody::new(room, stats, &ctx.node.inactivity))
 }
 
 /// Stores a new membership and tells the room (`member.joined`).

@@ -26,6 +26,10 @@ impl RoomCommand for ReadRoom {
         if loaded.room.is_private {
             loaded.access.require_insider()?;
         }
-        Ok(RoomBody::new(loaded.room, loaded.stats, &ctx.inactivity))
+        Ok(RoomBody::new(
+            loaded.room,
+            loaded.stats,
+            &ctx.node.inactivity,
+        ))
     }
 }

@@ -40,9 +40,8 @@ impl Core {
             return Err(ApiError::validation(validator.into_errors()));
         };
         // Counted per email whether or not it is known, so the limit says nothing.
-        let rate = self
-            .draw(self.limits().login(caller.client.id, &email.key()))
-            .await?;
+        let check = self.limits().login(caller.client.id, &email.key());
+        let rate = self.draw(check, &self.node.metrics.refused.logins).await?;
         let user = self
             .engine
             .find_user_by_email(caller.client.id, &email.key())

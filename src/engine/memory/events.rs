@@ -1,11 +1,14 @@
 //! Security events: per client, a log in recording order, each event numbered; the
-//! number is the listing's cursor, since the log is read newest first.
+//! number, written `0-{n}` (the shape of a Redis stream id, so both back ends' event
+//! cursors have one shape: `domain::cursor::event_id`), is the listing's cursor, since
+//! the log is read newest first.
 
 use chrono::Utc;
 
 use super::State;
 use crate::{
     domain::{
+        cursor::event_id,
         ids::ClientId,
         page::{Page, PageRequest},
         security_event::{EventFilter, SecurityEvent},
@@ -37,16 +40,18 @@ impl State {
         filter: &EventFilter,
         page: &PageRequest,
     ) -> Page<SecurityEvent> {
-        // A cursor that is not a number names no event: the page is empty.
-        let before: u64 = match &page.cursor {
-            Some(cursor) => cursor.parse().unwrap_or(0),
+        // An event id resumes below its number; anything else (the edge lets none
+        // through) names no event.
+        let before = match page.cursor.as_deref().map(event_id) {
+            Some(Some((_, number))) => number,
+            Some(None) => 0,
             None => u64::MAX,
         };
         let horizon = event_horizon(Utc::now());
         let log = self.events.get(&client).into_iter().flatten().rev();
         let events =
             log.filter(|(n, e)| *n < before && event_kept(e, horizon) && filter.matches(e));
-        let page = paginate(events, page.limit, |(number, _)| number.to_string());
+        let page = paginate(events, page.limit, |(number, _)| format!("0-{number}"));
         page.map(|(_, event)| event.clone())
     }
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::State;
 use crate::{
     domain::{
+        cursor::event_id,
         ids::{ClientId, WebhookId},
         page::{Page, PageRequest},
         webhook::{Claimed, Delivery, OutboxEntry, Settle, Webhook},
@@ -140,7 +141,7 @@ impl State {
         }
         self.next_delivery += 1;
         let logged = Delivery {
-            id: number.to_string(),
+            id: delivery_id(number),
             ..delivery.clone()
         };
         state.deliveries.push_back((number, logged));
@@ -163,8 +164,9 @@ impl State {
     }
 
     pub(super) fn list_deliveries(&self, webhook: WebhookId, page: &PageRequest) -> Page<Delivery> {
-        let before: u64 = match &page.cursor {
-            Some(cursor) => cursor.parse().unwrap_or(0),
+        // The edge redeemed the cursor, so it has the shape of an id this log gave.
+        let before: u64 = match page.cursor.as_deref().and_then(event_id) {
+            Some((_, number)) => number,
             None => u64::MAX,
         };
         let log = self
@@ -175,7 +177,7 @@ impl State {
             .flatten()
             .rev()
             .filter(|(n, _)| *n < before);
-        paginate(log, page.limit, |(n, _)| n.to_string()).map(|(_, d)| d.clone())
+        paginate(log, page.limit, |(n, _)| delivery_id(*n)).map(|(_, d)| d.clone())
     }
 
     pub(super) fn get_delivery(&self, webhook: WebhookId, id: &str) -> Option<Delivery> {
@@ -183,7 +185,13 @@ impl State {
         state
             .deliveries
             .iter()
-            .find(|(n, _)| n.to_string() == id)
+            .find(|(n, _)| delivery_id(*n) == id)
             .map(|(_, d)| d.clone())
     }
+}
+
+/// A delivery's id: its number written as a Redis stream id (`0-{n}`), so both
+/// engines' delivery ids and cursors have one shape.
+fn delivery_id(number: u64) -> String {
+    format!("0-{number}")
 }

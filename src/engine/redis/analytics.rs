@@ -47,6 +47,7 @@ pub(super) async fn record_load(
         let per_sec = load.sent as f64 / interval.as_secs_f64().max(0.001);
         let value = format!("{}|{per_sec}|{now}|{}", load.connections, now + fresh_ms);
         let _: u64 = timed(
+            "record_load",
             engine
                 .scripts
                 .record_load
@@ -102,7 +103,7 @@ pub(super) async fn live_load(
 ) -> Result<Vec<NodeLoad>, EngineError> {
     let mut conn = engine.conn().await?;
     let reports: std::collections::BTreeMap<String, String> =
-        timed(conn.hgetall(engine.keys.live_load(client))).await?;
+        timed("live_load", conn.hgetall(engine.keys.live_load(client))).await?;
     let now = Utc::now().timestamp_millis();
     let mut loads = Vec::new();
     for (node, report) in reports {

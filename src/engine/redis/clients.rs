@@ -58,7 +58,7 @@ pub(super) async fn create_client(
             engine.keys.client_key(client.id),
             master_key.digest.to_hex(),
         );
-    timed(pipe.query_async::<()>(&mut conn)).await
+    timed("create_client", pipe.query_async::<()>(&mut conn)).await
 }
 
 pub(super) async fn get_client(
@@ -73,7 +73,11 @@ pub(super) async fn update_client(
     client: &Client,
 ) -> Result<(), EngineError> {
     let mut conn = engine.conn().await?;
-    timed(conn.set(engine.keys.client(client.id), to_json(client)?)).await
+    timed(
+        "update_client",
+        conn.set(engine.keys.client(client.id), to_json(client)?),
+    )
+    .await
 }
 
 pub(super) async fn find_key(
@@ -82,7 +86,7 @@ pub(super) async fn find_key(
 ) -> Result<Option<KeyRecord>, EngineError> {
     let mut conn = engine.conn().await?;
     let fields: HashMap<String, String> =
-        timed(conn.hgetall(engine.keys.key_record(digest))).await?;
+        timed("find_key", conn.hgetall(engine.keys.key_record(digest))).await?;
     key_from_fields(fields)
 }
 
@@ -97,7 +101,8 @@ pub(super) async fn find_keys(
         for digest in batch {
             pipe.hgetall(engine.keys.key_record(digest));
         }
-        let replies: Vec<HashMap<String, String>> = timed(pipe.query_async(&mut conn)).await?;
+        let replies: Vec<HashMap<String, String>> =
+            timed("find_keys", pipe.query_async(&mut conn)).await?;
         for fields in replies {
             records.push(key_from_fields(fields)?);
         }
@@ -126,7 +131,7 @@ pub(super) async fn rotate_key(
         invocation.arg(field).arg(value);
     }
     let mut conn = engine.conn().await?;
-    let reply: String = timed(invocation.invoke_async(&mut conn)).await?;
+    let reply: String = timed("rotate_key", invocation.invoke_async(&mut conn)).await?;
     match reply.as_str() {
         "OK" => Ok(Rotation::Rotated),
         "GONE" => Ok(Rotation::OwnerGone),
@@ -143,6 +148,7 @@ pub(super) async fn revoke_user_key(
 ) -> Result<bool, EngineError> {
     let mut conn = engine.conn().await?;
     let revoked: i64 = timed(
+        "revoke_user_key",
         engine
             .scripts
             .revoke_user_key

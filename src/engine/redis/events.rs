@@ -28,6 +28,7 @@ pub(super) async fn record_event(
     let horizon = event_horizon(event.at).timestamp_millis().to_string();
     let mut conn = engine.conn().await?;
     let _: String = timed(
+        "record_event",
         redis::cmd("XADD")
             .arg(engine.keys.events(event.client_id))
             .arg("MINID")
@@ -57,8 +58,11 @@ pub(super) async fn list_events(
         .map_or("+".to_owned(), |c| format!("({c}"));
     let mut pager = Pager::new(page.limit);
     loop {
-        let reply: StreamRangeReply =
-            timed(conn.xrevrange_count(&stream, &end, "-", SCAN_BATCH)).await?;
+        let reply: StreamRangeReply = timed(
+            "list_events",
+            conn.xrevrange_count(&stream, &end, "-", SCAN_BATCH),
+        )
+        .await?;
         let Some(oldest) = reply.ids.last() else {
             break;
         };

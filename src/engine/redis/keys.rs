@@ -211,6 +211,22 @@ impl Keys {
         format!("{}client:{client}:direct:{low}:{high}", self.prefix)
     }
 
+    /// Where a deleted room's members wait while its former members' room sets are
+    /// cleaned in chunks: `delete_room.lua` renames the members hash here, under a name
+    /// no reader knows, so the room is gone at once. Likewise its messages, and a
+    /// deleted user's set of rooms.
+    pub fn purged_members(&self, room: RoomId) -> String {
+        format!("{}purge:room:{room}:members", self.prefix)
+    }
+
+    pub fn purged_messages(&self, room: RoomId) -> String {
+        format!("{}purge:room:{room}:messages", self.prefix)
+    }
+
+    pub fn purged_user_rooms(&self, user: UserId) -> String {
+        format!("{}purge:user:{user}:rooms", self.prefix)
+    }
+
     pub fn user_rooms(&self, user: UserId) -> String {
         self.user_rooms_family().with(user)
     }

@@ -53,6 +53,7 @@ pub(super) async fn add_member(
     let room = membership.room_id;
     let mut conn = engine.conn().await?;
     let reply: String = timed(
+        "add_member",
         engine
             .scripts
             .add_member
@@ -86,6 +87,7 @@ pub(super) async fn remove_member(
 ) -> Result<bool, EngineError> {
     let mut conn = engine.conn().await?;
     let removed: i64 = timed(
+        "remove_member",
         engine
             .scripts
             .remove_member
@@ -167,6 +169,7 @@ pub(super) async fn mark_read(
 ) -> Result<Option<u64>, EngineError> {
     let mut conn = engine.conn().await?;
     let position: Option<String> = timed(
+        "mark_read",
         engine
             .scripts
             .mark_read

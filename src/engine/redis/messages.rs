@@ -55,7 +55,7 @@ pub(super) async fn append_message(
         invocation.key(engine.keys.client_msg_id(room, message.sender_id, cmid));
     }
     let mut conn = engine.conn().await?;
-    let reply: Vec<String> = timed(invocation.invoke_async(&mut conn)).await?;
+    let reply: Vec<String> = timed("append_message", invocation.invoke_async(&mut conn)).await?;
     let status = |numbers: &[String]| rate.map(|check| rate_status(check, numbers)).transpose();
     match reply.as_slice() {
         [outcome, seq, numbers @ ..] if outcome == "NEW" => {
@@ -84,6 +84,7 @@ pub(super) async fn take(
 ) -> Result<RateStatus, EngineError> {
     let mut conn = engine.conn().await?;
     let reply: Vec<String> = timed(
+        "take",
         engine
             .scripts
             .rate_limit
@@ -119,7 +120,7 @@ pub(super) async fn get_message(
     id: MessageId,
 ) -> Result<Option<Message>, EngineError> {
     let mut conn = engine.conn().await?;
-    let place: Option<String> = timed(conn.get(engine.keys.message(id))).await?;
+    let place: Option<String> = timed("get_message", conn.get(engine.keys.message(id))).await?;
     let Some(place) = place else {
         return Ok(None);
     };
@@ -128,7 +129,8 @@ pub(super) async fn get_message(
         .and_then(|(room, seq)| Some((RoomId::parse(room)?, seq.parse::<u64>().ok()?)))
         .ok_or_else(|| unexpected("the message index", &place))?;
     // The room may have been deleted since the index was read: then `None`.
-    let text: Option<String> = timed(conn.hget(engine.keys.messages(room), seq)).await?;
+    let text: Option<String> =
+        timed("get_message", conn.hget(engine.keys.messages(room), seq)).await?;
     text.map(|text| message_from_json(&text, seq)).transpose()
 }
 
@@ -139,13 +141,17 @@ pub(super) async fn list_messages(
     limit: usize,
 ) -> Result<Vec<Message>, EngineError> {
     let mut conn = engine.conn().await?;
-    let last: Option<String> = timed(conn.hget(engine.keys.room_state(room), STATE_SEQ)).await?;
+    let last: Option<String> = timed(
+        "list_messages",
+        conn.hget(engine.keys.room_state(room), STATE_SEQ),
+    )
+    .await?;
     let last = last.as_deref().map(parse_seq).transpose()?.unwrap_or(0);
     let seqs = history::window(range, limit, last);
     let key = engine.keys.messages(room);
     let mut messages = Vec::with_capacity(seqs.len());
     for batch in seqs.chunks(SCAN_BATCH) {
-        let texts: Vec<Option<String>> = timed(conn.hmget(&key, batch)).await?;
+        let texts: Vec<Option<String>> = timed("list_messages", conn.hmget(&key, batch)).await?;
         for (seq, text) in batch.iter().zip(texts) {
             // Only a room deleted mid-read leaves a hole; skip it as memory would.
             if let Some(text) = text {
@@ -163,6 +169,7 @@ pub(super) async fn update_message(
 ) -> Result<Update, EngineError> {
     let mut conn = engine.conn().await?;
     let reply: String = timed(
+        "update_message",
         engine
             .scripts
             .update_message

@@ -16,7 +16,8 @@
 //! - `presence.rs`: `impl Presence`;
 //! - `keys.rs` (every key name), `records.rs` (how records are encoded),
 //!   `scripts.rs` + `scripts/*.lua` (the atomic multi-key writes), `pages.rs`
-//!   (paging through an ordered set).
+//!   (paging through an ordered set), `purge.rs` (what a deletion leaves, removed in
+//!   bounded chunks).
 //!
 //! The rules both back ends share (paging, history windows, retention) are in
 //! `engine::rules`; this engine only does the I/O around them.
@@ -31,6 +32,7 @@ mod notifications;
 mod pages;
 mod presence;
 mod pubsub;
+mod purge;
 mod reads;
 mod records;
 mod rooms;
@@ -113,7 +115,7 @@ impl RedisEngine {
         key: String,
     ) -> Result<Option<T>, EngineError> {
         let mut conn = self.conn().await?;
-        let text: Option<String> = timed(conn.get(key)).await?;
+        let text: Option<String> = timed("get_record", conn.get(key)).await?;
         text.map(|t| from_json(&t)).transpose()
     }
 }
@@ -123,7 +125,7 @@ type Replies = std::vec::IntoIter<redis::Value>;
 
 /// Sends a pipeline and hands back its replies.
 async fn replies(conn: &mut Connection, pipe: &Pipeline) -> Result<Replies, EngineError> {
-    let replies: Vec<redis::Value> = timed(pipe.query_async(conn)).await?;
+    let replies: Vec<redis::Value> = timed("read_batch", pipe.query_async(conn)).await?;
     Ok(replies.into_iter())
 }
 
@@ -136,8 +138,13 @@ fn next_reply<T: FromRedisValue>(replies: &mut Replies) -> Result<T, EngineError
         .map_err(|e| EngineError::Corrupt(anyhow!("unexpected reply from Redis: {e}")))
 }
 
-/// Runs one Redis call with a deadline and sorts its failure.
-async fn timed<T>(call: impl Future<Output = RedisResult<T>>) -> Result<T, EngineError> {
+/// Runs one Redis call with a deadline, records its latency under `op` (the engine
+/// method that makes it), and sorts its failure.
+async fn timed<T>(
+    op: &'static str,
+    call: impl Future<Output = RedisResult<T>>,
+) -> Result<T, EngineError> {
+    let _timer = crate::metrics::time_store(op);
     match tokio::time::timeout(COMMAND_TIMEOUT, call).await {
         Ok(result) => result.map_err(classify),
         Err(_) => Err(EngineError::Unavailable(anyhow!(

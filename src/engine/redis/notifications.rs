@@ -97,6 +97,7 @@ pub(super) async fn mark_notification_read(
     };
     let mut conn = engine.conn().await?;
     let read_at: Option<String> = timed(
+        "mark_notification_read",
         engine
             .scripts
             .mark_notification_read

@@ -37,8 +37,11 @@ pub(super) async fn lex_page<T>(
     let batch = limit.saturating_add(1).min(SCAN_BATCH);
     let mut pager = Pager::new(limit);
     loop {
-        let members: Vec<String> =
-            timed(conn.zrangebylex_limit(set, &start, "+", 0, batch as isize)).await?;
+        let members: Vec<String> = timed(
+            "page",
+            conn.zrangebylex_limit(set, &start, "+", 0, batch as isize),
+        )
+        .await?;
         let Some(final_member) = members.last() else {
             break;
         };

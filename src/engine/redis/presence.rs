@@ -46,7 +46,7 @@ impl Presence for RedisEngine {
             pipe.sadd(&node_key, format!("{room}|{member}")).ignore();
         }
         let mut conn = self.conn().await?;
-        timed(pipe.query_async::<()>(&mut conn)).await
+        timed("presence_refresh", pipe.query_async::<()>(&mut conn)).await
     }
 
     async fn presence_remove(
@@ -62,15 +62,18 @@ impl Presence for RedisEngine {
         pipe.srem(self.keys.node_presence(node), format!("{room}|{member}"))
             .ignore();
         let mut conn = self.conn().await?;
-        timed(pipe.query_async::<()>(&mut conn)).await
+        timed("presence_remove", pipe.query_async::<()>(&mut conn)).await
     }
 
     async fn presence_online(&self, room: RoomId) -> Result<Vec<UserId>, EngineError> {
         let now = Utc::now().timestamp_millis();
         let key = self.keys.room_presence(room);
         let mut conn = self.conn().await?;
-        let members: Vec<String> =
-            timed(conn.zrangebyscore(&key, format!("({now}"), "+inf")).await?;
+        let members: Vec<String> = timed(
+            "presence_online",
+            conn.zrangebyscore(&key, format!("({now}"), "+inf"),
+        )
+        .await?;
         let users: std::collections::BTreeSet<UserId> = members
             .iter()
             .filter_map(|m| m.split(':').next().and_then(UserId::parse))
@@ -81,7 +84,7 @@ impl Presence for RedisEngine {
     async fn presence_clear_node(&self, node: &str) -> Result<(), EngineError> {
         let node_key = self.keys.node_presence(node);
         let mut conn = self.conn().await?;
-        let entries: Vec<String> = timed(conn.smembers(&node_key)).await?;
+        let entries: Vec<String> = timed("presence_clear_node", conn.smembers(&node_key)).await?;
         let mut pipe = redis::pipe();
         for entry in &entries {
             let Some((room, member)) = entry.split_once('|') else {
@@ -93,7 +96,8 @@ impl Presence for RedisEngine {
         }
         pipe.del(&node_key).ignore();
         let node_connections = self.keys.node_connections(node);
-        let connections: Vec<String> = timed(conn.smembers(&node_connections)).await?;
+        let connections: Vec<String> =
+            timed("presence_clear_node", conn.smembers(&node_connections)).await?;
         for entry in &connections {
             let Some((user, member)) = entry.split_once('|') else {
                 continue;
@@ -103,7 +107,7 @@ impl Presence for RedisEngine {
             }
         }
         pipe.del(&node_connections).ignore();
-        timed(pipe.query_async::<()>(&mut conn)).await
+        timed("presence_clear_node", pipe.query_async::<()>(&mut conn)).await
     }
 
     async fn connections_refresh(
@@ -128,7 +132,7 @@ impl Presence for RedisEngine {
             pipe.sadd(&node_key, format!("{user}|{member}")).ignore();
         }
         let mut conn = self.conn().await?;
-        timed(pipe.query_async::<()>(&mut conn)).await
+        timed("connections_refresh", pipe.query_async::<()>(&mut conn)).await
     }
 
     async fn connections_remove(
@@ -144,7 +148,7 @@ impl Presence for RedisEngine {
         pipe.srem(self.keys.node_connections(node), format!("{user}|{member}"))
             .ignore();
         let mut conn = self.conn().await?;
-        timed(pipe.query_async::<()>(&mut conn)).await
+        timed("connections_remove", pipe.query_async::<()>(&mut conn)).await
     }
 
     async fn users_connected(&self, users: &[UserId]) -> Result<Vec<UserId>, EngineError> {
@@ -157,7 +161,7 @@ impl Presence for RedisEngine {
             pipe.zcount(self.keys.user_connections(user), &now, "+inf");
         }
         let mut conn = self.conn().await?;
-        let counts: Vec<u64> = timed(pipe.query_async(&mut conn)).await?;
+        let counts: Vec<u64> = timed("users_connected", pipe.query_async(&mut conn)).await?;
         Ok(users
             .iter()
             .zip(counts)

@@ -158,7 +158,7 @@ impl Broker for RedisEngine {
             Topic::Control => self.keys.control_channel(),
         };
         let mut conn = self.conn().await?;
-        let _: i64 = timed(conn.publish(channel, payload)).await?;
+        let _: i64 = timed("publish", conn.publish(channel, payload)).await?;
         Ok(())
     }
 }

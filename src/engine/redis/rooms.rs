@@ -5,6 +5,7 @@ use redis::Pipeline;
 
 use super::{
     pages::{lex_page, ordered_id},
+    purge,
     reads::{read_member, read_room},
     records::*,
     replies, timed, unexpected, RedisEngine,
@@ -34,7 +35,7 @@ pub(super) async fn create_room(
         engine.queue_insert_member(&mut pipe, membership)?;
     }
     let mut conn = engine.conn().await?;
-    timed(pipe.query_async::<()>(&mut conn)).await
+    timed("create_room", pipe.query_async::<()>(&mut conn)).await
 }
 
 pub(super) async fn create_direct_room(
@@ -69,7 +70,7 @@ pub(super) async fn create_direct_room(
             .arg(member_cursor(membership));
     }
     let mut conn = engine.conn().await?;
-    let id: String = timed(invocation.invoke_async(&mut conn)).await?;
+    let id: String = timed("create_direct_room", invocation.invoke_async(&mut conn)).await?;
     RoomId::parse(&id).ok_or_else(|| unexpected("create_direct_room", &id))
 }
 
@@ -133,6 +134,7 @@ pub(super) async fn update_room(engine: &RedisEngine, room: &Room) -> Result<(),
     let mut conn = engine.conn().await?;
     // XX: a room deleted meanwhile stays deleted, as in the memory engine.
     let _: redis::Value = timed(
+        "update_room",
         redis::cmd("SET")
             .arg(engine.keys.room(room.id))
             .arg(to_json(room)?)
@@ -143,12 +145,15 @@ pub(super) async fn update_room(engine: &RedisEngine, room: &Room) -> Result<(),
     Ok(())
 }
 
+/// Makes the room absent in one atomic step, then removes what it leaves in bounded
+/// chunks (`purge.rs`).
 pub(super) async fn delete_room(
     engine: &RedisEngine,
     room: &Room,
 ) -> Result<Vec<UserId>, EngineError> {
     let mut conn = engine.conn().await?;
-    let members: Vec<String> = timed(
+    let found: Vec<u64> = timed(
+        "delete_room",
         engine
             .scripts
             .delete_room
@@ -159,15 +164,16 @@ pub(super) async fn delete_room(
             .key(engine.keys.messages(room.id))
             .key(engine.keys.room_state(room.id))
             .key(engine.keys.room_order(room.client_id))
+            .key(engine.keys.purged_members(room.id))
+            .key(engine.keys.purged_messages(room.id))
             .arg(room.id.to_string())
             .arg(room_cursor(room))
-            .arg(&engine.keys.user_rooms_family().args())
-            .arg(&engine.keys.message_family().args())
             .invoke_async(&mut conn),
     )
     .await?;
-    members
-        .iter()
-        .map(|id| UserId::parse(id).ok_or_else(|| unexpected("delete_room", id)))
-        .collect()
+    let Some(&last) = found.first() else {
+        return Ok(Vec::new());
+    };
+    purge::room_messages(engine, &mut conn, room.id, last).await?;
+    purge::room_members(engine, &mut conn, room.id).await
 }

@@ -2,7 +2,9 @@
 //! is one script, so it is atomic however many nodes write at once. Scripts that
 //! revoke share the `revoke.lua` prelude; scripts that remove memberships share
 //! `membership.lua`; scripts that rate-limit share `gcra.lua`; scripts that fill
-//! webhook outboxes share `outbox.lua`.
+//! webhook outboxes share `outbox.lua`. A script's work is bounded: one that would walk
+//! a whole room or user (the deletions) does its atomic part alone and leaves the rest
+//! to bounded chunks (`purge.rs`).
 
 use redis::Script;
 
@@ -16,6 +18,7 @@ pub struct Scripts {
     pub create_user: Script,
     pub update_user: Script,
     pub delete_user: Script,
+    pub purge_memberships: Script,
     pub revoke_user_key: Script,
     pub create_direct_room: Script,
     pub delete_room: Script,
@@ -41,10 +44,8 @@ impl Scripts {
             rotate_key: revoking(include_str!("scripts/rotate_key.lua")),
             create_user: Script::new(include_str!("scripts/create_user.lua")),
             update_user: revoking(include_str!("scripts/update_user.lua")),
-            delete_user: Script::new(&format!(
-                "{REVOKE_PRELUDE}\n{MEMBERSHIP_PRELUDE}\n{}",
-                include_str!("scripts/delete_user.lua")
-            )),
+            delete_user: revoking(include_str!("scripts/delete_user.lua")),
+            purge_memberships: unjoining(include_str!("scripts/purge_memberships.lua")),
             revoke_user_key: revoking(include_str!("scripts/revoke_user_key.lua")),
             create_direct_room: Script::new(include_str!("scripts/create_direct_room.lua")),
             delete_room: Script::new(include_str!("scripts/delete_room.lua")),

@@ -30,7 +30,7 @@ use crate::{
 impl Store for RedisEngine {
     async fn ping(&self) -> Result<(), EngineError> {
         let mut conn = self.conn().await?;
-        let _: String = timed(redis::cmd("PING").query_async(&mut conn)).await?;
+        let _: String = timed("ping", redis::cmd("PING").query_async(&mut conn)).await?;
         Ok(())
     }
 

@@ -9,6 +9,7 @@ use super::{
     clients::key_purge_ms,
     next_reply,
     pages::{lex_page, ordered_id},
+    purge,
     records::*,
     timed, unexpected, RedisEngine, Replies,
 };
@@ -45,7 +46,7 @@ pub(super) async fn create_user(
         invocation.arg(field).arg(value);
     }
     let mut conn = engine.conn().await?;
-    let reply: String = timed(invocation.invoke_async(&mut conn)).await?;
+    let reply: String = timed("create_user", invocation.invoke_async(&mut conn)).await?;
     match reply.as_str() {
         "OK" => Ok(()),
         "EMAIL_TAKEN" => Err(EngineError::EmailTaken),
@@ -67,7 +68,11 @@ pub(super) async fn find_user_by_email(
     email_key: &str,
 ) -> Result<Option<User>, EngineError> {
     let mut conn = engine.conn().await?;
-    let id: Option<String> = timed(conn.get(engine.keys.email(client, email_key))).await?;
+    let id: Option<String> = timed(
+        "find_user_by_email",
+        conn.get(engine.keys.email(client, email_key)),
+    )
+    .await?;
     drop(conn);
     match id.as_deref().map(UserId::parse) {
         None => Ok(None),
@@ -112,6 +117,7 @@ pub(super) async fn update_user(
 ) -> Result<Update, EngineError> {
     let mut conn = engine.conn().await?;
     let reply: String = timed(
+        "update_user",
         engine
             .scripts
             .update_user
@@ -139,6 +145,8 @@ pub(super) async fn update_user(
     }
 }
 
+/// Makes the user absent and its key revoked in one atomic step, then removes its
+/// memberships in bounded chunks (`purge.rs`).
 pub(super) async fn delete_user(
     engine: &RedisEngine,
     user: &User,
@@ -146,6 +154,7 @@ pub(super) async fn delete_user(
 ) -> Result<bool, EngineError> {
     let mut conn = engine.conn().await?;
     let deleted: i64 = timed(
+        "delete_user",
         engine
             .scripts
             .delete_user
@@ -155,14 +164,15 @@ pub(super) async fn delete_user(
             .key(engine.keys.user_order(user.client_id))
             .key(engine.keys.user_key(user.id))
             .key(engine.keys.user_rooms(user.id))
+            .key(engine.keys.purged_user_rooms(user.id))
             .arg(&engine.revocation_args(revoked_at))
             .arg(user_cursor(user))
-            .arg(user.id.to_string())
-            .arg(&engine.keys.members_family().args())
-            .arg(&engine.keys.member_order_family().args())
-            .arg(&engine.keys.reads_family().args())
             .invoke_async(&mut conn),
     )
     .await?;
-    Ok(deleted == 1)
+    if deleted != 1 {
+        return Ok(false);
+    }
+    purge::user_memberships(engine, &mut conn, user.id).await?;
+    Ok(true)
 }

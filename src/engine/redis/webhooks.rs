@@ -60,7 +60,7 @@ pub(super) async fn create_webhook(
     )
     .ignore();
     let mut conn = engine.conn().await?;
-    timed(pipe.query_async::<()>(&mut conn)).await
+    timed("create_webhook", pipe.query_async::<()>(&mut conn)).await
 }
 
 pub(super) async fn get_webhook(
@@ -104,7 +104,7 @@ pub(super) async fn update_webhook(
     pipe.atomic();
     queue_webhook(engine, &mut pipe, webhook)?;
     let mut conn = engine.conn().await?;
-    timed(pipe.query_async::<()>(&mut conn)).await
+    timed("update_webhook", pipe.query_async::<()>(&mut conn)).await
 }
 
 pub(super) async fn delete_webhook(
@@ -135,7 +135,7 @@ pub(super) async fn delete_webhook(
         .srem(engine.keys.pending_webhooks(), id.to_string())
         .ignore();
     let mut conn = engine.conn().await?;
-    let (deleted,): (u64,) = timed(pipe.query_async(&mut conn)).await?;
+    let (deleted,): (u64,) = timed("delete_webhook", pipe.query_async(&mut conn)).await?;
     Ok(deleted > 0)
 }
 
@@ -148,6 +148,7 @@ pub(super) async fn enqueue_event(
     let entry = OutboxEntry::Event(body.to_owned()).encode();
     let mut conn = engine.conn().await?;
     let _: u64 = timed(
+        "enqueue_event",
         engine
             .scripts
             .enqueue_event
@@ -174,12 +175,16 @@ pub(super) async fn requeue_entry(
         .sadd(engine.keys.pending_webhooks(), webhook.to_string())
         .ignore();
     let mut conn = engine.conn().await?;
-    timed(pipe.query_async::<()>(&mut conn)).await
+    timed("requeue_entry", pipe.query_async::<()>(&mut conn)).await
 }
 
 pub(super) async fn pending_webhooks(engine: &RedisEngine) -> Result<Vec<WebhookId>, EngineError> {
     let mut conn = engine.conn().await?;
-    let ids: Vec<String> = timed(conn.smembers(engine.keys.pending_webhooks())).await?;
+    let ids: Vec<String> = timed(
+        "pending_webhooks",
+        conn.smembers(engine.keys.pending_webhooks()),
+    )
+    .await?;
     Ok(ids.iter().filter_map(|id| WebhookId::parse(id)).collect())
 }
 
@@ -191,6 +196,7 @@ pub(super) async fn claim_outbox(
 ) -> Result<Option<Claimed>, EngineError> {
     let mut conn = engine.conn().await?;
     let reply: Option<Vec<String>> = timed(
+        "claim_outbox",
         engine
             .scripts
             .claim_outbox
@@ -236,6 +242,7 @@ pub(super) async fn settle_outbox(
     };
     let mut conn = engine.conn().await?;
     let id: Option<String> = timed(
+        "settle_outbox",
         engine
             .scripts
             .settle_outbox
@@ -278,7 +285,11 @@ pub(super) async fn list_deliveries(
         .as_ref()
         .map_or("+".to_owned(), |c| format!("({c}"));
     let count = page.limit.saturating_add(1).min(SCAN_BATCH);
-    let reply: StreamRangeReply = timed(conn.xrevrange_count(&stream, &end, "-", count)).await?;
+    let reply: StreamRangeReply = timed(
+        "list_deliveries",
+        conn.xrevrange_count(&stream, &end, "-", count),
+    )
+    .await?;
     let mut pager = Pager::new(page.limit);
     for entry in &reply.ids {
         if pager
@@ -305,7 +316,10 @@ pub(super) async fn get_delivery(
         return Ok(None);
     }
     let mut conn = engine.conn().await?;
-    let reply: StreamRangeReply =
-        timed(conn.xrange_count(engine.keys.deliveries(webhook), id, id, 1)).await?;
+    let reply: StreamRangeReply = timed(
+        "get_delivery",
+        conn.xrange_count(engine.keys.deliveries(webhook), id, id, 1),
+    )
+    .await?;
     reply.ids.first().map(delivery_of).transpose()
 }

@@ -3,8 +3,10 @@
 //! `next_cursor` (the cursor of its last item) only when another item follows, so the
 //! last page says it is the last and no caller ever fetches an empty page.
 //!
-//! Cursors are opaque to callers, but each is the position of an item in its listing,
-//! and each back end keeps an index in exactly that order:
+//! A cursor here is the position of an item in its listing, and each back end keeps an
+//! index in exactly that order. Callers see positions only wrapped, tagged with their
+//! listing, by `domain::cursor`, whose edge check refuses any cursor the listing did
+//! not issue, so a back end only ever reads a position of the shape it wrote:
 //!
 //! | listing | order | cursor |
 //! |---|---|---|
@@ -12,7 +14,7 @@
 //! | `list_rooms` | creation | [`room_cursor`] (`Room::order_key`) |
 //! | `list_members` | joining | [`member_cursor`] (`Membership::order_key`) |
 //! | `list_user_rooms` | room id | [`user_room_cursor`] (the room id) |
-//! | `list_events` | newest first | the event's place in the engine's log (memory: a number; Redis: the stream id) |
+//! | `list_events` | newest first | the event's id (`domain::cursor::event_id`; Redis: the stream id; memory: `0-{n}`, its log number) |
 //!
 //! The Redis sets store these cursors as their members, so a member read back is the
 //! cursor and the ordered sets need no other key.
@@ -101,8 +103,8 @@ pub fn user_room_cursor(room: RoomId) -> String {
     room.to_string()
 }
 
-/// Where `list_user_rooms` resumes: after this room id. A cursor that is not a room id
-/// (forged, or from an older version) starts from the top rather than failing.
+/// Where `list_user_rooms` resumes: after this room id. The edge lets only room ids
+/// through; anything else would start from the top.
 pub fn user_room_after(cursor: Option<&str>) -> Option<RoomId> {
     cursor.and_then(RoomId::parse)
 }

@@ -23,5 +23,9 @@ pub async fn create(
     let Json(fields) = body;
     let room = room_id(&fields.room_id)?;
     let command = SendMessage::parse(fields.with_room(room))?;
-    Ok(metered(core.run(caller, command).await?, made))
+    let sent = core.run(caller, command).await?;
+    if sent.body.is_new() {
+        core.node.metrics.messages_rest.inc();
+    }
+    Ok(metered(sent, made))
 }

@@ -5,12 +5,8 @@ use serde::Deserialize;
 
 use crate::{
     core::{auth::UserCaller, views::InboxEntryBody, ApiError, Core},
-    domain::{
-        notification::{is_inbox_cursor, InboxFilter},
-        page::Page,
-        validation::Validator,
-    },
-    http::paging::page_request,
+    domain::{cursor::Listing, notification::InboxFilter, page::Page, validation::Validator},
+    http::paging::{issue, page_request},
 };
 
 #[derive(Debug, Deserialize)]
@@ -32,21 +28,18 @@ pub async fn list(
         "false" => Ok(false),
         _ => Err("must be true or false".to_owned()),
     });
-    // A cursor this listing never issued is refused, not read as a position (§3).
-    let cursor = validator.check_opt("cursor", query.cursor, |cursor| {
-        if cursor.is_empty() || is_inbox_cursor(&cursor) {
-            Ok(cursor)
-        } else {
-            Err("is not a cursor this listing issued".to_owned())
-        }
-    });
-    let page =
-        cursor.and_then(|cursor| page_request(&mut validator, query.limit.as_deref(), cursor));
+    let page = page_request(
+        &mut validator,
+        Listing::Notifications,
+        query.limit.as_deref(),
+        query.cursor,
+    );
     let (Some(unread), Some(page)) = (unread, page) else {
         return Err(ApiError::validation(validator.into_errors()));
     };
     let filter = InboxFilter {
         unread_only: unread.unwrap_or(false),
     };
-    Ok(web::Json(core.inbox(&caller, filter, &page).await?))
+    let inbox = core.inbox(&caller, filter, &page).await?;
+    Ok(web::Json(issue(Listing::Notifications, inbox)))
 }

@@ -9,8 +9,8 @@ use crate::{
         views::{MyRoomBody, RoomBody},
         ApiError, Core,
     },
-    domain::{page::Page, validation::Validator},
-    http::paging::{page_request, PageQuery},
+    domain::{cursor::Listing, page::Page, validation::Validator},
+    http::paging::{issue, page_request, PageQuery},
 };
 use serde::Deserialize;
 
@@ -19,8 +19,9 @@ pub async fn mine(
     core: web::Data<Core>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<MyRoomBody>>, ApiError> {
-    let page = query.into_inner().page()?;
-    Ok(web::Json(core.my_rooms(&caller, &page).await?))
+    let page = query.into_inner().page(Listing::MyRooms)?;
+    let rooms = core.my_rooms(&caller, &page).await?;
+    Ok(web::Json(issue(Listing::MyRooms, rooms)))
 }
 
 /// `?include_inactive=true|false&limit=&cursor=`.
@@ -47,10 +48,17 @@ pub async fn all(
             _ => Err("must be true or false".to_owned()),
         },
     );
-    let page = page_request(&mut validator, query.limit.as_deref(), query.cursor);
+    let page = page_request(
+        &mut validator,
+        Listing::Rooms,
+        query.limit.as_deref(),
+        query.cursor,
+    );
     let (Some(include), Some(page)) = (include, page) else {
         return Err(ApiError::validation(validator.into_errors()));
     };
-    let include = include.unwrap_or(false);
-    Ok(web::Json(core.all_rooms(&caller, include, &page).await?))
+    let rooms = core
+        .all_rooms(&caller, include.unwrap_or(false), &page)
+        .await?;
+    Ok(web::Json(issue(Listing::Rooms, rooms)))
 }

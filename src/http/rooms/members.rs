@@ -10,11 +10,11 @@ use crate::{
         rooms::{AddMember, ListMembers, RemoveMember},
         ApiError, Core, ErrorCode,
     },
-    domain::{ids::UserId, room::Role},
+    domain::{cursor::Listing, ids::UserId, room::Role},
     http::{
         answer::{created, done, ok, room_id},
         json::Json,
-        paging::PageQuery,
+        paging::{issue, PageQuery},
     },
 };
 
@@ -25,8 +25,9 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let room_id = room_id(&id)?;
-    let page = query.into_inner().page()?;
-    Ok(ok(core.run(caller, ListMembers { room_id, page }).await?))
+    let page = query.into_inner().page(Listing::Members)?;
+    let members = core.run(caller, ListMembers { room_id, page }).await?;
+    Ok(ok(issue(Listing::Members, members)))
 }
 
 #[derive(Debug, Deserialize)]

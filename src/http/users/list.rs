@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use crate::{
     core::{auth::MasterCaller, views::UserBody, ApiError, Core},
-    domain::{page::Page, validation::Validator},
-    http::paging::page_request,
+    domain::{cursor::Listing, page::Page, validation::Validator},
+    http::paging::{issue, page_request},
 };
 
 #[derive(Debug, Deserialize)]
@@ -23,9 +23,14 @@ pub async fn list(
 ) -> Result<web::Json<Page<UserBody>>, ApiError> {
     let query = query.into_inner();
     let mut validator = Validator::default();
-    let Some(page) = page_request(&mut validator, query.limit.as_deref(), query.cursor) else {
+    let Some(page) = page_request(
+        &mut validator,
+        Listing::Users,
+        query.limit.as_deref(),
+        query.cursor,
+    ) else {
         return Err(ApiError::validation(validator.into_errors()));
     };
     let users = core.list_users(&caller, query.q.as_deref(), &page).await?;
-    Ok(web::Json(users))
+    Ok(web::Json(issue(Listing::Users, users)))
 }

@@ -5,8 +5,8 @@ use actix_web::{web, HttpResponse};
 
 use crate::{
     core::{auth::MasterCaller, views::DeliveryBody, ApiError, Core},
-    domain::page::Page,
-    http::paging::PageQuery,
+    domain::{cursor::Listing, page::Page},
+    http::paging::{issue, PageQuery},
 };
 
 pub async fn list(
@@ -15,8 +15,9 @@ pub async fn list(
     id: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<DeliveryBody>>, ApiError> {
-    let page = query.into_inner().page()?;
-    Ok(web::Json(core.deliveries(&caller, &id, &page).await?))
+    let page = query.into_inner().page(Listing::Deliveries)?;
+    let deliveries = core.deliveries(&caller, &id, &page).await?;
+    Ok(web::Json(issue(Listing::Deliveries, deliveries)))
 }
 
 pub async fn replay(

@@ -4,8 +4,8 @@ use actix_web::web;
 
 use crate::{
     core::{auth::MasterCaller, views::WebhookBody, ApiError, Core},
-    domain::page::Page,
-    http::paging::PageQuery,
+    domain::{cursor::Listing, page::Page},
+    http::paging::{issue, PageQuery},
 };
 
 pub async fn list(
@@ -13,6 +13,7 @@ pub async fn list(
     core: web::Data<Core>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<WebhookBody>>, ApiError> {
-    let page = query.into_inner().page()?;
-    Ok(web::Json(core.list_webhooks(&caller, &page).await?))
+    let page = query.into_inner().page(Listing::Webhooks)?;
+    let webhooks = core.list_webhooks(&caller, &page).await?;
+    Ok(web::Json(issue(Listing::Webhooks, webhooks)))
 }

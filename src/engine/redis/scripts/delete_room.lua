@@ -1,28 +1,29 @@
--- Deletes a room with everything under it, and its entries in other records.
+-- Deletes a room at once for every reader, and sets aside what must be removed entry
+-- by entry, so that no single call's work grows with the room (rooms.rs then removes
+-- it in bounded chunks).
 -- KEYS[1] room record, KEYS[2] members, KEYS[3] member order, KEYS[4] reads,
--- KEYS[5] messages, KEYS[6] room state, KEYS[7] client's room order
--- ARGV[1] room id, ARGV[2] room order member,
--- ARGV[3..4] head and tail of a user's rooms key, ARGV[5..6] of a message index entry
--- (each key is head .. id .. tail; see keys.rs)
--- Returns the ids of the members the room had (empty if it was gone).
--- client_msg_id keys are left to expire: nothing reads them once the room is gone.
+-- KEYS[5] messages, KEYS[6] room state, KEYS[7] client's room order,
+-- KEYS[8] where the members are set aside, KEYS[9] where the messages are
+-- ARGV[1] room id, ARGV[2] room order member
+-- Returns {last seq} (the messages are numbered 1..=last), or {} if the room was gone.
+-- RENAME moves a key whatever its size in O(1), and UNLINK frees it in the background:
+-- nothing here walks the room's entries. Once the record is gone, no script writes
+-- under the room again (each checks the record or the members hash first).
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {}
 end
-local members = redis.call('HKEYS', KEYS[2])
-for _, user in ipairs(members) do
-  redis.call('ZREM', ARGV[3] .. user .. ARGV[4], ARGV[1])
-end
-for _, message in ipairs(redis.call('HVALS', KEYS[5])) do
-  -- serde writes `id` first (records.rs tests it), so a pattern finds it without
-  -- decoding the whole message; cjson is the fallback should that ever change.
-  local id = string.match(message, '^{"id":"([^"]+)"') or cjson.decode(message)['id']
-  redis.call('DEL', ARGV[5] .. id .. ARGV[6])
-end
+-- `seq` is the field append_message.lua numbers with.
+local last = tonumber(redis.call('HGET', KEYS[6], 'seq') or '0')
 local pair = redis.call('HGET', KEYS[6], 'direct_pair')
 if pair and redis.call('GET', pair) == ARGV[1] then
   redis.call('DEL', pair)
 end
 redis.call('ZREM', KEYS[7], ARGV[2])
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
-return members
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('RENAME', KEYS[2], KEYS[8])
+end
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  redis.call('RENAME', KEYS[5], KEYS[9])
+end
+redis.call('UNLINK', KEYS[1], KEYS[3], KEYS[4], KEYS[6])
+return {last}
