@@ -24,6 +24,7 @@ async fn this_hour(app: &TestApp) -> Value {
 }
 
 async fn usage_counts_equal_what_was_done(engine: EngineKind) {
+    wait_out_the_turn_of_the_hour().await;
     let app = spawn_unlimited(engine).await;
     // Another client's activity is not ours.
     let (_, other) = app.register_client("Other").await;
@@ -72,6 +73,17 @@ async fn usage_counts_equal_what_was_done(engine: EngineKind) {
         today["start"].as_str().unwrap().ends_with("T00:00:00Z"),
         "{today}"
     );
+}
+
+/// The test reads one hourly (and daily) bucket, so it must not run across the
+/// turn of an hour: within 30 s of one, it waits for the new hour to start.
+async fn wait_out_the_turn_of_the_hour() {
+    use chrono::Timelike;
+    let now = chrono::Utc::now();
+    let into_hour = u64::from(now.minute() * 60 + now.second());
+    if into_hour >= 3600 - 30 {
+        tokio::time::sleep(std::time::Duration::from_secs(3600 - into_hour + 1)).await;
+    }
 }
 
 async fn live_load_shows_each_node_and_the_total(engine: EngineKind) {
