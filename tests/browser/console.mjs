@@ -5,9 +5,9 @@
 // load and the peak connections have something to show. Then, through the console
 // only: a wrong key is refused with the error's code, the master key signs in (kept in
 // sessionStorage, never in the URL, surviving a reload), the users are paged through
-// and searched, one is created, one deactivated and one revoked; the rooms are listed
-// and one opened (members, latest messages); the security events are filtered; and the
-// analytics charts are drawn. A screenshot of the chart area is decoded and must hold
+// and searched, one is created, one deactivated and reactivated and one revoked; the
+// rooms are listed and one opened (members, latest messages); the security events are
+// filtered; and the analytics charts are drawn. A screenshot of the chart area is decoded and must hold
 // bars and lines in the chart colour, not a blank panel.
 
 import { mkdirSync } from 'node:fs';
@@ -147,7 +147,7 @@ export async function consoleScenario(out, noteScreenshot) {
     try {
       await step('a wrong key is refused with the error code', async () => {
         await page.goto(`${BASE}/console`, { timeout: TIMEOUT });
-        await page.fill('#master-key', 'sk_live_not_a_real_key', { timeout: TIMEOUT });
+        await page.fill('#master-key', 'ck_live_not_a_real_key', { timeout: TIMEOUT });
         await page.click('#sign-in', { timeout: TIMEOUT });
         await page.waitForFunction(() => /[A-Z_]+ \(HTTP 401\): \S/.test(document.querySelector('#error').textContent), null, { timeout: TIMEOUT });
         if (await page.isVisible('#app')) throw new Error('the console opened with a wrong key');
@@ -203,6 +203,11 @@ export async function consoleScenario(out, noteScreenshot) {
         const read = await rest('GET', `/users/${bob.id}`, master);
         if (read.is_active !== false) throw new Error(`the API says is_active ${read.is_active}`);
       });
+      await step('a deactivated user is reactivated', async () => {
+        await page.click(`#user-rows [data-user-id="${bob.id}"] [data-action=toggle-active]`, { timeout: TIMEOUT });
+        await page.waitForFunction((id) => document.querySelector(`#user-rows [data-user-id="${id}"] td:nth-child(4)`)?.textContent === 'active', bob.id, { timeout: TIMEOUT });
+        if (!(await rest('GET', `/users/${bob.id}`, master)).is_active) throw new Error('the API says inactive');
+      });
       await step('a key is revoked', async () => {
         await searchUsers(page, `carol_${tag}`);
         await page.click(`#user-rows [data-user-id="${carol.id}"] [data-action=revoke]`, { timeout: TIMEOUT });
@@ -238,6 +243,9 @@ export async function consoleScenario(out, noteScreenshot) {
         const newestFirst = await page.$$eval('#message-list [data-seq]', (els) => els.map((e) => Number(e.dataset.seq)));
         if (newestFirst.join() !== [...newestFirst].sort((a, b) => b - a).join()) throw new Error(`seqs ${newestFirst}`);
         await waitText(page, '#message-list', alice.username);
+        mkdirSync(out, { recursive: true });
+        await page.screenshot({ path: `${out}console-rooms.png`, fullPage: true, timeout: TIMEOUT });
+        noteScreenshot();
       });
 
       await step('the analytics charts are drawn', async () => {
