@@ -467,6 +467,7 @@ async function selectTab(name, reload = false) {
   for (const tab of Object.keys(TABS)) {
     $(tab).classList.toggle('hidden', tab !== name);
     $(`tab-${tab}`).setAttribute('aria-selected', String(tab === name));
+    $(`tab-${tab}`).tabIndex = tab === name ? 0 : -1;
   }
   if (name === 'analytics') startLive(); else stopLive();
   if (loaded.has(name) && !reload) return;
@@ -478,6 +479,18 @@ async function selectTab(name, reload = false) {
 for (const tab of Object.keys(TABS)) {
   $(`tab-${tab}`).addEventListener('click', () => attempt(() => selectTab(tab)));
 }
+
+// The tab list's keys: Left and Right move to the neighbouring tab (WAI-ARIA tabs).
+document.querySelector('[role=tablist]').addEventListener('keydown', (event) => {
+  const names = Object.keys(TABS);
+  const current = names.findIndex((tab) => $(`tab-${tab}`) === document.activeElement);
+  const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+  if (current < 0 || !step) return;
+  event.preventDefault();
+  const next = names[(current + step + names.length) % names.length];
+  $(`tab-${next}`).focus();
+  attempt(() => selectTab(next));
+});
 
 // ---- signing in and out ------------------------------------------------------------
 

@@ -230,8 +230,10 @@ export async function consoleScenario(out, noteScreenshot) {
         }, null, { timeout: TIMEOUT });
       });
 
-      await step('the rooms are listed', async () => {
-        await page.click('#tab-rooms', { timeout: TIMEOUT });
+      await step('the rooms are listed (the tab reached by keyboard)', async () => {
+        await page.focus('#tab-events', { timeout: TIMEOUT });
+        await page.keyboard.press('ArrowLeft');
+        await page.waitForSelector('#rooms:not(.hidden)', { timeout: TIMEOUT });
         await waitText(page, '#room-rows', room.name);
         await waitText(page, '#room-rows', other.name);
       });
