@@ -145,6 +145,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/metrics").route(get().to(metrics::scrape)))
         .service(resource("/chatapi.js").route(get().to(demo::client)))
         .service(resource("/chatapi.d.ts").route(get().to(demo::client_types)))
+        .service(resource("/console").route(get().to(demo::console)))
+        .service(resource("/console.js").route(get().to(demo::console_script)))
         .default_service(web::to(not_found));
 }
 

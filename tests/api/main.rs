@@ -11,6 +11,7 @@ mod auth;
 mod clients;
 mod cluster;
 mod concurrency;
+mod console;
 mod cors;
 mod deletes;
 mod engine_contract;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the server, starts two nodes on free loopback ports (one listing a third
 # port's origin in CHATAPI_CORS_ORIGINS, one without the setting), and runs the
-# browser tests (two_users.mjs, cross_origin.mjs) against them. Exits with their status.
+# browser tests (two_users.mjs, which runs cross_origin.mjs and console.mjs too) against
+# them. Exits with their status.
 # Needs: node + npm, python3, cargo; installs Debian's chromium if missing.
 # Usage: bash tests/browser/run.sh
 set -euo pipefail

@@ -1,5 +1,6 @@
 // Two users chat through the demo page (static/index.html) in headless Chromium; then
-// a page of another origin uses chatapi.js cross-origin (cross_origin.mjs).
+// a page of another origin uses chatapi.js cross-origin (cross_origin.mjs), and the app
+// owner looks at it all in the admin console (console.mjs).
 //
 // Usage: CHATAPI_URL=http://127.0.0.1:8000 CHATAPI_URL_NO_CORS=http://127.0.0.1:8001 \
 //        CHATAPI_ORIGIN_PORT=8002 node two_users.mjs
@@ -15,43 +16,14 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
+import { ARGS, BASE, CHROMIUM, TIMEOUT, rest, step, uniqueTag, waitText } from './common.mjs';
+import { consoleScenario } from './console.mjs';
 import { runGuideExample, serveOrigin } from './cross_origin.mjs';
 
-const BASE = (process.env.CHATAPI_URL || '').replace(/\/+$/, '');
 const NO_CORS = (process.env.CHATAPI_URL_NO_CORS || '').replace(/\/+$/, '');
 const ORIGIN_PORT = Number(process.env.CHATAPI_ORIGIN_PORT || 0);
-const TIMEOUT = 10_000;
 const OUT = fileURLToPath(new URL('./out/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 let screenshots = 0;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-// REST call with a timeout; throws with the contract's error body on failure.
-async function rest(method, path, key, body, base = BASE) {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(TIMEOUT),
-  }).catch((err) => { throw new Error(`${method} ${path}: ${err.cause?.code || err.cause?.message || err.message}`); });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
-
-// Names each step, so a failure says where it happened.
-async function step(name, fn) {
-  try { return await fn(); } catch (err) {
-    throw new Error(`${name}: ${err.message.split('\n')[0]}`);
-  }
-}
-
-// Waits until the element matching `sel` has text containing `text`.
-function waitText(page, sel, text) {
-  return page.waitForFunction(([s, t]) => (document.querySelector(s)?.textContent || '').includes(t),
-    [sel, text], { timeout: TIMEOUT });
-}
 
 // Waits until some message in #messages has exactly `content`; returns its seq.
 async function waitMessage(page, content) {
@@ -80,7 +52,7 @@ async function openRoom(page, roomId) {
 
 async function main() {
   if (!BASE) throw new Error('set CHATAPI_URL, e.g. http://127.0.0.1:8000');
-  const tag = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+  const tag = uniqueTag();
 
   const { master_api_key: master } = await step('register client', () =>
     rest('POST', '/clients', null, { name: `browser-test-${tag}` }));
@@ -170,7 +142,7 @@ async function crossOrigin() {
     page = await (await browser.newContext()).newPage();
     const pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
-    const tag = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+    const tag = uniqueTag();
     const { master_api_key: listed } = await step('register on the node that lists the origin', () =>
       rest('POST', '/clients', null, { name: `cors-${tag}` }));
     await step('the listed origin runs the guide\'s example', async () => {
@@ -204,6 +176,7 @@ async function crossOrigin() {
 const scenarios = [
   ['two users chat through the page', main],
   ['a page of another origin uses chatapi.js', crossOrigin],
+  ['the app owner uses the admin console', () => consoleScenario(OUT, () => screenshots++)],
 ];
 const failures = [];
 for (const [name, scenario] of scenarios) {
