@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::{
     client::Client,
@@ -35,7 +36,7 @@ impl<T> Made<T> {
 }
 
 /// A client as the API shows it; never with a key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClientBody {
     pub id: ClientId,
     pub name: String,
@@ -57,12 +58,13 @@ impl From<Client> for ClientBody {
 }
 
 /// A user as the API shows it; never with a key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserBody {
     pub id: UserId,
     pub email: String,
     pub username: String,
     pub full_name: Option<String>,
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
@@ -85,7 +87,7 @@ impl From<User> for UserBody {
 }
 
 /// `API.md` §5 room.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RoomBody {
     pub id: RoomId,
     pub name: String,
@@ -98,6 +100,7 @@ pub struct RoomBody {
     pub last_message_at: Option<DateTime<Utc>>,
     pub last_seq: u64,
     pub created_at: DateTime<Utc>,
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
 }
 
@@ -121,7 +124,7 @@ impl RoomBody {
 }
 
 /// A room in the caller's own list: with its read position.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MyRoomBody {
     #[serde(flatten)]
     pub room: RoomBody,
@@ -131,7 +134,7 @@ pub struct MyRoomBody {
 }
 
 /// `{room_id, user_id, role, joined_at}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MembershipBody {
     pub room_id: RoomId,
     pub user_id: UserId,
@@ -151,7 +154,7 @@ impl From<Membership> for MembershipBody {
 }
 
 /// One entry of `GET /rooms/{id}/members`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MemberBody {
     pub user_id: UserId,
     /// `None` when the user has been deleted meanwhile.
@@ -176,7 +179,7 @@ impl MemberBody {
 }
 
 /// `API.md` §5 message; reactions shown as counts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MessageBody {
     pub id: MessageId,
     pub room_id: RoomId,
@@ -184,6 +187,7 @@ pub struct MessageBody {
     pub sender_id: Option<UserId>,
     pub content: String,
     pub message_type: MessageType,
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
     pub reply_to: Option<MessageId>,
     pub reactions: BTreeMap<String, usize>,
@@ -214,14 +218,14 @@ impl From<&Message> for MessageBody {
 }
 
 /// `GET /rooms/{id}/presence`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PresenceBody {
     pub online: Vec<UserId>,
     pub count: usize,
 }
 
 /// `POST /rooms/{id}/read`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReadBody {
     pub room_id: RoomId,
     pub last_read_seq: u64,

@@ -18,6 +18,7 @@ mod logs;
 mod malformed;
 mod messages;
 mod metrics;
+mod openapi;
 mod outage;
 mod paging;
 mod realtime;
