@@ -160,6 +160,18 @@ async fn every_operation_says_which_key_it_takes_and_how_it_refuses() {
                 .any(|opening| description.starts_with(opening)),
             "{method} {path} does not open by naming its key: {description:?}"
         );
+        let in_path: BTreeSet<&str> = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "path")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        let placeholders: BTreeSet<&str> = path
+            .split('/')
+            .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        assert_eq!(in_path, placeholders, "{method} {path}: path parameters");
         let responses = operation["responses"].as_object().unwrap();
         let keyed = operation["security"]
             .as_array()

@@ -23,6 +23,7 @@ use crate::{
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserFields {
+    #[schema(format = Email)]
     email: String,
     #[schema(pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     username: String,

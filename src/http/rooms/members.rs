@@ -36,8 +36,7 @@ use crate::{
     operation_id = "list_room_members",
     tag = "rooms",
     security(("master_key" = []), ("scoped_key" = [])),
-    params(("id" = RoomId, Path, description = "The room's id")),
-    params(PageQuery),
+    params(("id" = RoomId, Path, description = "The room's id"), PageQuery),
     responses(
         (status = 200, description = "A page of members", body = Page<MemberBody>),
         (status = 404, description = "`ROOM_NOT_FOUND`: no such room, or another client's", body = ErrorBody),
