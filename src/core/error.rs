@@ -10,6 +10,7 @@
 use std::{borrow::Cow, fmt, panic::Location};
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::{
     domain::{rate::RateStatus, validation::FieldError},
@@ -17,7 +18,7 @@ use crate::{
 };
 
 /// Exactly the codes of `API.md` §2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     InvalidCredentials,
@@ -218,13 +219,18 @@ impl ApiError {
     }
 }
 
-/// `{"detail", "error_code", "status_code", "errors"?}` as `API.md` §2 writes it.
-#[derive(Debug, Serialize)]
+/// `{"detail", "error_code", "status_code", "errors"?}` as `API.md` §2 writes it: the
+/// body of every refusal and fault, from any route.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody<'a> {
+    /// For a person to read; generic for 5xx.
     pub detail: &'a str,
     pub error_code: ErrorCode,
+    /// The HTTP status, repeated (WebSocket `error` frames carry it too).
     pub status_code: u16,
+    /// Only on `VALIDATION_ERROR`: one entry per failing field.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<FieldError>>)]
     pub errors: Option<&'a Vec<FieldError>>,
 }
 

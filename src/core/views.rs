@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::{
     analytics::NodeLoad,
@@ -38,7 +39,7 @@ impl<T> Made<T> {
 }
 
 /// A client as the API shows it; never with a key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClientBody {
     pub id: ClientId,
     pub name: String,
@@ -60,12 +61,13 @@ impl From<Client> for ClientBody {
 }
 
 /// A user as the API shows it; never with a key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserBody {
     pub id: UserId,
     pub email: String,
     pub username: String,
     pub full_name: Option<String>,
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
@@ -88,7 +90,7 @@ impl From<User> for UserBody {
 }
 
 /// `API.md` §5 room.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RoomBody {
     pub id: RoomId,
     pub name: String,
@@ -101,6 +103,7 @@ pub struct RoomBody {
     pub last_message_at: Option<DateTime<Utc>>,
     pub last_seq: u64,
     pub created_at: DateTime<Utc>,
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
     /// False once the room has had no message for its type's period (§7).
     pub is_active: bool,
@@ -128,7 +131,7 @@ impl RoomBody {
 }
 
 /// A room in the caller's own list: with its read position.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MyRoomBody {
     #[serde(flatten)]
     pub room: RoomBody,
@@ -138,7 +141,7 @@ pub struct MyRoomBody {
 }
 
 /// `{room_id, user_id, role, joined_at}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MembershipBody {
     pub room_id: RoomId,
     pub user_id: UserId,
@@ -158,7 +161,7 @@ impl From<Membership> for MembershipBody {
 }
 
 /// One entry of `GET /rooms/{id}/members`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MemberBody {
     pub user_id: UserId,
     /// `None` when the user has been deleted meanwhile.
@@ -183,7 +186,7 @@ impl MemberBody {
 }
 
 /// `API.md` §5 message; reactions shown as counts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MessageBody {
     pub id: MessageId,
     pub room_id: RoomId,
@@ -191,6 +194,7 @@ pub struct MessageBody {
     pub sender_id: Option<UserId>,
     pub content: String,
     pub message_type: MessageType,
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
     pub reply_to: Option<MessageId>,
     pub reactions: BTreeMap<String, usize>,
@@ -221,14 +225,14 @@ impl From<&Message> for MessageBody {
 }
 
 /// `GET /rooms/{id}/presence`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PresenceBody {
     pub online: Vec<UserId>,
     pub count: usize,
 }
 
 /// `POST /rooms/{id}/read`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReadBody {
     pub room_id: RoomId,
     pub last_read_seq: u64,
@@ -236,11 +240,12 @@ pub struct ReadBody {
 }
 
 /// A notification as its recipients see it: the `data` of a `notification` frame.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NotificationBody {
     pub id: NotificationId,
     pub title: String,
     pub body: String,
+    #[schema(value_type = Object)]
     pub data: Metadata,
     pub priority: Priority,
     pub created_at: DateTime<Utc>,
@@ -261,7 +266,7 @@ impl From<Notification> for NotificationBody {
 
 /// `POST /notifications`: how many users it went to, and how many of them had a
 /// live connection (and got the frame at once).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NotificationSent {
     pub id: NotificationId,
     pub recipients: usize,
@@ -270,7 +275,7 @@ pub struct NotificationSent {
 }
 
 /// One entry of `GET /notifications`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InboxEntryBody {
     #[serde(flatten)]
     pub notification: NotificationBody,
@@ -289,14 +294,16 @@ impl From<InboxEntry> for InboxEntryBody {
 }
 
 /// `GET /analytics`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AnalyticsBody {
+    /// `hour` or `day`.
+    #[schema(value_type = String)]
     pub bucket: &'static str,
     pub data: Vec<BucketBody>,
 }
 
 /// One bucket of `GET /analytics`, starting at `start`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BucketBody {
     pub start: DateTime<Utc>,
     pub users: u64,
@@ -308,13 +315,13 @@ pub struct BucketBody {
 }
 
 /// `GET /analytics/live`: each live node, and the sum.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LiveBody {
     pub nodes: Vec<NodeLoadBody>,
     pub total: LiveTotal,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NodeLoadBody {
     pub node: String,
     pub connections: u64,
@@ -334,14 +341,14 @@ impl From<NodeLoad> for NodeLoadBody {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LiveTotal {
     pub connections: u64,
     pub messages_per_sec: f64,
 }
 
 /// A webhook as the API shows it; never with its secret but at creation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WebhookBody {
     pub id: WebhookId,
     pub url: String,
@@ -365,7 +372,7 @@ impl From<Webhook> for WebhookBody {
 }
 
 /// `POST /webhooks`: the webhook with its signing secret, shown this once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CreatedWebhook {
     #[serde(flatten)]
     pub webhook: WebhookBody,
@@ -383,7 +390,7 @@ impl From<Webhook> for CreatedWebhook {
 }
 
 /// One attempt of `GET /webhooks/{id}/deliveries`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DeliveryBody {
     pub id: String,
     pub event_id: String,

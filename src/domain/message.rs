@@ -21,7 +21,7 @@ pub const MAX_CLIENT_MSG_ID_CHARS: usize = 128;
 /// How long a `client_msg_id` makes a resend return the original message.
 pub const IDEMPOTENCY_WINDOW: chrono::Duration = chrono::Duration::hours(24);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageType {
     #[default]

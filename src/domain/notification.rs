@@ -17,7 +17,7 @@ pub const MAX_BODY_CHARS: usize = 10_000;
 pub const MAX_RECIPIENTS: usize = 1000;
 
 /// How urgent a notification is; the receiving application decides what that means.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     Low,

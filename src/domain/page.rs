@@ -15,7 +15,7 @@ pub struct PageRequest {
 }
 
 /// `{"data": [...], "next_cursor": "..." | null}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub data: Vec<T>,
     pub next_cursor: Option<String>,

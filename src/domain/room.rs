@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{
     ids::{ClientId, RoomId, UserId},
@@ -13,7 +14,7 @@ pub const DEFAULT_MAX_MEMBERS: u32 = 1000;
 /// The largest room a client may ask for; fan-out cost grows with it.
 pub const MAX_MAX_MEMBERS: u32 = 100_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RoomType {
     /// Everyone posts.
@@ -27,7 +28,7 @@ pub enum RoomType {
     Support,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Owner,

@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::ids::{ClientId, UserId};
 
 /// How long events are kept.
 pub const RETENTION: Duration = Duration::days(90);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub enum SecurityEventKind {
     #[serde(rename = "client.created")]
     ClientCreated,
@@ -37,7 +38,7 @@ impl SecurityEventKind {
 
 /// One recorded event. `reason` says why (for failures and revocations); `key_prefix`
 /// is the shown prefix of the key involved, never the key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SecurityEvent {
     pub id: uuid::Uuid,
     pub client_id: ClientId,

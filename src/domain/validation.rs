@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// One entry of the `errors` list of a 422.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

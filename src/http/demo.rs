@@ -13,35 +13,80 @@ const CLIENT_TYPES: &str = include_str!("../../static/chatapi.d.ts");
 const CONSOLE: &str = include_str!("../../static/console.html");
 const CONSOLE_SCRIPT: &str = include_str!("../../static/console.js");
 
+/// The demo page.
+///
+/// No key (the page asks for a scoped key and uses it from the browser).
+#[utoipa::path(
+    get,
+    path = "/",
+    operation_id = "demo",
+    tag = "operations",
+    responses((status = 200, description = "The demo page", body = String, content_type = "text/html"))
+)]
 pub async fn index() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(INDEX)
 }
 
-/// `text/javascript` is the type browsers require of an ES module script.
+/// The JavaScript client.
+///
+/// No key. `text/javascript` is the type browsers require of an ES module script.
+#[utoipa::path(
+    get,
+    path = "/chatapi.js",
+    operation_id = "javascript_client",
+    tag = "operations",
+    responses((status = 200, description = "The JavaScript client, an ES module", body = String, content_type = "text/javascript"))
+)]
 pub async fn client() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .body(CLIENT)
 }
 
-/// TypeScript has no registered media type; `text/plain` shows it in a browser tab.
+/// The JavaScript client's TypeScript declarations.
+///
+/// No key. TypeScript has no registered media type; `text/plain` shows it in a tab.
+#[utoipa::path(
+    get,
+    path = "/chatapi.d.ts",
+    operation_id = "javascript_client_types",
+    tag = "operations",
+    responses((status = 200, description = "The client's TypeScript declarations", body = String, content_type = "text/plain"))
+)]
 pub async fn client_types() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(CLIENT_TYPES)
 }
 
-/// The admin console's page; it asks for the master key itself, so it is served
-/// without one.
+/// The admin console.
+///
+/// No key (the page asks for the master key itself and keeps it in session storage).
+#[utoipa::path(
+    get,
+    path = "/console",
+    operation_id = "console",
+    tag = "operations",
+    responses((status = 200, description = "The admin console page", body = String, content_type = "text/html"))
+)]
 pub async fn console() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(CONSOLE)
 }
 
-/// The console's ES module (it imports `/chatapi.js`).
+/// The admin console's script.
+///
+/// No key. An ES module that imports `/chatapi.js`.
+#[utoipa::path(
+    get,
+    path = "/console.js",
+    operation_id = "console_script",
+    tag = "operations",
+    responses((status = 200, description = "The admin console's ES module", body = String, content_type = "text/javascript"))
+)]
 pub async fn console_script() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")

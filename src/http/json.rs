@@ -85,6 +85,7 @@ fn check_headers(req: &HttpRequest) -> Result<(), ApiError> {
 
 /// Parses in two steps so the two kinds of fault stay apart: text that is not JSON at
 /// all (400), then JSON of the wrong shape (422), whichever comes first in the text.
+/// A body that is JSON but not an object is of the wrong shape.
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let json: serde_json::Value = serde_json::from_slice(body).map_err(|err| {
         ApiError::with_detail(
@@ -92,6 +93,14 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             format!("The request body is not valid JSON: {err}"),
         )
     })?;
+    // Every body of the API is an object; serde would also read a struct from an
+    // array, by position.
+    if !json.is_object() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "body",
+            "must be a JSON object",
+        )]));
+    }
     serde_path_to_error::deserialize(json).map_err(|err| {
         ApiError::validation(vec![field_error(&err.path().to_string(), err.inner())])
     })

@@ -8,11 +8,27 @@ use actix_web::{
     web, HttpResponse,
 };
 
+use super::openapi::Faults;
 use crate::core::{actors::messages::Census, ApiError, Core, ErrorCode};
 
-/// The Prometheus text exposition. The session and room gauges are read from the
-/// registry now, so no hot path keeps them.
+/// The node's metrics.
+///
+/// No key, at the root path (the Prometheus convention). Prometheus text format; every
+/// series carries the node's id as its `node` label.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus text exposition format 0.0.4",
+            body = String, content_type = "text/plain"),
+        Faults,
+    )
+)]
 pub async fn scrape(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
+    // The session and room gauges are read from the registry now, so no hot path
+    // keeps them.
     let headcount = core
         .registry
         .send(Census)

@@ -16,6 +16,7 @@ pub mod json;
 pub mod messages;
 pub mod metrics;
 pub mod notifications;
+pub mod openapi;
 pub mod paging;
 pub mod request_id;
 pub mod request_log;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let api = web::scope(BASE)
         .service(resource("/health").route(get().to(health::health)))
         .service(resource("/ready").route(get().to(health::ready)))
+        .service(resource("/openapi.json").route(get().to(openapi::document)))
         // Clients and users (§4).
         .service(resource("/clients").route(post().to(clients::create::create)))
         .service(

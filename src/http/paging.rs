@@ -5,6 +5,7 @@
 //! 422 before anything is read.
 
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     core::ApiError,
@@ -16,9 +17,13 @@ use crate::{
 };
 
 /// `?limit=&cursor=`, as sent; lists with more parameters read these two alongside.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// 1 to 200; 50 when absent.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// A previous page's `next_cursor`.
     cursor: Option<String>,
 }
 

@@ -2,6 +2,7 @@
 
 use actix_web::web;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     core::{auth::MasterCaller, ApiError, Core},
@@ -12,18 +13,48 @@ use crate::{
         security_event::{EventFilter, SecurityEvent, SecurityEventKind},
         validation::Validator,
     },
-    http::paging::{issue, page_request},
+    http::{
+        openapi::{Faults, KeyRefusals, ValidationRefusals},
+        paging::{issue, page_request},
+    },
 };
 
-#[derive(Debug, Deserialize)]
+/// `?type=&user_id=&limit=&cursor=`, as sent: each is parsed here so a bad one is a
+/// 422 naming it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListEvents {
+    /// Only events of this type.
     #[serde(rename = "type")]
+    #[param(value_type = Option<SecurityEventKind>)]
     kind: Option<String>,
+    /// Only events about this user.
+    #[param(value_type = Option<UserId>)]
     user_id: Option<String>,
+    /// 1 to 200; 50 when absent.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// A previous page's `next_cursor`.
     cursor: Option<String>,
 }
 
+/// The client's audit trail, newest first.
+///
+/// Master key. Events are kept 90 days.
+#[utoipa::path(
+    get,
+    path = "/api/v1/security-events",
+    operation_id = "list_security_events",
+    tag = "security-events",
+    security(("master_key" = [])),
+    params(ListEvents),
+    responses(
+        (status = 200, description = "A page of events", body = Page<SecurityEvent>),
+        KeyRefusals,
+        ValidationRefusals,
+        Faults,
+    )
+)]
 pub async fn list(
     caller: MasterCaller,
     core: web::Data<Core>,

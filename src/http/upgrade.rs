@@ -9,12 +9,37 @@ use super::{
     answer::rate_headers,
     client_ip::client_ip,
     extract::{bearer, credentials},
+    openapi::{Faults, KeyRefusals, ValidationRefusals},
 };
 use crate::{
     core::{auth::Caller, ApiError, Core, ErrorCode},
     ws,
 };
 
+/// The WebSocket connection (API.md §6).
+///
+/// Scoped key, in `Authorization: Bearer` (server clients, checked before the upgrade),
+/// or, for browsers, in an `auth` frame sent first, within 10 s. A request that is not a
+/// WebSocket handshake (`Upgrade: websocket`, `Connection: Upgrade`,
+/// `Sec-WebSocket-Version: 13`, `Sec-WebSocket-Key`) is 422 naming the header, before
+/// any authentication. Limited per user (`CHATAPI_RATE_WS_CONNECTS_PER_MIN`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/ws",
+    operation_id = "websocket",
+    tag = "websocket",
+    security((), ("scoped_key" = [])),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol", headers(
+            ("X-RateLimit-Limit" = u32, description = "The user's connect bucket size"),
+            ("X-RateLimit-Remaining" = u32, description = "Connects left in the bucket"),
+            ("X-RateLimit-Reset" = u64, description = "Seconds until the bucket is full"),
+        )),
+        KeyRefusals,
+        ValidationRefusals,
+        Faults,
+    )
+)]
 pub async fn upgrade(
     req: HttpRequest,
     stream: web::Payload,

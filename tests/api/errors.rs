@@ -14,6 +14,7 @@ every_deployment!(
     health_and_ready_answer,
     undecodable_or_malformed_ids_in_paths_are_the_resources_404,
     refused_websocket_handshakes_answer_the_documented_body,
+    a_body_that_is_not_a_json_object_is_422,
 );
 
 async fn malformed_json_is_400_invalid_json(engine: EngineKind) {
@@ -254,4 +255,39 @@ async fn refused_websocket_handshakes_answer_the_documented_body(engine: EngineK
             .await
             .assert_error(404, "NOT_FOUND");
     }
+}
+
+/// Found by the fuzz run: serde reads a struct from a JSON array too, by position, so
+/// `PATCH /clients/me` with `[null, null]` answered 200 and `POST /users` with
+/// `["a@b.co", "abc"]` made a user. Every body is an object (API.md).
+async fn a_body_that_is_not_a_json_object_is_422(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    let cases = [
+        (
+            Method::PATCH,
+            "/clients/me",
+            serde_json::json!([null, null]),
+        ),
+        (
+            Method::POST,
+            "/users",
+            serde_json::json!(["array@example.com", "array"]),
+        ),
+        (
+            Method::POST,
+            "/users/login",
+            serde_json::json!(["array@example.com"]),
+        ),
+        (Method::POST, "/rooms", serde_json::json!(["Array room"])),
+        (Method::POST, "/clients", serde_json::json!("Array client")),
+    ];
+    for (method, path, body) in cases {
+        let reply = app
+            .request(method.clone(), path, Some(&app.master_key), Some(body))
+            .await;
+        reply.assert_error(422, "VALIDATION_ERROR");
+        assert_eq!(reply.error_fields(), ["body"], "{method} {path}");
+    }
+    let users = app.get("/users", &app.master_key).await;
+    assert_eq!(users.body["data"], serde_json::json!([]), "{users:?}");
 }

@@ -23,6 +23,7 @@ mod malformed;
 mod messages;
 mod metrics;
 mod notifications;
+mod openapi;
 mod outage;
 mod paging;
 mod realtime;

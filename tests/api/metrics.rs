@@ -103,7 +103,10 @@ async fn a_scrape_counts_what_the_node_did(engine: EngineKind) {
         moved("chatapi_messages_in_total", &[("transport", "ws")]),
         1.0
     );
-    assert_eq!(moved("chatapi_deliveries_total", &[]), 4.0);
+    // Four messages to the one socket; the socket's own `presence` frame may land
+    // after the first scrape, too.
+    let delivered = moved("chatapi_deliveries_total", &[]);
+    assert!((4.0..=5.0).contains(&delivered), "{delivered} deliveries");
     assert_eq!(
         moved("chatapi_rate_limited_total", &[("limit", "logins")]),
         1.0

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_app_with, EngineKind};
+use crate::helpers::{awkward_floats, spawn_app, spawn_app_with, EngineKind};
 
 every_deployment!(
     the_guides_flow_works_end_to_end,
@@ -20,6 +20,7 @@ every_deployment!(
     logout_revokes_the_calling_key,
     login_refuses_unknown_and_malformed_emails,
     an_expired_key_is_refused_with_key_expired,
+    a_user_whose_metadata_holds_any_float_can_be_edited_again,
 );
 
 async fn the_guides_flow_works_end_to_end(engine: EngineKind) {
@@ -423,4 +424,34 @@ async fn an_expired_key_is_refused_with_key_expired(engine: EngineKind) {
         !events.body["data"].as_array().unwrap().is_empty(),
         "{events:?}"
     );
+}
+
+/// Found by the fuzz run: the store's compare-and-set compares the record's JSON text,
+/// and a float that did not survive a trip through that text left the user unable to
+/// change again (every edit 503).
+async fn a_user_whose_metadata_holds_any_float_can_be_edited_again(engine: EngineKind) {
+    let app = spawn_app(engine).await;
+    let (id, key, _) = app.new_user().await;
+    let profile = |body| {
+        app.request(
+            reqwest::Method::PUT,
+            "/users/profile",
+            Some(&key),
+            Some(body),
+        )
+    };
+    let first = profile(json!({"metadata": awkward_floats()})).await;
+    assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(first.body["metadata"], awkward_floats());
+    let again = profile(json!({"full_name": "Again"})).await;
+    assert_eq!(again.status, 200, "{again:?}");
+    let by_master = app
+        .patch(
+            &format!("/users/{id}"),
+            &app.master_key,
+            json!({"full_name": "Third"}),
+        )
+        .await;
+    assert_eq!(by_master.status, 200, "{by_master:?}");
+    assert_eq!(by_master.body["metadata"], awkward_floats());
 }

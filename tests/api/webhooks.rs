@@ -260,12 +260,14 @@ async fn deliveries_are_signed_retried_logged_replayed_and_in_seq_order(engine: 
         assert!(body["created_at"].is_string());
     }
 
-    let log = app
-        .get(
-            &format!("/webhooks/{hook_id}/deliveries?limit=200"),
-            &app.master_key,
-        )
-        .await;
+    // The receiver answers before the attempt is logged: wait for the log to settle.
+    let log_path = format!("/webhooks/{hook_id}/deliveries?limit=200");
+    app.eventually("every attempt logged", || async {
+        let log = app.get(&log_path, &app.master_key).await;
+        log.body["data"].as_array().map_or(0, Vec::len) >= 23
+    })
+    .await;
+    let log = app.get(&log_path, &app.master_key).await;
     assert_eq!(log.status, 200, "{log:?}");
     let attempts = log.body["data"].as_array().unwrap();
     assert_eq!(attempts.len(), 23, "three failures and twenty successes");

@@ -22,10 +22,17 @@ const MAX_HOURS: i64 = 31 * 24;
 const MAX_DAYS: i64 = 366;
 
 /// `?from=&to=&bucket=`, as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AnalyticsQuery {
+    /// RFC 3339; default 24 hours (or 30 days by day) before `to`.
+    #[param(value_type = Option<String>, format = DateTime)]
     from: Option<String>,
+    /// RFC 3339; default now.
+    #[param(value_type = Option<String>, format = DateTime)]
     to: Option<String>,
+    /// `hour` (default) or `day`.
+    #[param(value_type = Option<String>, pattern = "^(hour|day)$")]
     bucket: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{
     core::{
@@ -20,15 +21,17 @@ use crate::{
 };
 
 /// The fields of `POST /clients`, as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientFields {
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
+    #[schema(max_length = 1000)]
     description: Option<String>,
 }
 
 /// The new client and its master key, shown this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Registered {
     #[serde(flatten)]
     client: ClientBody,

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::{
     core::{
@@ -16,7 +17,8 @@ use crate::{
     engine::Rotation,
 };
 
-#[derive(Debug, Serialize)]
+/// The new master key, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Rotated {
     master_api_key: String,
     rotated_at: DateTime<Utc>,

@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::{
     core::{auth::MasterCaller, views::ClientBody, ApiError, Core},
@@ -9,10 +10,12 @@ use crate::{
 };
 
 /// The editable fields of a client, as sent; absent ones stay as they are.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientChangeFields {
+    #[schema(min_length = 1, max_length = 100)]
     name: Option<String>,
+    #[schema(max_length = 1000)]
     description: Option<String>,
 }
 

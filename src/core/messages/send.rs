@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::message_in_room;
 use crate::{
@@ -27,14 +28,24 @@ use crate::{
 /// The fields of `POST /messages` and of `message.send`'s data, as sent. The room is
 /// text on REST (an unparsable id is an unknown room) and an id on WebSocket (where a
 /// malformed one is bad data).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageFields<R = RoomId> {
+    #[schema(value_type = RoomId)]
     pub room_id: R,
+    #[schema(min_length = 1, max_length = 10_000)]
     pub content: String,
+    /// `text` when absent; `system` takes the master key.
+    #[schema(value_type = Option<MessageType>)]
     pub message_type: Option<String>,
+    /// A JSON object of at most 4 KiB.
+    #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
+    /// A message of the same room.
     pub reply_to: Option<MessageId>,
+    /// Makes the send idempotent for 24 h: a resend by the same sender answers the
+    /// original (200).
+    #[schema(min_length = 1, max_length = 128)]
     pub client_msg_id: Option<String>,
 }
 

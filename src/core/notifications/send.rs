@@ -27,14 +27,23 @@ use crate::{
 };
 
 /// The fields of `POST /notifications`, as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationFields {
+    /// 1 to 1,000 users of the caller's client; or `room_id`, not both.
     user_ids: Option<Vec<UserId>>,
+    /// The room's members at sending time.
     room_id: Option<RoomId>,
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     title: String,
+    /// 1 to 10,000 characters.
+    #[schema(min_length = 1, max_length = 10000)]
     body: String,
+    /// A JSON object of at most 4 KiB.
+    #[schema(value_type = Option<Object>)]
     data: Option<serde_json::Value>,
+    #[schema(value_type = Option<Priority>)]
     priority: Option<String>,
 }
 

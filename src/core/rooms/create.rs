@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{Effects, RoomChange, RoomCommand, RoomContext, Target};
 use crate::{
@@ -18,15 +19,23 @@ use crate::{
 };
 
 /// The fields of `POST /rooms`, as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoomFields {
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
+    #[schema(max_length = 1000)]
     description: Option<String>,
+    /// `direct` rooms are made by `POST /rooms/direct`.
     room_type: Option<RoomType>,
     is_private: Option<bool>,
+    /// 2 to 100,000; 1000 when absent.
+    #[schema(minimum = 2, maximum = 100_000)]
     max_members: Option<u32>,
+    /// A JSON object of at most 4 KiB.
+    #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
+    /// Users of the client who join as members.
     member_ids: Option<Vec<UserId>>,
 }
 

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{Effects, RoomCommand, RoomContext, Target};
 use crate::{
@@ -17,13 +18,18 @@ use crate::{
 };
 
 /// The editable fields of a room, as sent; absent ones stay as they are.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoomChangeFields {
+    #[schema(min_length = 1, max_length = 100)]
     name: Option<String>,
+    #[schema(max_length = 1000)]
     description: Option<String>,
     is_private: Option<bool>,
+    #[schema(minimum = 2, maximum = 100_000)]
     max_members: Option<u32>,
+    /// A JSON object of at most 4 KiB.
+    #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
 }
 

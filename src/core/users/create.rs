@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{
     core::{
@@ -21,17 +22,22 @@ use crate::{
 };
 
 /// The fields of `POST /users`, as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserFields {
+    #[schema(format = Email)]
     email: String,
+    #[schema(pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     username: String,
+    #[schema(max_length = 100)]
     full_name: Option<String>,
+    /// A JSON object of at most 4 KiB.
+    #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
 }
 
 /// The new user and its key, shown this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedUser {
     #[serde(flatten)]
     user: UserBody,

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::{
     core::{
@@ -21,7 +22,8 @@ use crate::{
     engine::Rotation,
 };
 
-#[derive(Debug, Serialize)]
+/// The user and its fresh key, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LoggedIn {
     user: UserBody,
     scoped_api_key: String,

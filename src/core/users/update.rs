@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::{
     core::{
@@ -19,21 +20,29 @@ use crate::{
 };
 
 /// The fields the client may edit, as sent; absent ones stay as they are.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserChangeFields {
+    #[schema(max_length = 100)]
     full_name: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     username: Option<String>,
+    /// A JSON object of at most 4 KiB.
+    #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
     is_active: Option<bool>,
 }
 
 /// The fields a user may edit of itself, as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileFields {
+    #[schema(max_length = 100)]
     full_name: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     username: Option<String>,
+    /// A JSON object of at most 4 KiB.
+    #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
 }
 

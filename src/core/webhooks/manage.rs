@@ -27,16 +27,22 @@ const MAX_SECRET_LEN: usize = 200;
 const MAX_URL_LEN: usize = 2048;
 
 /// `POST /webhooks`, as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookFields {
+    /// `http(s)://…`, at most 2048 bytes; not loopback, private, link-local or
+    /// multicast unless `CHATAPI_WEBHOOKS_ALLOW_PRIVATE=true`.
+    #[schema(max_length = 2048)]
     url: String,
+    /// `["*"]` or event names of API.md §7.
     events: Vec<String>,
+    /// 16 to 200 characters; one is made when absent.
+    #[schema(min_length = 16, max_length = 200)]
     secret: Option<String>,
 }
 
 /// `PATCH /webhooks/{id}`, as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookChange {
     url: Option<String>,

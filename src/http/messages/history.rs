@@ -5,24 +5,63 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
-    core::{auth::Caller, messages::History, ApiError, Core},
-    domain::{cursor::Listing, message::HistoryRange, page::DEFAULT_LIMIT, validation::Validator},
+    core::{auth::Caller, error::ErrorBody, messages::History, views::MessageBody, ApiError, Core},
+    domain::{
+        cursor::Listing,
+        ids::RoomId,
+        message::HistoryRange,
+        page::{Page, DEFAULT_LIMIT},
+        validation::Validator,
+    },
     http::{
         answer::{ok, room_id},
+        openapi::{Faults, KeyRefusals, ValidationRefusals},
         paging::{issue, parse_limit, redeem},
     },
 };
 
-#[derive(Debug, Deserialize)]
+/// `?before_seq=&after_seq=&limit=&cursor=`, as sent: each is parsed here so a bad one
+/// is a 422 naming it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
+    /// Messages with a lower `seq`, newest first.
+    #[param(value_type = Option<u64>, minimum = 0)]
     before_seq: Option<String>,
+    /// Messages with a higher `seq`, oldest first.
+    #[param(value_type = Option<u64>, minimum = 0)]
     after_seq: Option<String>,
+    /// 1 to 200; 50 when absent.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// A previous page's `next_cursor`; it replaces `before_seq` / `after_seq`.
     cursor: Option<String>,
 }
 
+/// A room's messages.
+///
+/// Master key, or the scoped key of a member. Newest first with `before_seq` (the
+/// default, from the newest), oldest first with `after_seq`; give at most one. A page's
+/// `next_cursor`, sent back as `cursor`, goes on in the same direction.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rooms/{id}/messages",
+    operation_id = "room_history",
+    tag = "messages",
+    security(("master_key" = []), ("scoped_key" = [])),
+    params(("id" = RoomId, Path, description = "The room's id"), HistoryQuery),
+    responses(
+        (status = 200, description = "A page of messages", body = Page<MessageBody>),
+        (status = 404, description = "`ROOM_NOT_FOUND`: no such room, or another client's",
+            body = ErrorBody),
+        KeyRefusals,
+        ValidationRefusals,
+        Faults,
+    )
+)]
 pub async fn history(
     caller: Caller,
     core: web::Data<Core>,

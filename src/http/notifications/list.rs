@@ -6,16 +6,42 @@ use serde::Deserialize;
 use crate::{
     core::{auth::UserCaller, views::InboxEntryBody, ApiError, Core},
     domain::{cursor::Listing, notification::InboxFilter, page::Page, validation::Validator},
-    http::paging::{issue, page_request},
+    http::{
+        openapi::{Faults, KeyRefusals, ValidationRefusals},
+        paging::{issue, page_request},
+    },
 };
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListInbox {
+    /// `true` lists unread entries only.
+    #[param(value_type = Option<bool>)]
     unread: Option<String>,
+    /// 1 to 200; 50 when absent.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// A previous page's `next_cursor`.
     cursor: Option<String>,
 }
 
+/// The caller's inbox, newest first.
+///
+/// Scoped key: the user's own notifications.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications",
+    operation_id = "list_notifications",
+    tag = "notifications",
+    security(("scoped_key" = [])),
+    params(ListInbox),
+    responses(
+        (status = 200, description = "A page of inbox entries", body = Page<InboxEntryBody>),
+        KeyRefusals,
+        ValidationRefusals,
+        Faults,
+    )
+)]
 pub async fn list(
     caller: UserCaller,
     core: web::Data<Core>,

@@ -10,10 +10,30 @@ use crate::{
         ApiError, Core,
     },
     domain::{cursor::Listing, page::Page, validation::Validator},
-    http::paging::{issue, page_request, PageQuery},
+    http::{
+        openapi::{Faults, KeyRefusals, ValidationRefusals},
+        paging::{issue, page_request, PageQuery},
+    },
 };
 use serde::Deserialize;
 
+/// The calling user's rooms.
+///
+/// Scoped key. Each with the user's `role`, `last_read_seq` and `unread_count`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rooms",
+    operation_id = "list_own_rooms",
+    tag = "rooms",
+    security(("scoped_key" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of rooms", body = Page<MyRoomBody>),
+        KeyRefusals,
+        ValidationRefusals,
+        Faults,
+    )
+)]
 pub async fn mine(
     caller: UserCaller,
     core: web::Data<Core>,
@@ -25,13 +45,36 @@ pub async fn mine(
 }
 
 /// `?include_inactive=true|false&limit=&cursor=`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AllRooms {
+    /// `true` lists inactive rooms too; they are left out by default.
+    #[param(value_type = Option<bool>)]
     include_inactive: Option<String>,
+    /// 1 to 200; 50 when absent.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// A previous page's `next_cursor`.
     cursor: Option<String>,
 }
 
+/// Every room of the client.
+///
+/// Master key.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rooms/all",
+    operation_id = "list_all_rooms",
+    tag = "rooms",
+    security(("master_key" = [])),
+    params(AllRooms),
+    responses(
+        (status = 200, description = "A page of rooms", body = Page<RoomBody>),
+        KeyRefusals,
+        ValidationRefusals,
+        Faults,
+    )
+)]
 pub async fn all(
     caller: MasterCaller,
     core: web::Data<Core>,

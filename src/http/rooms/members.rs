@@ -3,21 +3,48 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::{
     core::{
         auth::Caller,
+        error::ErrorBody,
         rooms::{AddMember, ListMembers, RemoveMember},
+        views::{MemberBody, MembershipBody},
         ApiError, Core, ErrorCode,
     },
-    domain::{cursor::Listing, ids::UserId, room::Role},
+    domain::{
+        cursor::Listing,
+        ids::{RoomId, UserId},
+        page::Page,
+        room::Role,
+    },
     http::{
         answer::{created, done, ok, room_id},
         json::Json,
+        openapi::{BodyRefusals, Faults, KeyRefusals, ValidationRefusals},
         paging::{issue, PageQuery},
     },
 };
 
+/// The room's members.
+///
+/// Master key, or the scoped key of a member.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rooms/{id}/members",
+    operation_id = "list_room_members",
+    tag = "rooms",
+    security(("master_key" = []), ("scoped_key" = [])),
+    params(("id" = RoomId, Path, description = "The room's id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of members", body = Page<MemberBody>),
+        (status = 404, description = "`ROOM_NOT_FOUND`: no such room, or another client's", body = ErrorBody),
+        KeyRefusals,
+        ValidationRefusals,
+        Faults,
+    )
+)]
 pub async fn list(
     caller: Caller,
     core: web::Data<Core>,
@@ -30,13 +57,34 @@ pub async fn list(
     Ok(ok(issue(Listing::Members, members)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMember {
     user_id: UserId,
     role: Option<Role>,
 }
 
+/// Add a member.
+///
+/// Master key, or the scoped key of the room's owner or an admin. `role` defaults to
+/// `member`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rooms/{id}/members",
+    operation_id = "add_room_member",
+    tag = "rooms",
+    security(("master_key" = []), ("scoped_key" = [])),
+    params(("id" = RoomId, Path, description = "The room's id")),
+    request_body = NewMember,
+    responses(
+        (status = 201, description = "The membership", body = MembershipBody),
+        (status = 404, description = "`ROOM_NOT_FOUND`, or `USER_NOT_FOUND` for the user", body = ErrorBody),
+        (status = 409, description = "`ALREADY_MEMBER`, or `ROOM_FULL` at `max_members`", body = ErrorBody),
+        KeyRefusals,
+        BodyRefusals,
+        Faults,
+    )
+)]
 pub async fn add(
     caller: Caller,
     core: web::Data<Core>,
@@ -53,6 +101,26 @@ pub async fn add(
     Ok(created(core.run(caller, command).await?))
 }
 
+/// Remove a member.
+///
+/// Master key, or the scoped key of the room's owner or an admin.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/rooms/{id}/members/{user_id}",
+    operation_id = "remove_room_member",
+    tag = "rooms",
+    security(("master_key" = []), ("scoped_key" = [])),
+    params(
+        ("id" = RoomId, Path, description = "The room's id"),
+        ("user_id" = UserId, Path, description = "The member's user id"),
+    ),
+    responses(
+        (status = 204, description = "The user is no longer a member"),
+        (status = 404, description = "`ROOM_NOT_FOUND`, or `USER_NOT_FOUND` for the user", body = ErrorBody),
+        KeyRefusals,
+        Faults,
+    )
+)]
 pub async fn remove(
     caller: Caller,
     core: web::Data<Core>,

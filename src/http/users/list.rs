@@ -2,20 +2,47 @@
 
 use actix_web::web;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     core::{auth::MasterCaller, views::UserBody, ApiError, Core},
     domain::{cursor::Listing, page::Page, validation::Validator},
-    http::paging::{issue, page_request},
+    http::{
+        openapi::{Faults, KeyRefusals, ValidationRefusals},
+        paging::{issue, page_request},
+    },
 };
 
-#[derive(Debug, Deserialize)]
+/// `?q=&limit=&cursor=`, as sent: each is parsed here so a bad one is a 422 naming it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListUsers {
+    /// A prefix of the email or the username.
     q: Option<String>,
+    /// 1 to 200; 50 when absent.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// A previous page's `next_cursor`.
     cursor: Option<String>,
 }
 
+/// The client's users.
+///
+/// Master key. `q` filters by email or username prefix.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    operation_id = "list_users",
+    tag = "users",
+    security(("master_key" = [])),
+    params(ListUsers),
+    responses(
+        (status = 200, description = "A page of users", body = Page<UserBody>),
+        KeyRefusals,
+        ValidationRefusals,
+        Faults,
+    )
+)]
 pub async fn list(
     caller: MasterCaller,
     core: web::Data<Core>,

@@ -3,10 +3,31 @@
 use actix_web::{web, HttpResponse};
 
 use crate::{
-    core::{auth::MasterCaller, webhooks::WebhookFields, ApiError, Core},
-    http::{answer::created, json::Json},
+    core::{auth::MasterCaller, views::CreatedWebhook, webhooks::WebhookFields, ApiError, Core},
+    http::{
+        answer::created,
+        json::Json,
+        openapi::{BodyRefusals, Faults, KeyRefusals},
+    },
 };
 
+/// Create a webhook.
+///
+/// Master key. The answer carries its signing secret, shown this once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks",
+    operation_id = "create_webhook",
+    tag = "webhooks",
+    security(("master_key" = [])),
+    request_body = WebhookFields,
+    responses(
+        (status = 201, description = "The webhook and its secret", body = CreatedWebhook),
+        KeyRefusals,
+        BodyRefusals,
+        Faults,
+    )
+)]
 #[tracing::instrument(skip_all, fields(client_id = %caller.client.id))]
 pub async fn create(
     caller: MasterCaller,
