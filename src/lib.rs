@@ -10,7 +10,8 @@
 //! the two edges translate to and from it and never import each other's insides (the
 //! HTTP route table mounts the WebSocket upgrade).
 //! - [`config`]: typed [`config::Settings`] read from `CHATAPI_*` / `REDIS_URL`; the
-//!   defaults run a working single node.
+//!   defaults run a working single node. `config::catalog` is the one list of settings
+//!   that start-up, `--help` and the README share.
 //! - [`telemetry`]: the tracing subscriber, with a pluggable sink so tests can read logs.
 //! - [`metrics`]: the node's Prometheus series, as handles the hot paths add to.
 //! - [`domain`]: validated newtypes and records (ids, keys, users, clients, rooms,
@@ -29,7 +30,8 @@
 //!   JSON shapes; `core::events` the room events.
 //! - [`http`]: the REST edge: the route table, extractors (keys, client address, JSON
 //!   bodies), one handler file per verb, the error as an HTTP answer, CORS for the
-//!   listed browser origins, and the browser files (demo page, `chatapi.js`).
+//!   listed browser origins, the browser files (demo page, `chatapi.js`, the admin
+//!   console), `/metrics`, and the OpenAPI document generated from the handlers.
 //! - [`ws`]: the WebSocket edge: the frame protocol and close codes, the session actor
 //!   per connection, and the table that sends its requests into the core.
 //! - [`startup`]: [`startup::Application`], the only way to start a node (the binary and
