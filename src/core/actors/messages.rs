@@ -1,10 +1,11 @@
 //! Every actix message of the real-time core. Kept few and generic: rooms take
 //! [`Execute`] for every command, sessions take [`Deliver`] and [`Disconnect`].
 
-use actix::{Message, Recipient};
+use actix::{dev::SendError, Message, Recipient};
 use bytestring::ByteString;
 use serde::{Deserialize, Serialize};
 
+use super::Tell;
 use crate::{
     core::{auth::Caller, rooms::RoomCommand, ApiError},
     domain::{
@@ -28,6 +29,24 @@ pub struct SessionLink {
     pub user_id: UserId,
     pub deliver: Recipient<Deliver>,
     pub disconnect: Recipient<Disconnect>,
+}
+
+impl SessionLink {
+    /// Hands a frame to the session without waiting. A session whose queue is full is
+    /// too slow: it is told to close (4009), so it never holds back whoever sends to
+    /// it. `false` when the frame was not taken (too slow, or the session is gone).
+    pub fn offer(&self, deliver: Deliver) -> bool {
+        match self.deliver.try_send(deliver) {
+            Ok(()) => true,
+            Err(SendError::Full(_)) => {
+                self.disconnect.tell(Disconnect {
+                    reason: CloseReason::TooSlow,
+                });
+                false
+            }
+            Err(SendError::Closed(_)) => false,
+        }
+    }
 }
 
 /// Why the core ends a session; the WebSocket edge turns it into a close code.

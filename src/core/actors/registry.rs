@@ -15,8 +15,8 @@ use std::{
 };
 
 use actix::{
-    dev::SendError, Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, MessageResult,
-    ResponseActFuture, ResponseFuture, StreamHandler, WrapFuture,
+    Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, MessageResult, ResponseActFuture,
+    ResponseFuture, StreamHandler, WrapFuture,
 };
 use bytestring::ByteString;
 use chrono::Utc;
@@ -158,23 +158,18 @@ impl Registry {
         }
     }
 
-    /// Sends a frame to every local session of these users. A session whose queue is
-    /// full is closed as too slow, as a room would close it.
+    /// Sends a frame to every local session of these users; a session too slow to
+    /// take it is closed, as a room would close it.
     fn notify(&self, user_ids: &[UserId], frame: &ByteString) {
         let sessions = user_ids
             .iter()
             .filter_map(|user| self.by_user.get(user))
             .flatten();
         for entry in sessions.filter_map(|id| self.sessions.get(id)) {
-            let deliver = Deliver {
+            entry.link.offer(Deliver {
                 stream: None,
                 frame: frame.clone(),
-            };
-            if let Err(SendError::Full(_)) = entry.link.deliver.try_send(deliver) {
-                entry.link.disconnect.tell(Disconnect {
-                    reason: CloseReason::TooSlow,
-                });
-            }
+            });
         }
     }
 
@@ -231,23 +226,24 @@ impl Registry {
     /// batch on Redis) and closes the sessions whose key is no longer live. This bounds
     /// what a lost revocation notice can cost: it runs every [`KEY_RECHECK_INTERVAL`]
     /// and whenever the broker reconnects (notices may have been missed).
+    /// The digests are this node's own records of its sessions, not a caller's guess,
+    /// so they are grouped in a set rather than compared in constant time.
     fn recheck_keys(&mut self, ctx: &mut Context<Self>) {
-        let mut sessions: Vec<(SessionId, KeyDigest)> = self
+        let keys: Vec<KeyDigest> = self
             .sessions
-            .iter()
-            .map(|(id, entry)| (*id, entry.key))
+            .values()
+            .map(|entry| entry.key)
+            .collect::<HashSet<_>>()
+            .into_iter()
             .collect();
-        if sessions.is_empty() {
+        if keys.is_empty() {
             return;
         }
-        sessions.sort_by_key(|(_, key)| key.to_hex());
-        let mut keys: Vec<KeyDigest> = sessions.iter().map(|(_, key)| *key).collect();
-        keys.dedup_by(|a, b| a.ct_eq(b));
         let engine = self.engine.clone();
         ctx.spawn(
             async move { engine.find_keys(&keys).await.map(|records| (keys, records)) }
                 .into_actor(self)
-                .map(move |found, act, _| {
+                .map(|found, act, _| {
                     let (keys, records) = match found {
                         Ok(found) => found,
                         Err(err) => {
@@ -255,22 +251,18 @@ impl Registry {
                         }
                     };
                     let now = Utc::now();
-                    let dead: Vec<KeyDigest> = keys
-                        .iter()
+                    let dead: HashSet<KeyDigest> = keys
+                        .into_iter()
                         .zip(&records)
                         .filter(|(_, record)| !is_live(record.as_ref(), now))
-                        .map(|(key, _)| *key)
+                        .map(|(key, _)| key)
                         .collect();
-                    for (session, key) in sessions {
-                        if !dead.iter().any(|dead| dead.ct_eq(&key)) {
-                            continue;
-                        }
-                        if let Some(entry) = act.sessions.get(&session) {
-                            tracing::info!(session_id = %session, "session's key is no longer live");
-                            entry.link.disconnect.tell(Disconnect {
-                                reason: CloseReason::KeyRevoked,
-                            });
-                        }
+                    let closing = act.sessions.iter().filter(|(_, e)| dead.contains(&e.key));
+                    for (session, entry) in closing {
+                        tracing::info!(session_id = %session, "session's key is no longer live");
+                        entry.link.disconnect.tell(Disconnect {
+                            reason: CloseReason::KeyRevoked,
+                        });
                     }
                 }),
         );

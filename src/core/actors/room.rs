@@ -17,16 +17,16 @@ use std::{
 };
 
 use actix::{
-    dev::SendError, Actor, ActorContext, ActorFutureExt, AsyncContext, AtomicResponse, Context,
-    Handler, ResponseActFuture, SpawnHandle, WrapFuture,
+    Actor, ActorContext, ActorFutureExt, AsyncContext, AtomicResponse, Context, Handler,
+    ResponseActFuture, SpawnHandle, WrapFuture,
 };
 use bytestring::ByteString;
 
 use super::{
     cluster::{NodeInfo, RoomNotice},
     messages::{
-        CatchUp, CloseReason, Deliver, Disconnect, Execute, MembershipChanged, RegistryLink,
-        Remote, RoomDeleted, RoomIdle, SessionLink, StopRoom, Subscribe, Unsubscribe,
+        CatchUp, Deliver, Execute, MembershipChanged, RegistryLink, Remote, RoomDeleted, RoomIdle,
+        SessionLink, StopRoom, Subscribe, Unsubscribe,
     },
     Tell,
 };
@@ -177,15 +177,8 @@ impl RoomActor {
         };
         let mut gone = Vec::new();
         for (id, link) in &self.subscribers {
-            match link.deliver.try_send(deliver.clone()) {
-                Ok(()) => {}
-                Err(SendError::Full(_)) => {
-                    link.disconnect.do_send(Disconnect {
-                        reason: CloseReason::TooSlow,
-                    });
-                    gone.push(*id);
-                }
-                Err(SendError::Closed(_)) => gone.push(*id),
+            if !link.offer(deliver.clone()) {
+                gone.push(*id);
             }
         }
         let metrics = &self.node.metrics;
