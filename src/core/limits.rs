@@ -5,7 +5,10 @@
 use prometheus::IntCounter;
 use serde::{Serialize, Serializer};
 
-use super::{auth::UserCaller, ApiError, Core};
+use super::{
+    auth::{Caller, Credentials, UserCaller},
+    ApiError, Core, ErrorCode,
+};
 use crate::{
     config::RateLimitSettings,
     domain::{
@@ -79,11 +82,24 @@ impl Core {
         &self.node.limits
     }
 
-    /// Admits a WebSocket session of `caller` under its connect limit.
-    pub async fn admit_session(&self, caller: &UserCaller) -> Result<Option<RateStatus>, ApiError> {
+    /// The user a WebSocket session opens for, from either edge (the upgrade's
+    /// header or the `auth` frame): a scoped key (the master key has no socket), under
+    /// the user's connect limit.
+    pub async fn admit_session(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<Metered<UserCaller>, ApiError> {
+        let Caller::User(user) = self.authenticate(credentials).await? else {
+            return Err(ApiError::with_detail(
+                ErrorCode::InsufficientPermissions,
+                "A scoped key is required",
+            ));
+        };
         let refused = &self.node.metrics.refused.ws_connects;
-        self.draw(self.limits().ws_connect(caller.user.id), refused)
-            .await
+        let rate = self
+            .draw(self.limits().ws_connect(user.user.id), refused)
+            .await?;
+        Ok(Metered { body: user, rate })
     }
 
     /// Takes a unit from `check`'s bucket (nothing to take when the limit is off);

@@ -12,7 +12,7 @@ use super::{
     openapi::{Faults, KeyRefusals, ValidationRefusals},
 };
 use crate::{
-    core::{auth::Caller, ApiError, Core, ErrorCode},
+    core::{ApiError, Core},
     ws,
 };
 
@@ -47,13 +47,8 @@ pub async fn upgrade(
 ) -> Result<HttpResponse, ApiError> {
     ws::route::check_handshake(&req)?;
     let (user, rate) = if bearer(&req).is_some() {
-        match core.authenticate(&credentials(&req)).await? {
-            Caller::User(user) => {
-                let rate = core.admit_session(&user).await?;
-                (Some(user), rate)
-            }
-            Caller::Master(_) => return Err(ApiError::new(ErrorCode::InsufficientPermissions)),
-        }
+        let admitted = core.admit_session(&credentials(&req)).await?;
+        (Some(admitted.body), admitted.rate)
     } else {
         (None, None)
     };

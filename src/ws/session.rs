@@ -259,27 +259,16 @@ impl WsSession {
             route: "/api/v1/ws".to_owned(),
         };
         ctx.wait(
-            async move {
-                let caller = core.authenticate(&credentials).await?;
-                if let Caller::User(user) = &caller {
-                    core.admit_session(user).await?;
-                }
-                Ok(caller)
-            }
-            .instrument(self.span.clone())
-            .into_actor(self)
-            .map(move |result, act, ctx| match result {
-                Ok(Caller::User(caller)) => act.start_session(caller, ctx),
-                Ok(Caller::Master(_)) => {
-                    let err = ApiError::new(ErrorCode::InsufficientPermissions);
-                    ctx.text(act.error_frame(id.as_deref(), &err));
-                    act.close(ctx, close::INVALID_CREDENTIALS, "a scoped key is required");
-                }
-                Err(err) => {
-                    ctx.text(act.error_frame(id.as_deref(), &err));
-                    act.close(ctx, close_for_auth(err.code()), err.detail());
-                }
-            }),
+            async move { core.admit_session(&credentials).await }
+                .instrument(self.span.clone())
+                .into_actor(self)
+                .map(move |result, act, ctx| match result {
+                    Ok(admitted) => act.start_session(admitted.body, ctx),
+                    Err(err) => {
+                        ctx.text(act.error_frame(id.as_deref(), &err));
+                        act.close(ctx, close_for_auth(err.code()), err.detail());
+                    }
+                }),
         );
     }
 
