@@ -122,14 +122,14 @@ impl Metrics {
             &["route", "status"],
         )?;
         let metrics = Self {
-            connections: gauge("chatapi_ws_connections", "Open WebSocket sessions")?,
-            rooms_local: gauge(
+            connections: IntGauge::new("chatapi_ws_connections", "Open WebSocket sessions")?,
+            rooms_local: IntGauge::new(
                 "chatapi_rooms_local",
                 "Rooms with at least one session on this node",
             )?,
             messages_rest: messages.with_label_values(&["rest"]),
             messages_ws: messages.with_label_values(&["ws"]),
-            deliveries: counter(
+            deliveries: IntCounter::new(
                 "chatapi_deliveries_total",
                 "Frames handed to local WebSocket sessions",
             )?,
@@ -140,15 +140,15 @@ impl Metrics {
                 )
                 .buckets(LATENCY_BUCKETS.to_vec()),
             )?,
-            pubsub_reconnects: counter(
+            pubsub_reconnects: IntCounter::new(
                 "chatapi_pubsub_reconnects_total",
                 "Times the pub/sub subscriber came back after a drop",
             )?,
-            gaps_repaired: counter(
+            gaps_repaired: IntCounter::new(
                 "chatapi_gaps_repaired_total",
                 "Cross-node seq gaps a room filled by reading the store",
             )?,
-            slow_consumer_closes: counter(
+            slow_consumer_closes: IntCounter::new(
                 "chatapi_slow_consumer_closes_total",
                 "Sessions closed with 4009 for reading too slowly",
             )?,
@@ -203,12 +203,4 @@ fn register(
     collector: impl Collector + 'static,
 ) -> Result<(), prometheus::Error> {
     registry.register(Box::new(collector))
-}
-
-fn gauge(name: &str, help: &str) -> Result<IntGauge, prometheus::Error> {
-    IntGauge::new(name, help)
-}
-
-fn counter(name: &str, help: &str) -> Result<IntCounter, prometheus::Error> {
-    IntCounter::new(name, help)
 }

@@ -24,9 +24,7 @@ const CONSOLE_SCRIPT: &str = include_str!("../../static/console.js");
     responses((status = 200, description = "The demo page", body = String, content_type = "text/html"))
 )]
 pub async fn index() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(INDEX)
+    file("text/html; charset=utf-8", INDEX)
 }
 
 /// The JavaScript client.
@@ -40,9 +38,7 @@ pub async fn index() -> HttpResponse {
     responses((status = 200, description = "The JavaScript client, an ES module", body = String, content_type = "text/javascript"))
 )]
 pub async fn client() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .body(CLIENT)
+    file("text/javascript; charset=utf-8", CLIENT)
 }
 
 /// The JavaScript client's TypeScript declarations.
@@ -56,9 +52,7 @@ pub async fn client() -> HttpResponse {
     responses((status = 200, description = "The client's TypeScript declarations", body = String, content_type = "text/plain"))
 )]
 pub async fn client_types() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body(CLIENT_TYPES)
+    file("text/plain; charset=utf-8", CLIENT_TYPES)
 }
 
 /// The admin console.
@@ -72,9 +66,7 @@ pub async fn client_types() -> HttpResponse {
     responses((status = 200, description = "The admin console page", body = String, content_type = "text/html"))
 )]
 pub async fn console() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(CONSOLE)
+    file("text/html; charset=utf-8", CONSOLE)
 }
 
 /// The admin console's script.
@@ -88,7 +80,10 @@ pub async fn console() -> HttpResponse {
     responses((status = 200, description = "The admin console's ES module", body = String, content_type = "text/javascript"))
 )]
 pub async fn console_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .body(CONSOLE_SCRIPT)
+    file("text/javascript; charset=utf-8", CONSOLE_SCRIPT)
+}
+
+/// One compiled-in file, with its type.
+fn file(content_type: &'static str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok().content_type(content_type).body(body)
 }

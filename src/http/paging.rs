@@ -73,6 +73,15 @@ pub fn issue<T>(listing: Listing, page: Page<T>) -> Page<T> {
     }
 }
 
+/// A list's yes/no filter (`?unread=`, `?include_inactive=`): `true` or `false`.
+pub fn parse_flag(text: &str) -> Result<bool, String> {
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("must be true or false".to_owned()),
+    }
+}
+
 /// A page size: 1 to 200.
 pub fn parse_limit(text: &str) -> Result<usize, String> {
     text.parse::<usize>()

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::{
     domain::{
+        cursor::event_id,
         ids::{ClientId, WebhookId},
         page::{Page, PageRequest},
         webhook::{Claimed, Delivery, OutboxEntry, Settle, Webhook},
@@ -309,10 +310,7 @@ pub(super) async fn get_delivery(
 ) -> Result<Option<Delivery>, EngineError> {
     // Stream ids are `{ms}-{n}`; anything else names no delivery (and would be a
     // Redis error as a range bound).
-    let well_formed = id
-        .split_once('-')
-        .is_some_and(|(ms, n)| ms.parse::<u64>().is_ok() && n.parse::<u64>().is_ok());
-    if !well_formed {
+    if event_id(id).is_none() {
         return Ok(None);
     }
     let mut conn = engine.conn().await?;

@@ -8,7 +8,7 @@ use crate::{
     domain::{cursor::Listing, notification::InboxFilter, page::Page, validation::Validator},
     http::{
         openapi::{Faults, KeyRefusals, ValidationRefusals},
-        paging::{issue, page_request},
+        paging::{issue, page_request, parse_flag},
     },
 };
 
@@ -49,11 +49,7 @@ pub async fn list(
 ) -> Result<web::Json<Page<InboxEntryBody>>, ApiError> {
     let query = query.into_inner();
     let mut validator = Validator::default();
-    let unread = validator.check_opt("unread", query.unread, |text| match text.as_str() {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err("must be true or false".to_owned()),
-    });
+    let unread = validator.check_opt("unread", query.unread.as_deref(), parse_flag);
     let page = page_request(
         &mut validator,
         Listing::Notifications,

@@ -12,7 +12,7 @@ use crate::{
     domain::{cursor::Listing, page::Page, validation::Validator},
     http::{
         openapi::{Faults, KeyRefusals, ValidationRefusals},
-        paging::{issue, page_request, PageQuery},
+        paging::{issue, page_request, parse_flag, PageQuery},
     },
 };
 use serde::Deserialize;
@@ -84,12 +84,8 @@ pub async fn all(
     let mut validator = Validator::default();
     let include = validator.check_opt(
         "include_inactive",
-        query.include_inactive,
-        |text| match text.as_str() {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err("must be true or false".to_owned()),
-        },
+        query.include_inactive.as_deref(),
+        parse_flag,
     );
     let page = page_request(
         &mut validator,
