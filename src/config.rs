@@ -65,6 +65,11 @@ pub struct Settings {
     /// `CHATAPI_PRESENCE_TTL` in seconds, default 30: how long a presence entry lives
     /// without a refresh, so a killed node's users go offline within it.
     pub presence_ttl: Duration,
+    /// `CHATAPI_PRESENCE_EVENTS_MAX_MEMBERS`, default 100: rooms with more members get
+    /// no per-user `presence` frames (members ask with `presence.query`). Every connect
+    /// would otherwise send a frame to every member, so filling a room of N would cost
+    /// N²/2 frames.
+    pub presence_events_max_members: u64,
     /// `CHATAPI_TRUSTED_PROXIES`, default none: addresses or networks (comma-separated,
     /// e.g. `10.0.0.0/8,127.0.0.1`) of load balancers whose `X-Forwarded-For` is
     /// believed. Anyone else could write that header, so by default nobody is.
@@ -144,6 +149,9 @@ pub const MAX_SCOPED_KEY_TTL_SECS: u64 = 10 * 365 * 24 * 3600;
 /// The longest presence TTL accepted: an hour (a dead node's users would otherwise
 /// look online for longer than anyone would want).
 pub const MAX_PRESENCE_TTL_SECS: u64 = 3600;
+pub const DEFAULT_PRESENCE_EVENTS_MAX_MEMBERS: u64 = 100;
+/// Above any room's possible size: presence frames in every room.
+pub const MAX_PRESENCE_EVENTS_MAX_MEMBERS: u64 = 1_000_000;
 /// The largest value a rate setting takes: beyond it a limit is as good as off.
 pub const MAX_RATE: u32 = 1_000_000;
 /// Shorter admin tokens are refused: the token guards the creation of tenants.
@@ -162,6 +170,7 @@ impl Default for Settings {
             log: "info".to_owned(),
             node_name: None,
             presence_ttl: DEFAULT_PRESENCE_TTL,
+            presence_events_max_members: DEFAULT_PRESENCE_EVENTS_MAX_MEMBERS,
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
             rate_limits: RateLimitSettings::default(),
@@ -256,6 +265,11 @@ impl Settings {
                     let expected = "a number of seconds from 2 to 3600";
                     let seconds = within(&name, &value, 2, MAX_PRESENCE_TTL_SECS, expected)?;
                     settings.presence_ttl = Duration::from_secs(seconds);
+                }
+                "CHATAPI_PRESENCE_EVENTS_MAX_MEMBERS" => {
+                    let expected = "a number of members from 0 to 1000000";
+                    let max = MAX_PRESENCE_EVENTS_MAX_MEMBERS;
+                    settings.presence_events_max_members = within(&name, &value, 0, max, expected)?;
                 }
                 "CHATAPI_RATE_MESSAGES_PER_SEC" => {
                     settings.rate_limits.messages_per_sec = rate(&name, &value)?;
@@ -465,6 +479,13 @@ mod tests {
     }
 
     #[test]
+    fn presence_events_max_members_is_read_and_defaults_to_100() {
+        assert_eq!(vars(&[]).unwrap().presence_events_max_members, 100);
+        let settings = vars(&[("CHATAPI_PRESENCE_EVENTS_MAX_MEMBERS", "0")]).unwrap();
+        assert_eq!(settings.presence_events_max_members, 0);
+    }
+
+    #[test]
     fn trusted_proxies_take_addresses_and_networks() {
         let settings = vars(&[("CHATAPI_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")]).unwrap();
         let trusted = settings.trusted_proxies;
@@ -511,6 +532,8 @@ mod tests {
             ("CHATAPI_NODE_ID", "has space"),
             ("CHATAPI_PRESENCE_TTL", "1"),
             ("CHATAPI_PRESENCE_TTL", "3601"),
+            ("CHATAPI_PRESENCE_EVENTS_MAX_MEMBERS", "-1"),
+            ("CHATAPI_PRESENCE_EVENTS_MAX_MEMBERS", "1000001"),
             ("CHATAPI_SCOPED_KEY_TTL", "18446744073709551615"),
             ("CHATAPI_SCOPED_KEY_TTL", "315360001"),
             ("CHATAPI_RATE_MESSAGES_PER_SEC", "-1"),

@@ -72,6 +72,7 @@ impl Application {
             metrics: Metrics::new(&name, kind)?,
             name,
             presence_ttl: settings.presence_ttl,
+            presence_events_max_members: settings.presence_events_max_members,
             limits: RateLimits::new(&settings.rate_limits),
             load: Arc::default(),
             inactivity: settings.inactivity,

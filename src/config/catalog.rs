@@ -64,6 +64,11 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "seconds a presence entry lives without a refresh (2 to 3600): a killed node's users go offline within it",
     },
     Setting {
+        name: "CHATAPI_PRESENCE_EVENTS_MAX_MEMBERS",
+        default: "`100`",
+        meaning: "rooms with more members than this get no per-user `presence` frames; members ask with `presence.query` or `GET /rooms/{id}/presence` (0 to 1000000; `0`: no presence frames at all)",
+    },
+    Setting {
         name: "CHATAPI_TRUSTED_PROXIES",
         default: "unset",
         meaning: "comma-separated addresses or networks (`10.0.0.0/8,127.0.0.1`) of load balancers whose `X-Forwarded-For` is believed, read from the right; without it the peer address is the client's",

@@ -17,6 +17,7 @@ every_deployment!(
     a_slow_reader_is_closed_with_4009_while_others_keep_receiving,
     key_rotation_and_revocation_close_sockets_with_4003,
     typing_expires_and_presence_follows_connections,
+    rooms_above_the_presence_size_send_no_presence_frames,
     reads_edits_deletes_and_reactions_reach_members,
     a_resend_over_ws_returns_the_original,
     joining_over_ws_subscribes_the_socket,
@@ -236,6 +237,38 @@ async fn typing_expires_and_presence_follows_connections(engine: EngineKind) {
         "typing cleared too early"
     );
 
+    drop(b);
+    let offline = a
+        .next(|f| f["type"] == "presence" && f["data"]["online"] == false)
+        .await;
+    assert_eq!(offline["data"]["user_id"], member_id.as_str());
+}
+
+/// `CHATAPI_PRESENCE_EVENTS_MAX_MEMBERS` (here 2): in a room of 3 nobody is told of
+/// connects, yet presence can be asked; once a member leaves, frames come again.
+async fn rooms_above_the_presence_size_send_no_presence_frames(engine: EngineKind) {
+    let app = spawn_app_with(engine, |s| s.presence_events_max_members = 2).await;
+    let (room, _, owner, member_id, member) = room_with_two(&app).await;
+    let (_, third, _) = app.new_user().await;
+    app.join(&third, &room).await;
+    let (mut a, _) = WsClient::connect(&app, &owner).await;
+    let (b, _) = WsClient::connect(&app, &member).await;
+    let (c, _) = WsClient::connect(&app, &third).await;
+    let is_presence = |f: &Value| f["type"] == "presence";
+    assert!(a.stays_quiet(Duration::from_millis(500), is_presence).await);
+    let query = a
+        .request("presence.query", json!({ "room_id": room }))
+        .await;
+    assert_eq!(query["data"]["count"], 3, "{query}");
+    let presence = app.get(&format!("/rooms/{room}/presence"), &owner).await;
+    assert_eq!(presence.body["count"], 3, "{presence:?}");
+
+    drop(c);
+    let left = app
+        .post("/rooms/leave", &third, json!({ "room_id": room }))
+        .await;
+    assert_eq!(left.status, 204, "{left:?}");
+    a.next_of("member.left").await;
     drop(b);
     let offline = a
         .next(|f| f["type"] == "presence" && f["data"]["online"] == false)

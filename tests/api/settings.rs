@@ -35,10 +35,10 @@ fn out_of_range_ttls_stop_start_up_naming_the_setting() {
     }
 }
 
-/// API.md §8's rate settings, each `0` as benchmarks set them, start a node that
-/// answers.
+/// API.md §8's rate settings, each `0` as benchmarks set them, and §6's presence
+/// size start a node that answers.
 #[test]
-fn every_documented_rate_setting_is_accepted() {
+fn every_documented_rate_and_presence_setting_is_accepted() {
     let port = crate::helpers::free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_chatapi"))
         .env_clear()
@@ -49,6 +49,7 @@ fn every_documented_rate_setting_is_accepted() {
         .env("CHATAPI_RATE_LOGINS_PER_MIN", "0")
         .env("CHATAPI_RATE_WS_CONNECTS_PER_MIN", "0")
         .env("CHATAPI_RATE_AUTH_FAILURES_PER_MIN", "0")
+        .env("CHATAPI_PRESENCE_EVENTS_MAX_MEMBERS", "100")
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -27,6 +27,8 @@ pub struct NodeInfo {
     pub name: String,
     /// How long a presence entry lives without a refresh.
     pub presence_ttl: Duration,
+    /// Rooms with more members send no per-user `presence` frames.
+    pub presence_events_max_members: u64,
     /// The abuse limits this node applies (the buckets are shared by all nodes).
     pub limits: RateLimits,
     /// What this node counts, for `GET /metrics`.
@@ -52,6 +54,9 @@ pub struct RoomNotice {
     /// The room was deleted: other nodes' actors forget it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// A member joined or left: other nodes re-read the room's member count.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub members_changed: bool,
 }
 
 /// A payload on the control channel.

@@ -68,6 +68,10 @@ pub struct RoomActor {
     /// Whether the room exists (as loaded at start, created or deleted since). Requests
     /// read the room itself from the store; this only decides subscriptions and idling.
     exists: bool,
+    /// The room's member count, re-read whenever membership changes here or on another
+    /// node (their `member.*` notices) and after the broker reconnects.
+    /// Above [`NodeInfo::presence_events_max_members`] no `presence` frames are sent.
+    member_count: u64,
     /// The highest `seq` delivered to this node's sessions: they have every message
     /// up to it, in order. A new session starts from here.
     last_seq: u64,
@@ -95,11 +99,18 @@ impl RoomActor {
             node,
             registry,
             exists: false,
+            member_count: 0,
             last_seq: 0,
             subscribers: subscribers.into_iter().map(|l| (l.session_id, l)).collect(),
             typing: HashMap::new(),
             last_request: Instant::now(),
         }
+    }
+
+    /// Whether per-user `presence` frames go out: only in rooms small enough that
+    /// each connect reaching every member stays cheap (`API.md` §6).
+    fn announces_presence(&self) -> bool {
+        self.member_count <= self.node.presence_events_max_members
     }
 
     fn is_online(&self, user: UserId) -> bool {
@@ -120,6 +131,23 @@ impl RoomActor {
                 tracing::warn!(error = %err, "presence not refreshed");
             }
         });
+    }
+
+    /// Re-reads the member count. `wait` holds the room's requests meanwhile, so the
+    /// next presence change is judged by the new count. A failed read keeps the old
+    /// count: it only decides whether presence frames go out.
+    fn recount_members(&self, ctx: &mut Context<Self>) {
+        let engine = self.engine.clone();
+        let room_id = self.room_id;
+        ctx.wait(
+            async move { engine.get_room(room_id).await }
+                .into_actor(self)
+                .map(|read, act, _| match read {
+                    Ok(Some((_, stats))) => act.member_count = stats.member_count,
+                    Ok(None) => {}
+                    Err(err) => tracing::warn!(error = %err, "member count not read"),
+                }),
+        );
     }
 
     /// Records a session joining (`online`) or leaving the room's presence, then tells
@@ -154,7 +182,7 @@ impl RoomActor {
                 if let Err(err) = result {
                     tracing::warn!(error = %err, "presence not recorded");
                 }
-                if announce {
+                if announce && act.announces_presence() {
                     act.emit(&Event::Presence {
                         room_id,
                         user_id: user,
@@ -203,6 +231,7 @@ impl RoomActor {
             origin: Some(self.node.id),
             frame: Some(frame.to_string()),
             deleted: matches!(event, Event::RoomDeleted { .. }),
+            members_changed: matches!(event, Event::MemberJoined { .. } | Event::MemberLeft { .. }),
             ..RoomNotice::default()
         };
         let payload = match serde_json::to_string(&notice) {
@@ -287,6 +316,7 @@ impl RoomActor {
                     Ok(Some((_, stats))) => {
                         act.exists = true;
                         act.last_seq = stats.last_seq;
+                        act.member_count = stats.member_count;
                     }
                     Ok(None) => {}
                     Err(err) => {
@@ -324,6 +354,9 @@ impl RoomActor {
                 Some(seq) => self.deliver_message(event, seq, ready, ctx),
                 None => self.emit(event),
             }
+        }
+        if !effects.memberships.is_empty() {
+            self.recount_members(ctx);
         }
         for (user_id, joined) in effects.memberships {
             self.registry.membership.tell(MembershipChanged {
@@ -369,6 +402,9 @@ impl Actor for RoomActor {
         }
         // Refreshed three times per TTL, so one late refresh never lets an entry lapse.
         ctx.run_interval(self.node.presence_ttl / 3, |act, _| {
+            if act.subscribers.is_empty() {
+                return;
+            }
             let sessions = act
                 .subscribers
                 .values()
@@ -470,7 +506,7 @@ impl Handler<Subscribe> for RoomActor {
                     return None;
                 }
                 match engine.get_room(room_id).await {
-                    Ok(room) => room.map(|(_, stats)| stats.last_seq),
+                    Ok(room) => room.map(|(_, stats)| stats),
                     Err(err) => {
                         // Delivery then starts from what this actor saw last.
                         tracing::warn!(%room_id, error = %err, "room's last seq not read");
@@ -486,8 +522,9 @@ impl Handler<Subscribe> for RoomActor {
                     }
                     return None;
                 }
-                if let Some(latest) = latest {
-                    act.last_seq = act.last_seq.max(latest);
+                if let Some(stats) = latest {
+                    act.last_seq = act.last_seq.max(stats.last_seq);
+                    act.member_count = stats.member_count;
                 }
                 let user = msg.link.user_id;
                 let session = msg.link.session_id;
@@ -545,6 +582,9 @@ impl Handler<Remote> for RoomActor {
         if notice.deleted {
             self.exists = false;
         }
+        if notice.members_changed {
+            self.recount_members(ctx);
+        }
         if let Some(frame) = notice.frame {
             self.fan_out(ByteString::from(frame), None, Instant::now());
         }
@@ -555,6 +595,7 @@ impl Handler<CatchUp> for RoomActor {
     type Result = ();
 
     fn handle(&mut self, _: CatchUp, ctx: &mut Context<Self>) {
+        self.recount_members(ctx);
         self.catch_up(ctx);
     }
 }
