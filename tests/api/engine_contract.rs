@@ -1446,12 +1446,26 @@ async fn append_message_announces_its_seq_on_the_room_channel(kind: EngineKind) 
     // A duplicate stores nothing, so it announces nothing.
     let again = engine.append_message(&resend, None).await.unwrap().0;
     assert!(matches!(again, Appended::Duplicate(_)), "{again:?}");
-    let arrived = until_fence(&engine, &mut inbound).await;
+    // Each notice carries the message as stored (its own seq 0), so other nodes
+    // deliver it without reading the store.
+    let arrived: Vec<(RoomId, u64, String)> = until_fence(&engine, &mut inbound)
+        .await
+        .into_iter()
+        .map(|inbound| match inbound {
+            Inbound::Room { room_id, payload } => {
+                let notice: serde_json::Value = serde_json::from_str(&payload).unwrap();
+                assert_eq!(notice["message"]["seq"], 0, "{payload}");
+                let content = notice["message"]["content"].as_str().unwrap().to_owned();
+                (room_id, notice["seq"].as_u64().unwrap(), content)
+            }
+            other => panic!("not a room payload: {other:?}"),
+        })
+        .collect();
     assert_eq!(
         arrived,
         [
-            room_payload(room.id, r#"{"seq":1}"#),
-            room_payload(room.id, r#"{"seq":2}"#),
+            (room.id, 1, "one".to_owned()),
+            (room.id, 2, "two".to_owned())
         ]
     );
 }

@@ -10,6 +10,7 @@ use super::messages::CloseReason;
 use crate::domain::{
     ids::{NodeId, RoomId, UserId},
     keys::KeyDigest,
+    message::Message,
     room::Inactivity,
 };
 use crate::{
@@ -45,6 +46,10 @@ pub struct RoomNotice {
     /// A message with this `seq` was appended (published by the store).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
+    /// That message as stored (its own `seq` 0, the notice's `seq` is its): delivered
+    /// from here, without reading the store, when it is the next one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
     /// The node that published an event frame; it has delivered it locally already.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<NodeId>,

@@ -4,10 +4,10 @@
 //! serialized once and the same bytes go to every local session.
 //!
 //! Across nodes: new messages are delivered strictly in `seq` order. A message this
-//! node appended goes out at once when it is the next `seq`; the store's `{"seq": N}`
-//! notices tell the actor of messages appended elsewhere, and any gap (another node's
-//! message not yet seen, a notice lost while the broker reconnected) is filled from the
-//! store before anything later is sent. Other events are published as encoded frames
+//! node appended goes out at once when it is the next `seq`. The store's
+//! `{"seq": N, "message": …}` notices bring messages appended elsewhere, delivered from
+//! the notice itself when they are next; any gap (a notice overtaken, or lost while the
+//! broker reconnected) is filled from the store before anything later is sent. Other events are published as encoded frames
 //! and fanned out as they come.
 
 use std::{
@@ -571,8 +571,17 @@ impl Handler<Remote> for RoomActor {
             return;
         };
         if let Some(seq) = notice.seq {
-            if seq > self.last_seq {
-                self.catch_up(ctx);
+            match notice.message {
+                Some(mut message) if seq == self.last_seq + 1 => {
+                    message.seq = seq;
+                    let event = Event::MessageNew(MessageBody::from(&message));
+                    if let Some(frame) = event.encode() {
+                        self.fan_out(frame, Some(seq), Instant::now());
+                    }
+                    self.last_seq = seq;
+                }
+                _ if seq > self.last_seq => self.catch_up(ctx),
+                _ => {}
             }
             return;
         }

@@ -50,16 +50,18 @@ impl LocalBroker {
     }
 }
 
-/// The notice `append_message` publishes on a room's channel: byte for byte what
-/// `redis/scripts/append_message.lua` publishes, `{"seq":N}`.
-fn seq_notice(seq: u64) -> String {
-    format!("{{\"seq\":{seq}}}")
+/// The notice `append_message` publishes on a room's channel, shaped as
+/// `redis/scripts/append_message.lua` publishes it: `{"seq":N,"message":…}`, the
+/// message's JSON as stored (its own `seq` 0).
+fn seq_notice(seq: u64, stored_json: &str) -> String {
+    format!("{{\"seq\":{seq},\"message\":{stored_json}}}")
 }
 
 impl State {
-    /// Announces a new message's `seq` on its room's channel.
-    pub(super) fn announce(&self, room: RoomId, seq: u64) {
-        self.broker.deliver(Topic::Room(room), seq_notice(seq));
+    /// Announces a new message on its room's channel.
+    pub(super) fn announce(&self, room: RoomId, seq: u64, stored_json: &str) {
+        self.broker
+            .deliver(Topic::Room(room), seq_notice(seq, stored_json));
     }
 }
 
@@ -108,10 +110,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_seq_notice_is_what_the_redis_script_publishes() {
-        // append_message.lua: '{"seq":' .. seq .. '}'
-        assert_eq!(seq_notice(42), r#"{"seq":42}"#);
+    fn the_seq_notice_is_shaped_as_the_redis_script_publishes_it() {
         let script = include_str!("../redis/scripts/append_message.lua");
-        assert!(script.contains(r#"'{"seq":' .. seq .. '}'"#), "{script}");
+        let published = r#"'{"seq":' .. seq .. ',"message":' .. ARGV[1] .. '}'"#;
+        assert!(script.contains(published), "{script}");
+        let notice = seq_notice(42, r#"{"id":"m","seq":0}"#);
+        assert_eq!(notice, r#"{"seq":42,"message":{"id":"m","seq":0}}"#);
     }
 }

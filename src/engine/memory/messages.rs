@@ -67,19 +67,24 @@ impl State {
         room.messages.push(stored.clone());
         let client = room.room.client_id;
         self.count_sent(client, stored.sender_id, stored.created_at);
-        if let Ok(message) = serde_json::to_string(&Message {
+        self.message_index
+            .insert(stored.id, (stored.room_id, stored.seq));
+        // As stored on Redis (seq 0: the seq goes beside it), for the webhook outbox
+        // and the room's channel.
+        match serde_json::to_string(&Message {
             seq: 0,
             ..stored.clone()
         }) {
-            let entry = OutboxEntry::Message {
-                seq: stored.seq,
-                message,
-            };
-            self.enqueue(client, "message.created", &entry);
+            Ok(message) => {
+                self.announce(stored.room_id, stored.seq, &message);
+                let entry = OutboxEntry::Message {
+                    seq: stored.seq,
+                    message,
+                };
+                self.enqueue(client, "message.created", &entry);
+            }
+            Err(err) => tracing::error!(error = %err, "stored message not encoded"),
         }
-        self.message_index
-            .insert(stored.id, (stored.room_id, stored.seq));
-        self.announce(stored.room_id, stored.seq);
         (Appended::New(stored), status)
     }
 

@@ -15,8 +15,10 @@
 -- into the outboxes here, so they hold a room's messages in seq order).
 -- Returns {'NEW', seq, rate...}, {'DUPLICATE', seq, original JSON},
 -- {'LIMITED', rate...} or {'GONE'} (no room); rate... is gcra's four numbers.
--- A new message is announced on the room's channel as {"seq": N} in this same script,
--- so other nodes hear of seqs in exactly the order they were given.
+-- A new message is announced on the room's channel as {"seq": N, "message": JSON} in
+-- this same script, so other nodes hear of seqs in exactly the order they were given,
+-- and deliver from the notice without reading the store (they read it for a gap).
+-- The JSON is ARGV[1], whose seq is 0: the notice's seq is the message's.
 -- The seq comes from HINCRBY inside this one script, so concurrent appends get
 -- 1, 2, 3… with no gap and no repeat.
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -65,5 +67,5 @@ if ARGV[13] ~= '' then
 end
 enqueue(ARGV[14] .. client .. ARGV[15], ARGV[16], ARGV[17], ARGV[18],
   'message.created', 'M|' .. seq .. '|' .. ARGV[1])
-redis.call('PUBLISH', ARGV[5], '{"seq":' .. seq .. '}')
+redis.call('PUBLISH', ARGV[5], '{"seq":' .. seq .. ',"message":' .. ARGV[1] .. '}')
 return {'NEW', seq, rate[1], rate[2], rate[3], rate[4]}
