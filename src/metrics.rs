@@ -20,6 +20,9 @@ const LATENCY_BUCKETS: &[f64] = &[
     1.0, 2.5,
 ];
 
+/// Batch-size buckets: powers of two up to the largest batches a room sees.
+const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
+
 /// Store round trips by operation (the engine method that made the call). Process-wide:
 /// the engine has no node of its own to report to.
 pub static STORE_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
@@ -64,6 +67,8 @@ pub struct Metrics {
     pub deliveries: IntCounter,
     /// From a room event being ready (appended) to its last local session handed it.
     pub fanout_latency: Histogram,
+    /// Sends per group commit of a room: how much batching a load gets.
+    pub send_batch_size: Histogram,
     /// Times the subscriber connection came back after a drop.
     pub pubsub_reconnects: IntCounter,
     /// Missed messages (a seq gap) a room filled from the store.
@@ -140,6 +145,13 @@ impl Metrics {
                 )
                 .buckets(LATENCY_BUCKETS.to_vec()),
             )?,
+            send_batch_size: Histogram::with_opts(
+                HistogramOpts::new(
+                    "chatapi_send_batch_size",
+                    "Sends committed together by a room (one store round trip per batch)",
+                )
+                .buckets(BATCH_BUCKETS.to_vec()),
+            )?,
             pubsub_reconnects: IntCounter::new(
                 "chatapi_pubsub_reconnects_total",
                 "Times the pub/sub subscriber came back after a drop",
@@ -167,6 +179,7 @@ impl Metrics {
             Box::new(messages),
             Box::new(metrics.deliveries.clone()),
             Box::new(metrics.fanout_latency.clone()),
+            Box::new(metrics.send_batch_size.clone()),
             Box::new(metrics.pubsub_reconnects.clone()),
             Box::new(metrics.gaps_repaired.clone()),
             Box::new(metrics.slow_consumer_closes.clone()),

@@ -169,6 +169,21 @@ impl ApiError {
         }
     }
 
+    /// The same answer for another request that failed with this one (a group
+    /// commit's): what the caller sees, without the cause, so a fault is logged once.
+    #[track_caller]
+    pub fn duplicate(&self) -> Self {
+        Self {
+            code: self.code,
+            detail: self.detail.clone(),
+            fields: self.fields.clone(),
+            retry_after: self.retry_after,
+            rate: self.rate.clone(),
+            cause: None,
+            at: self.at,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         self.code
     }

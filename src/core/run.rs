@@ -4,21 +4,27 @@
 use super::{
     actors::{
         messages::{Execute, MembershipChanged, ToRoom},
+        room::RoomActor,
         Tell,
     },
     auth::Caller,
-    rooms::{RoomCommand, Target},
+    rooms::{RoomRequest, Target},
     ApiError, Core, ErrorCode,
 };
+use actix::Handler;
+
 use crate::domain::ids::{MessageId, RoomId, UserId};
 
 impl Core {
     /// Runs `command` on its room's actor and waits for the answer.
-    pub async fn run<C: RoomCommand>(
+    pub async fn run<C: RoomRequest>(
         &self,
         caller: Caller,
         command: C,
-    ) -> Result<C::Output, ApiError> {
+    ) -> Result<C::Output, ApiError>
+    where
+        RoomActor: Handler<Execute<C>>,
+    {
         let room_id = match command.target() {
             Target::Room(room_id) => room_id,
             Target::Message(message_id) => self.room_of(message_id).await?,

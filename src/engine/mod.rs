@@ -181,16 +181,17 @@ pub trait Store: Send + Sync {
         pair: &[Membership; 2],
     ) -> Result<RoomId, EngineError>;
     async fn get_room(&self, id: RoomId) -> Result<Option<(Room, RoomStats)>, EngineError>;
-    /// The room with its counters and, when `user` is given, that user's membership
-    /// (`None` if not a member), read in one step: one critical section in memory, one
-    /// atomic round trip on Redis. A command that checks access before it writes thus
-    /// sees the room and the membership as they were at the same instant, for the
-    /// price of one read. `None` if the room does not exist.
-    async fn get_room_with_member(
+    /// The room with its counters and the memberships of `users` (`None` for one who
+    /// is not a member), in the order asked, read in one step: one critical section in
+    /// memory, one atomic round trip on Redis. A command that checks access before it
+    /// writes thus sees the room and the memberships as they were at the same instant,
+    /// and a batch of sends checks all its senders for the price of one read. `None`
+    /// if the room does not exist.
+    async fn get_room_with_members(
         &self,
         room: RoomId,
-        user: Option<UserId>,
-    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError>;
+        users: &[UserId],
+    ) -> Result<Option<(Room, RoomStats, Vec<Option<Member>>)>, EngineError>;
     /// The client's rooms in creation order.
     async fn list_rooms(
         &self,
@@ -250,7 +251,20 @@ pub trait Store: Send + Sync {
         &self,
         message: &Message,
         rate: Option<&RateCheck>,
-    ) -> Result<(Appended, Option<RateStatus>), EngineError>;
+    ) -> Result<(Appended, Option<RateStatus>), EngineError> {
+        let mut outcomes = self.append_messages(&[(message, rate)]).await?;
+        outcomes
+            .pop()
+            .ok_or_else(|| EngineError::Corrupt(anyhow::anyhow!("an append without its outcome")))
+    }
+    /// Appends a batch, each entry as [`append_message`](Self::append_message) would
+    /// and in the batch's order, so their seqs ascend in it (another node's appends may
+    /// fall between them). One round trip on Redis: a room's group commit. The
+    /// outcomes are in the batch's order; an error means none is known.
+    async fn append_messages(
+        &self,
+        batch: &[(&Message, Option<&RateCheck>)],
+    ) -> Result<Vec<(Appended, Option<RateStatus>)>, EngineError>;
     async fn get_message(&self, id: MessageId) -> Result<Option<Message>, EngineError>;
     /// At most `limit` messages of the room in `range`.
     async fn list_messages(

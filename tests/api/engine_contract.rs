@@ -14,6 +14,7 @@ use chatapi::{
         message::{Appended, HistoryRange, Message},
         notification::{InboxFilter, Notification, Priority},
         page::PageRequest,
+        rate::{Limit, RateCheck},
         room::{Membership, Role, Room, RoomType},
         security_event::{EventFilter, SecurityEvent, SecurityEventKind, RETENTION},
         user::{Email, User, UserFilter, Username},
@@ -55,7 +56,8 @@ both_engines!(
     list_users_pages_in_creation_order_and_filters_by_prefix,
     update_user_renames_refuses_a_taken_username_and_deactivation_revokes_the_key,
     delete_user_frees_its_email_revokes_its_key_and_reports_a_second_delete,
-    get_room_with_member_reads_a_room_and_one_membership_together,
+    get_room_with_members_reads_a_room_and_the_memberships_together,
+    append_messages_commits_a_batch_in_order_with_each_outcome_its_own,
     update_room_overwrites_a_stored_room_and_leaves_a_deleted_one_deleted,
     remove_member_updates_the_count_the_listings_and_the_read_position,
     append_message_to_a_missing_room_reports_room_gone,
@@ -988,7 +990,7 @@ async fn delete_user_frees_its_email_revokes_its_key_and_reports_a_second_delete
 
 // --- rooms, members, messages (continued) -----------------------------------------
 
-async fn get_room_with_member_reads_a_room_and_one_membership_together(kind: EngineKind) {
+async fn get_room_with_members_reads_a_room_and_the_memberships_together(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
     let client = ClientId::random();
     let (member, stranger) = (stored_user(&engine, client).await, UserId::random());
@@ -997,7 +999,7 @@ async fn get_room_with_member_reads_a_room_and_one_membership_together(kind: Eng
     engine.mark_read(room.id, member, 1).await.unwrap();
 
     let (read, stats, found) = engine
-        .get_room_with_member(room.id, Some(member))
+        .get_room_with_members(room.id, &[stranger, member])
         .await
         .unwrap()
         .unwrap();
@@ -1007,38 +1009,90 @@ async fn get_room_with_member_reads_a_room_and_one_membership_together(kind: Eng
         Some(stats),
         engine.get_room(room.id).await.unwrap().map(|(_, s)| s)
     );
-    let found = found.unwrap();
+    let [none, Some(found)] = found.as_slice() else {
+        panic!("expected [None, Some(member)], got {found:?}");
+    };
+    assert_eq!(*none, None);
     assert_eq!(found.membership.user_id, member);
     assert_eq!(found.last_read_seq, 1);
     assert_eq!(
-        Some(found),
+        Some(found.clone()),
         engine.get_member(room.id, member).await.unwrap()
     );
 
-    let (_, _, none) = engine
-        .get_room_with_member(room.id, Some(stranger))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(none, None);
     let (read, _, none) = engine
-        .get_room_with_member(room.id, None)
+        .get_room_with_members(room.id, &[])
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((read.id, none), (room.id, None));
+    assert_eq!((read.id, none), (room.id, vec![]));
     let missing = engine
-        .get_room_with_member(RoomId::random(), Some(member))
+        .get_room_with_members(RoomId::random(), &[member])
         .await
         .unwrap();
     assert_eq!(missing, None);
 
     engine.delete_room(&room).await.unwrap();
     let deleted = engine
-        .get_room_with_member(room.id, Some(member))
+        .get_room_with_members(room.id, &[member])
         .await
         .unwrap();
     assert_eq!(deleted, None);
+}
+
+/// A room's group commit: one call, the seqs in the batch's order, and a duplicate or
+/// a refusal inside the batch answered for itself without disturbing the others.
+async fn append_messages_commits_a_batch_in_order_with_each_outcome_its_own(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let first = Message {
+        client_msg_id: Some("cm-batch".into()),
+        ..new_message(&room, "first")
+    };
+    let resend = Message {
+        id: MessageId::random(),
+        ..first.clone()
+    };
+    let (second, third) = (new_message(&room, "second"), new_message(&room, "third"));
+    let limited_user = UserId::random();
+    let empty_bucket = RateCheck {
+        bucket: format!("contract-batch:{limited_user}"),
+        limit: Limit {
+            interval_ms: 60_000,
+            burst: 1,
+        },
+    };
+    engine.take(&empty_bucket).await.unwrap();
+    let refused = new_message(&room, "refused");
+    let batch = [
+        (&first, None),
+        (&second, None),
+        (&resend, None),
+        (&refused, Some(&empty_bucket)),
+        (&third, None),
+    ];
+    let outcomes = engine.append_messages(&batch).await.unwrap();
+    let outcomes: Vec<Appended> = outcomes.into_iter().map(|(appended, _)| appended).collect();
+    let stored = |message: &Message, seq| Message {
+        seq,
+        ..message.clone()
+    };
+    assert_eq!(
+        outcomes,
+        vec![
+            Appended::New(stored(&first, 1)),
+            Appended::New(stored(&second, 2)),
+            Appended::Duplicate(stored(&first, 1)),
+            Appended::Limited,
+            Appended::New(stored(&third, 3)),
+        ]
+    );
+    assert_eq!(
+        history(&engine, room.id, HistoryRange::After(0), 10).await,
+        [1, 2, 3]
+    );
+    assert_eq!(engine.get_message(refused.id).await.unwrap(), None);
+    assert_eq!(engine.append_messages(&[]).await.unwrap(), vec![]);
 }
 
 async fn update_room_overwrites_a_stored_room_and_leaves_a_deleted_one_deleted(kind: EngineKind) {

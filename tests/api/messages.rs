@@ -1,5 +1,6 @@
 //! Messages over REST: sending, history, read positions, edits, deletes, reactions.
 
+use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::helpers::{awkward_floats, spawn_app, spawn_unlimited, EngineKind};
@@ -9,6 +10,7 @@ every_deployment!(
     read_positions_move_forward_and_drive_unread_counts,
     a_resent_client_msg_id_returns_the_original,
     who_may_post_where,
+    sends_arriving_together_are_each_answered_for_themselves,
     only_the_sender_edits_and_managers_delete,
     reactions_count_each_user_once,
     a_message_holds_at_most_50_distinct_emoji,
@@ -219,6 +221,66 @@ async fn who_may_post_where(engine: EngineKind) {
     )
     .await
     .assert_error(403, "INSUFFICIENT_PERMISSIONS");
+}
+
+/// Sends that reach a room together are committed as one batch: each is still
+/// checked and answered on its own, and the accepted ones get gapless seqs.
+async fn sends_arriving_together_are_each_answered_for_themselves(engine: EngineKind) {
+    let app = spawn_unlimited(engine).await;
+    let (_, owner, _) = app.new_user().await;
+    let room = app.create_room(&owner, json!({"name": "Together"})).await;
+    let mut members = Vec::new();
+    for _ in 0..10 {
+        let (_, key, _) = app.new_user().await;
+        app.join(&key, &room).await;
+        members.push(key);
+    }
+    let (_, outsider, _) = app.new_user().await;
+    let sends = members.iter().flat_map(|member| {
+        let (app, room) = (&app, &room);
+        let outsider = &outsider;
+        [
+            (true, member.as_str(), None),
+            (false, outsider.as_str(), None),
+            (true, member.as_str(), Some("twice")),
+            (true, member.as_str(), Some("twice")),
+        ]
+        .map(|(allowed, key, cmid)| async move {
+            let body = json!({"room_id": room, "content": "x", "client_msg_id": cmid});
+            (allowed, key, app.post("/messages", key, body).await)
+        })
+    });
+    let answers = join_all(sends).await;
+    let mut seqs = Vec::new();
+    let mut repeats = std::collections::HashMap::new();
+    for (allowed, key, answer) in answers {
+        if !allowed {
+            answer.assert_error(403, "NOT_A_MEMBER");
+            continue;
+        }
+        assert!(matches!(answer.status, 200 | 201), "{answer:?}");
+        let seq = answer.body["seq"].as_u64().unwrap();
+        if answer.body["client_msg_id"] == "twice" {
+            // The pair of one sender's repeats: one stored message, answered twice.
+            repeats.entry(key).or_insert_with(Vec::new).push(seq);
+            if repeats[key].len() == 2 {
+                assert_eq!(
+                    repeats[key][0], repeats[key][1],
+                    "{key}: {:?}",
+                    repeats[key]
+                );
+                seqs.push(seq);
+            }
+        } else {
+            seqs.push(seq);
+        }
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=20).collect::<Vec<u64>>());
+    let history = app
+        .get(&format!("/rooms/{room}/messages?limit=100"), &owner)
+        .await;
+    assert_eq!(history.body["data"].as_array().unwrap().len(), 20);
 }
 
 async fn only_the_sender_edits_and_managers_delete(engine: EngineKind) {

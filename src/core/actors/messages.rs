@@ -1,5 +1,5 @@
 //! Every actix message of the real-time core. Kept few and generic: rooms take
-//! [`Execute`] for every command, sessions take [`Deliver`] and [`Disconnect`].
+//! [`Execute`] for every request, sessions take [`Deliver`] and [`Disconnect`].
 
 use actix::{dev::SendError, Message, Recipient};
 use bytestring::ByteString;
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Tell;
 use crate::{
-    core::{auth::Caller, rooms::RoomCommand, ApiError},
+    core::{auth::Caller, rooms::RoomRequest, ApiError},
     domain::{
         ids::{RoomId, SessionId, UserId},
         keys::KeyDigest,
@@ -89,7 +89,7 @@ pub struct Execute<C> {
     pub command: C,
 }
 
-impl<C: RoomCommand> Message for Execute<C> {
+impl<C: RoomRequest> Message for Execute<C> {
     type Result = Result<C::Output, ApiError>;
 }
 
@@ -134,7 +134,7 @@ pub struct ToRoom<C> {
     pub execute: Execute<C>,
 }
 
-impl<C: RoomCommand> Message for ToRoom<C> {
+impl<C: RoomRequest> Message for ToRoom<C> {
     type Result = Result<C::Output, ApiError>;
 }
 

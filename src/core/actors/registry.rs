@@ -25,15 +25,15 @@ use futures_util::future::join_all;
 use super::{
     cluster::{Control, ControlNotice, NodeInfo},
     messages::{
-        CatchUp, Census, CloseReason, CloseUserSessions, Connect, Deliver, Disconnect, Headcount,
-        MembershipChanged, NotifyUsers, RegistryLink, Remote, RoomDeleted, RoomIdle, SessionClosed,
-        SessionLink, Shutdown, StopRoom, Subscribe, ToRoom, Unsubscribe,
+        CatchUp, Census, CloseReason, CloseUserSessions, Connect, Deliver, Disconnect, Execute,
+        Headcount, MembershipChanged, NotifyUsers, RegistryLink, Remote, RoomDeleted, RoomIdle,
+        SessionClosed, SessionLink, Shutdown, StopRoom, Subscribe, ToRoom, Unsubscribe,
     },
     room::RoomActor,
     Tell,
 };
 use crate::{
-    core::{rooms::RoomCommand, ApiError, ErrorCode},
+    core::{rooms::RoomRequest, ApiError, ErrorCode},
     domain::{
         ids::{RoomId, SessionId, UserId},
         keys::{is_live, KeyDigest},
@@ -342,7 +342,10 @@ impl StreamHandler<Inbound> for Registry {
     fn finished(&mut self, _: &mut Context<Self>) {}
 }
 
-impl<C: RoomCommand> Handler<ToRoom<C>> for Registry {
+impl<C: RoomRequest> Handler<ToRoom<C>> for Registry
+where
+    RoomActor: Handler<Execute<C>>,
+{
     type Result = ResponseActFuture<Self, Result<C::Output, ApiError>>;
 
     /// Counts the request as in flight until the room answers, so the room is not

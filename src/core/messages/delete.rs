@@ -33,7 +33,7 @@ impl RoomCommand for DeleteMessage {
         let access = &loaded.access;
         let caller_user = access.caller.user().map(|u| u.id);
         let manages = access.manages();
-        let message = message_in_room(ctx, loaded.room.id, self.id).await?;
+        let message = message_in_room(ctx.engine.as_ref(), loaded.room.id, self.id).await?;
         let deleted = compare_and_set(ctx.engine.as_ref(), message, |message| {
             if !manages && (access.member.is_none() || message.sender_id != caller_user) {
                 return Err(if access.member.is_none() {

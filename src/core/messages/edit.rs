@@ -40,7 +40,7 @@ impl RoomCommand for EditMessage {
     async fn run(self, ctx: &RoomContext, effects: &mut Effects) -> Result<MessageBody, ApiError> {
         let loaded = ctx.load().await?;
         let user = loaded.access.member_id()?;
-        let message = message_in_room(ctx, loaded.room.id, self.id).await?;
+        let message = message_in_room(ctx.engine.as_ref(), loaded.room.id, self.id).await?;
         let edited = compare_and_set(ctx.engine.as_ref(), message, |message| {
             if message.deleted_at.is_some() {
                 return Err(ErrorCode::MessageNotFound.into());

@@ -14,23 +14,24 @@ pub use self::{
     history::History,
     reactions::{AddReaction, RemoveReaction},
     read::ReadMessage,
-    send::{MessageFields, SendMessage},
+    send::{send_batch, MessageFields, QueuedSend, SendMessage, Sent},
 };
 use crate::{
-    core::{rooms::RoomContext, ApiError, ErrorCode},
+    core::{ApiError, ErrorCode},
     domain::{
         ids::{MessageId, RoomId},
         message::Message,
     },
+    engine::Engine,
 };
 
 /// The message, if it lives in `room`; `MESSAGE_NOT_FOUND` otherwise.
 async fn message_in_room(
-    ctx: &RoomContext,
+    engine: &dyn Engine,
     room: RoomId,
     id: MessageId,
 ) -> Result<Message, ApiError> {
-    match ctx.engine.get_message(id).await? {
+    match engine.get_message(id).await? {
         Some(message) if message.room_id == room => Ok(message),
         _ => Err(ErrorCode::MessageNotFound.into()),
     }

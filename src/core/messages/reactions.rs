@@ -64,7 +64,7 @@ async fn react(
 ) -> Result<Message, ApiError> {
     let loaded = ctx.load().await?;
     let user = loaded.access.member_id()?;
-    let message = message_in_room(ctx, loaded.room.id, id).await?;
+    let message = message_in_room(ctx.engine.as_ref(), loaded.room.id, id).await?;
     let message = compare_and_set(ctx.engine.as_ref(), message, |message| {
         if message.deleted_at.is_some() {
             return Err(ErrorCode::MessageNotFound.into());

@@ -27,7 +27,7 @@ impl RoomCommand for ReadMessage {
     async fn run(self, ctx: &RoomContext, _: &mut Effects) -> Result<MessageBody, ApiError> {
         let loaded = ctx.load().await?;
         loaded.access.require_insider()?;
-        let message = message_in_room(ctx, loaded.room.id, self.id).await?;
+        let message = message_in_room(ctx.engine.as_ref(), loaded.room.id, self.id).await?;
         Ok(MessageBody::from(&message))
     }
 }

@@ -1,28 +1,31 @@
 //! `POST /messages` and `message.send`: a member sends to a room; the master key sends
 //! `system` messages. A repeated `client_msg_id` returns the original.
 
-use async_trait::async_trait;
 use chrono::Utc;
+use futures_util::future::join_all;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::message_in_room;
 use crate::{
     core::{
+        actors::cluster::NodeInfo,
         auth::Caller,
         events::Event,
         limits::Metered,
-        rooms::{Effects, RoomCommand, RoomContext, Target},
+        rooms::{Access, Effects, RoomRequest, Target},
         views::{Made, MessageBody},
         ApiError, ErrorCode,
     },
     domain::{
-        ids::{MessageId, RoomId},
+        ids::{MessageId, RoomId, UserId},
         message::{parse_client_msg_id, parse_content, Appended, Message, MessageType},
-        room::RoomType,
+        rate::{RateCheck, RateStatus},
+        room::{Member, Room, RoomType},
         user::{parse_metadata, Metadata},
         validation::Validator,
     },
+    engine::Engine,
 };
 
 /// The fields of `POST /messages` and of `message.send`'s data, as sent. The room is
@@ -101,25 +104,134 @@ impl SendMessage {
     }
 }
 
-#[async_trait(?Send)]
-impl RoomCommand for SendMessage {
-    type Output = Metered<Made<MessageBody>>;
+/// What a send answers: the message (new, or the original of a repeated
+/// `client_msg_id`) with the sender's rate-limit status.
+pub type Sent = Metered<Made<MessageBody>>;
+
+/// One send waiting in its room for the next group commit.
+pub struct QueuedSend {
+    pub caller: Caller,
+    pub command: SendMessage,
+}
+
+impl RoomRequest for SendMessage {
+    type Output = Sent;
 
     fn target(&self) -> Target {
         Target::Room(self.room_id)
     }
+}
 
-    /// Members send; in a channel only the owner and admins do. `system` messages are
-    /// the master key's alone, and it sends nothing else. A user's sends draw from its
-    /// message limit, in the append's own round trip.
-    async fn run(
+/// Commits a batch of sends to one room together (group commit), so one busy room is
+/// not capped by the store's round trip: one read of the room with every sender's
+/// membership, each send checked on its own, then one append of all the allowed ones
+/// in the batch's order, which is their `seq` order. Every send gets its own answer,
+/// in the batch's order, with the events to deliver; a refused one holds no other back.
+pub async fn send_batch(
+    engine: &dyn Engine,
+    node: &NodeInfo,
+    room_id: RoomId,
+    sends: Vec<QueuedSend>,
+) -> Vec<(Result<Sent, ApiError>, Effects)> {
+    let mut senders: Vec<UserId> = sends
+        .iter()
+        .filter_map(|send| send.caller.user().map(|user| user.id))
+        .collect();
+    senders.sort_unstable();
+    senders.dedup();
+    let loaded = match engine.get_room_with_members(room_id, &senders).await {
+        Ok(loaded) => loaded,
+        Err(err) => return failed(ApiError::from(err), sends.len()),
+    };
+    let client_id = loaded.as_ref().map(|(room, ..)| room.client_id);
+    let checks = sends.into_iter().map(|send| {
+        let loaded = loaded.as_ref();
+        let senders = &senders;
+        async move {
+            let (room, _, members) = loaded
+                .filter(|(room, ..)| room.client_id == send.caller.client().id)
+                .ok_or(ErrorCode::RoomNotFound)?;
+            let member = send
+                .caller
+                .user()
+                .and_then(|user| senders.binary_search(&user.id).ok())
+                .and_then(|at| members.get(at).cloned().flatten());
+            let message = send.command.into_message(&send.caller, room, member)?;
+            if let Some(reply_to) = message.reply_to {
+                message_in_room(engine, room.id, reply_to).await?;
+            }
+            Ok(message)
+        }
+    });
+    let checked: Vec<Result<Message, ApiError>> = join_all(checks).await;
+    let rates: Vec<Option<RateCheck>> = checked
+        .iter()
+        .map(|message| {
+            let sender = message.as_ref().ok().and_then(|message| message.sender_id);
+            sender.and_then(|user| node.limits.message(user))
+        })
+        .collect();
+    let batch: Vec<(&Message, Option<&RateCheck>)> = checked
+        .iter()
+        .zip(&rates)
+        .filter_map(|(message, rate)| Some((message.as_ref().ok()?, rate.as_ref())))
+        .collect();
+    let appended = engine.append_messages(&batch).await;
+    drop(batch);
+    let mut outcomes = match appended {
+        Ok(outcomes) => outcomes.into_iter(),
+        Err(err) => {
+            let err = ApiError::from(err);
+            let answers = checked.into_iter().map(|checked| match checked {
+                Ok(_) => (Err(err.duplicate()), Effects::default()),
+                Err(refused) => (Err(refused), Effects::default()),
+            });
+            return answers.collect();
+        }
+    };
+    checked
+        .into_iter()
+        .zip(rates)
+        .map(|(checked, rate)| {
+            let mut effects = Effects::default();
+            let answer = checked.and_then(|_| {
+                let (appended, status) = outcomes.next().ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("a send without its outcome"))
+                })?;
+                if matches!(appended, Appended::New(_)) {
+                    if let Some(client_id) = client_id {
+                        node.load.sent(client_id);
+                    }
+                }
+                settle(node, appended, rate.and(status), &mut effects)
+            });
+            (answer, effects)
+        })
+        .collect()
+}
+
+/// The same failure for every send of a batch; the first keeps the cause, so the
+/// fault is logged once.
+fn failed(err: ApiError, sends: usize) -> Vec<(Result<Sent, ApiError>, Effects)> {
+    let mut answers: Vec<_> = (1..sends)
+        .map(|_| (Err(err.duplicate()), Effects::default()))
+        .collect();
+    answers.insert(0, (Err(err), Effects::default()));
+    answers
+}
+
+impl SendMessage {
+    /// The message to append, if the caller may send it. Members send; in a channel
+    /// only the owner and admins do. `system` messages are the master key's alone,
+    /// and it sends nothing else.
+    fn into_message(
         self,
-        ctx: &RoomContext,
-        effects: &mut Effects,
-    ) -> Result<Metered<Made<MessageBody>>, ApiError> {
-        let loaded = ctx.load().await?;
-        let room = &loaded.room;
-        let sender_id = match loaded.access.caller {
+        caller: &Caller,
+        room: &Room,
+        member: Option<Member>,
+    ) -> Result<Message, ApiError> {
+        let access = Access::new(caller, member);
+        let sender_id = match access.caller {
             Caller::Master(_) if self.message_type == MessageType::System => None,
             Caller::Master(_) => {
                 return Err(ApiError::with_detail(
@@ -128,7 +240,7 @@ impl RoomCommand for SendMessage {
                 ))
             }
             Caller::User(_) => {
-                let member = loaded.access.member()?;
+                let member = access.member()?;
                 if self.message_type == MessageType::System {
                     return Err(ApiError::with_detail(
                         ErrorCode::InsufficientPermissions,
@@ -144,10 +256,7 @@ impl RoomCommand for SendMessage {
                 Some(member.membership.user_id)
             }
         };
-        if let Some(reply_to) = self.reply_to {
-            message_in_room(ctx, room.id, reply_to).await?;
-        }
-        let message = Message {
+        Ok(Message {
             id: MessageId::random(),
             room_id: room.id,
             seq: 0,
@@ -161,26 +270,33 @@ impl RoomCommand for SendMessage {
             created_at: Utc::now(),
             edited_at: None,
             deleted_at: None,
-        };
-        let rate = sender_id.and_then(|user| ctx.node.limits.message(user));
-        let (appended, rate) = ctx.engine.append_message(&message, rate.as_ref()).await?;
-        let body = match appended {
-            Appended::New(stored) => {
-                ctx.node.load.sent(room.client_id);
-                let body = MessageBody::from(&stored);
-                effects.emit(Event::MessageNew(body.clone()));
-                Made::New(body)
-            }
-            Appended::Duplicate(original) => Made::Existing(MessageBody::from(&original)),
-            Appended::RoomGone => return Err(ErrorCode::RoomNotFound.into()),
-            Appended::Limited => {
-                let status = rate.ok_or_else(|| {
-                    ApiError::internal(anyhow::anyhow!("a refusal without its bucket"))
-                })?;
-                ctx.node.metrics.refused.messages.inc();
-                return Err(ApiError::rate_limited(status));
-            }
-        };
-        Ok(Metered { body, rate })
+        })
     }
+}
+
+/// One send's answer from its append. A user's sends draw from its message limit, in
+/// the append's own step; a refusal answers 429 with the bucket.
+fn settle(
+    node: &NodeInfo,
+    appended: Appended,
+    rate: Option<RateStatus>,
+    effects: &mut Effects,
+) -> Result<Sent, ApiError> {
+    let body = match appended {
+        Appended::New(stored) => {
+            let body = MessageBody::from(&stored);
+            effects.emit(Event::MessageNew(body.clone()));
+            Made::New(body)
+        }
+        Appended::Duplicate(original) => Made::Existing(MessageBody::from(&original)),
+        Appended::RoomGone => return Err(ErrorCode::RoomNotFound.into()),
+        Appended::Limited => {
+            let status = rate.ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("a refusal without its bucket"))
+            })?;
+            node.metrics.refused.messages.inc();
+            return Err(ApiError::rate_limited(status));
+        }
+    };
+    Ok(Metered { body, rate })
 }

@@ -24,7 +24,7 @@ mod update;
 pub use self::{
     access::Access,
     add_member::AddMember,
-    command::{Effects, Loaded, RoomChange, RoomCommand, RoomContext, Target},
+    command::{Effects, Loaded, RoomChange, RoomCommand, RoomContext, RoomRequest, Target},
     create::{CreateRoom, RoomFields},
     delete::DeleteRoom,
     join::JoinRoom,

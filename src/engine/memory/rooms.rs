@@ -39,14 +39,17 @@ impl State {
         self.rooms.get(&id).map(|r| (r.room.clone(), r.stats()))
     }
 
-    pub(super) fn get_room_with_member(
+    pub(super) fn get_room_with_members(
         &self,
         id: RoomId,
-        user: Option<UserId>,
-    ) -> Option<(Room, RoomStats, Option<Member>)> {
+        users: &[UserId],
+    ) -> Option<(Room, RoomStats, Vec<Option<Member>>)> {
         let room = self.rooms.get(&id)?;
-        let member = user.and_then(|user| room.members.get(&user)).cloned();
-        Some((room.room.clone(), room.stats(), member))
+        let members = users
+            .iter()
+            .map(|user| room.members.get(user).cloned())
+            .collect();
+        Some((room.room.clone(), room.stats(), members))
     }
 
     pub(super) fn list_rooms(

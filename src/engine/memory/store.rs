@@ -147,12 +147,12 @@ impl Store for MemoryEngine {
         Ok(self.state()?.get_room(id))
     }
 
-    async fn get_room_with_member(
+    async fn get_room_with_members(
         &self,
         room: RoomId,
-        user: Option<UserId>,
-    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError> {
-        Ok(self.state()?.get_room_with_member(room, user))
+        users: &[UserId],
+    ) -> Result<Option<(Room, RoomStats, Vec<Option<Member>>)>, EngineError> {
+        Ok(self.state()?.get_room_with_members(room, users))
     }
 
     async fn list_rooms(
@@ -217,12 +217,15 @@ impl Store for MemoryEngine {
 
     // --- messages ------------------------------------------------------------
 
-    async fn append_message(
+    async fn append_messages(
         &self,
-        message: &Message,
-        rate: Option<&RateCheck>,
-    ) -> Result<(Appended, Option<RateStatus>), EngineError> {
-        Ok(self.state()?.append_message(message, rate))
+        batch: &[(&Message, Option<&RateCheck>)],
+    ) -> Result<Vec<(Appended, Option<RateStatus>)>, EngineError> {
+        let mut state = self.state()?;
+        Ok(batch
+            .iter()
+            .map(|(message, rate)| state.append_message(message, *rate))
+            .collect())
     }
 
     async fn get_message(&self, id: MessageId) -> Result<Option<Message>, EngineError> {

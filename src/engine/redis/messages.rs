@@ -2,7 +2,7 @@
 //! global index `message:{id}` → `{room}:{seq}`. Appending (numbering, idempotency,
 //! the announcement on the room's channel) is one script.
 
-use redis::AsyncCommands;
+use redis::{AsyncCommands, ScriptInvocation};
 
 use super::{records::*, timed, unexpected, RedisEngine, SCAN_BATCH, STATE_SEQ};
 use crate::{
@@ -15,11 +15,40 @@ use crate::{
     engine::{rules::history, EngineError, Update},
 };
 
-pub(super) async fn append_message(
+/// One pipeline for the whole batch: the script's load first (a no-op when Redis
+/// holds it, and it may not after a restart), then one invocation per message, which
+/// Redis runs in order, so the batch's seqs ascend.
+pub(super) async fn append_messages(
     engine: &RedisEngine,
+    batch: &[(&Message, Option<&RateCheck>)],
+) -> Result<Vec<(Appended, Option<RateStatus>)>, EngineError> {
+    let invocations = batch
+        .iter()
+        .map(|(message, rate)| invocation(engine, message, *rate))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut pipe = redis::pipe();
+    pipe.load_script(&engine.scripts.append_message).ignore();
+    for invocation in &invocations {
+        pipe.invoke_script(invocation);
+    }
+    let mut conn = engine.conn().await?;
+    let replies: Vec<Vec<String>> = timed("append_message", pipe.query_async(&mut conn)).await?;
+    if replies.len() != batch.len() {
+        return Err(unexpected("append_message", "too few replies"));
+    }
+    batch
+        .iter()
+        .zip(replies)
+        .map(|((message, rate), reply)| outcome(message, *rate, &reply))
+        .collect()
+}
+
+/// `append_message.lua`'s call for one message.
+fn invocation<'a>(
+    engine: &'a RedisEngine,
     message: &Message,
     rate: Option<&RateCheck>,
-) -> Result<(Appended, Option<RateStatus>), EngineError> {
+) -> Result<ScriptInvocation<'a>, EngineError> {
     let room = message.room_id;
     let mut invocation = engine.scripts.append_message.prepare_invoke();
     invocation
@@ -54,10 +83,17 @@ pub(super) async fn append_message(
     if let Some(cmid) = &message.client_msg_id {
         invocation.key(engine.keys.client_msg_id(room, message.sender_id, cmid));
     }
-    let mut conn = engine.conn().await?;
-    let reply: Vec<String> = timed("append_message", invocation.invoke_async(&mut conn)).await?;
+    Ok(invocation)
+}
+
+/// Reads one of the script's replies.
+fn outcome(
+    message: &Message,
+    rate: Option<&RateCheck>,
+    reply: &[String],
+) -> Result<(Appended, Option<RateStatus>), EngineError> {
     let status = |numbers: &[String]| rate.map(|check| rate_status(check, numbers)).transpose();
-    match reply.as_slice() {
+    match reply {
         [outcome, seq, numbers @ ..] if outcome == "NEW" => {
             let stored = Message {
                 seq: parse_seq(seq)?,

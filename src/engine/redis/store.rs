@@ -144,12 +144,12 @@ impl Store for RedisEngine {
         rooms::get_room(self, id).await
     }
 
-    async fn get_room_with_member(
+    async fn get_room_with_members(
         &self,
         room: RoomId,
-        user: Option<UserId>,
-    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError> {
-        rooms::get_room_with_member(self, room, user).await
+        users: &[UserId],
+    ) -> Result<Option<(Room, RoomStats, Vec<Option<Member>>)>, EngineError> {
+        rooms::get_room_with_members(self, room, users).await
     }
 
     async fn list_rooms(
@@ -213,12 +213,11 @@ impl Store for RedisEngine {
 
     // --- messages ------------------------------------------------------------
 
-    async fn append_message(
+    async fn append_messages(
         &self,
-        message: &Message,
-        rate: Option<&RateCheck>,
-    ) -> Result<(Appended, Option<RateStatus>), EngineError> {
-        messages::append_message(self, message, rate).await
+        batch: &[(&Message, Option<&RateCheck>)],
+    ) -> Result<Vec<(Appended, Option<RateStatus>)>, EngineError> {
+        messages::append_messages(self, batch).await
     }
 
     async fn get_message(&self, id: MessageId) -> Result<Option<Message>, EngineError> {

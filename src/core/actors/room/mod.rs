@@ -10,6 +10,8 @@
 //! broker reconnected) is filled from the store before anything later is sent. Other events are published as encoded frames
 //! and fanned out as they come.
 
+mod commit;
+
 use std::{
     collections::HashMap,
     sync::Arc,
@@ -81,6 +83,8 @@ pub struct RoomActor {
     typing: HashMap<UserId, SpawnHandle>,
     /// When the last command arrived: an actor idle long enough asks to be stopped.
     last_request: Instant,
+    /// Sends waiting for the next group commit, in arrival order.
+    queued_sends: Vec<commit::Pending>,
 }
 
 impl RoomActor {
@@ -104,6 +108,7 @@ impl RoomActor {
             subscribers: subscribers.into_iter().map(|l| (l.session_id, l)).collect(),
             typing: HashMap::new(),
             last_request: Instant::now(),
+            queued_sends: Vec::new(),
         }
     }
 
@@ -438,7 +443,7 @@ impl<C: RoomCommand> Handler<Execute<C>> for RoomActor {
     type Result = AtomicResponse<Self, Result<C::Output, ApiError>>;
 
     /// Runs the command to completion before the next one starts, then applies its
-    /// effects (only if it succeeded).
+    /// effects (only if it succeeded). Sends queued before it are committed first.
     fn handle(&mut self, msg: Execute<C>, _: &mut Context<Self>) -> Self::Result {
         self.last_request = Instant::now();
         let context = RoomContext {
@@ -449,33 +454,27 @@ impl<C: RoomCommand> Handler<Execute<C>> for RoomActor {
             node: self.node.clone(),
         };
         let command = msg.command;
-        AtomicResponse::new(Box::pin(
-            async move {
-                let mut effects = Effects::default();
-                let result = command.run(&context, &mut effects).await;
-                // Into the webhook outboxes before the next command runs: in order.
-                if result.is_ok() {
-                    let created = matches!(effects.room, RoomChange::Created)
-                        .then(|| serde_json::json!({ "room_id": context.room_id }));
-                    let client = context.caller.client().id;
-                    webhooks::room_events(
-                        context.engine.as_ref(),
-                        client,
-                        created,
-                        &effects.events,
-                    )
+        let run = async move {
+            let mut effects = Effects::default();
+            let result = command.run(&context, &mut effects).await;
+            // Into the webhook outboxes before the next command runs: in order.
+            if result.is_ok() {
+                let created = matches!(effects.room, RoomChange::Created)
+                    .then(|| serde_json::json!({ "room_id": context.room_id }));
+                let client = context.caller.client().id;
+                webhooks::room_events(context.engine.as_ref(), client, created, &effects.events)
                     .await;
-                }
-                (result, effects)
             }
-            .into_actor(self)
-            .map(|(result, effects), act, ctx| {
+            (result, effects)
+        };
+        AtomicResponse::new(Box::pin(self.commit_sends().then(move |(), act, _| {
+            run.into_actor(act).map(|(result, effects), act, ctx| {
                 if result.is_ok() {
                     act.apply(effects, ctx);
                 }
                 result
-            }),
-        ))
+            })
+        })))
     }
 }
 
