@@ -76,6 +76,7 @@ impl Application {
             limits: RateLimits::new(&settings.rate_limits),
             load: Arc::default(),
             inactivity: settings.inactivity,
+            callers: Arc::default(),
         });
         if let Err(err) = engine.presence_clear_node(&node.name).await {
             tracing::warn!(error = %err, "stale presence of this node not cleared");

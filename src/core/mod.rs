@@ -32,14 +32,17 @@ use chrono::Duration;
 
 use self::actors::{
     cluster::NodeInfo,
-    messages::{CloseReason, CloseUserSessions},
+    messages::{CloseReason, CloseUserSessions, ForgetCallers},
     registry::Registry,
     Tell,
 };
 pub use self::error::{ApiError, ErrorCode};
 use crate::{
     config::Settings,
-    domain::{ids::UserId, keys::KeyDigest},
+    domain::{
+        ids::{ClientId, UserId},
+        keys::KeyDigest,
+    },
     engine::SharedEngine,
 };
 
@@ -85,11 +88,25 @@ impl Core {
 
     /// Closes the user's WebSockets on every node because their key was revoked, but
     /// those opened with `keep` (the key a rotation just issued).
+    /// The key stops opening doors here at once (the caller cache), and on other
+    /// nodes when they hear the same notice.
     pub fn close_sessions(&self, user_id: UserId, keep: Option<KeyDigest>) {
+        self.node.callers.forget_user(user_id);
         self.registry.tell(CloseUserSessions {
             user_id,
             keep,
             reason: CloseReason::KeyRevoked,
         });
+    }
+
+    /// A user (or, without one, a whole client) changed: what a request sees of it
+    /// is read from the store again, on this node at once and on the others when they
+    /// hear the notice.
+    pub fn forget_callers(&self, client_id: ClientId, user_id: Option<UserId>) {
+        match user_id {
+            Some(user_id) => self.node.callers.forget_user(user_id),
+            None => self.node.callers.forget_client(client_id),
+        }
+        self.registry.tell(ForgetCallers { client_id, user_id });
     }
 }

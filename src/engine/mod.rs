@@ -421,6 +421,9 @@ pub enum Inbound {
     Room { room_id: RoomId, payload: String },
     /// A payload published on the control channel, which every node hears.
     Control { payload: String },
+    /// The subscriber connection was lost: until [`Inbound::Resubscribed`], anything
+    /// published is missed.
+    Lost,
     /// The subscriber connection was lost and is back: anything published meanwhile
     /// was missed, so every room must catch up from the store.
     Resubscribed,

@@ -145,6 +145,65 @@ async fn a_login_on_one_node_closes_the_old_key_socket_on_another() {
     assert_eq!(on_b.closed().await, Closed::Code(4003));
 }
 
+/// Every node caches the callers of the keys it sees; a change made through any node
+/// reaches every node's cache: the changing node at once, the others by their notice.
+#[actix_web::test]
+async fn what_changes_a_caller_is_seen_on_every_node_that_cached_it() {
+    let nodes = spawn_cluster(3).await;
+    let (_, key, email) = nodes[0].new_user().await;
+    let master = nodes[0].master_key.clone();
+    for node in &nodes {
+        assert_eq!(node.get("/users/me", &key).await.status, 200);
+        assert_eq!(node.get("/users", &master).await.status, 200);
+    }
+
+    let renamed = nodes[1]
+        .request(
+            reqwest::Method::PUT,
+            "/users/profile",
+            Some(&key),
+            Some(json!({"username": "renamed_here"})),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{renamed:?}");
+    for node in &nodes {
+        until(|| async { node.get("/users/me", &key).await.body["username"] == "renamed_here" })
+            .await;
+    }
+
+    let new_key = nodes[2].login(&email).await;
+    nodes[2]
+        .get("/users/me", &key)
+        .await
+        .assert_error(401, "INVALID_CREDENTIALS");
+    for node in &nodes {
+        until(|| async { node.get("/users/me", &key).await.status == 401 }).await;
+        assert_eq!(node.get("/users/me", &new_key).await.status, 200);
+    }
+
+    let rotated = nodes[0]
+        .post("/clients/me/rotate-key", &master, json!({}))
+        .await;
+    assert_eq!(rotated.status, 200, "{rotated:?}");
+    nodes[0]
+        .get("/users", &master)
+        .await
+        .assert_error(401, "INVALID_CREDENTIALS");
+    for node in &nodes {
+        until(|| async { node.get("/users", &master).await.status == 401 }).await;
+    }
+}
+
+/// Polls `check` until it holds; fails after two seconds (a notice crosses nodes in
+/// about a millisecond; the bound only keeps a lost one from hanging the suite).
+async fn until<F: std::future::Future<Output = bool>>(check: impl Fn() -> F) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "never came true");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 #[actix_web::test]
 async fn a_resend_on_another_node_returns_the_original() {
     let nodes = spawn_cluster(2).await;

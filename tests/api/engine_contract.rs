@@ -1534,6 +1534,9 @@ async fn redis_broker_resubscribes_and_says_so_after_its_connection_is_killed() 
     subscribe_live(&engine, &mut inbound, room).await;
 
     assert_eq!(redis.command("CLIENT KILL TYPE pubsub"), ":1");
+    // Told of the loss first (the node stops trusting its caller cache), then of the
+    // return.
+    assert_eq!(next_inbound(&mut inbound).await, Inbound::Lost);
     assert_eq!(next_inbound(&mut inbound).await, Inbound::Resubscribed);
     // The room is heard again without subscribing anew, and so is control.
     until_heard(&engine, &mut inbound, room).await;

@@ -1,5 +1,5 @@
 //! What nodes tell each other through the broker. Room channels carry, besides the
-//! `{"seq": N}` notices the store publishes with each append, the encoded frames of
+//! `{"seq": N, "message": …}` notices the store publishes with each append, the encoded frames of
 //! every other room event; the control channel carries what every node must act on.
 
 use std::{sync::Arc, time::Duration};
@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use super::messages::CloseReason;
 use crate::domain::{
-    ids::{NodeId, RoomId, UserId},
+    ids::{ClientId, NodeId, RoomId, UserId},
     keys::KeyDigest,
     message::Message,
     room::Inactivity,
 };
 use crate::{
-    core::{analytics::Tally, limits::RateLimits},
+    core::{analytics::Tally, auth::CallerCache, limits::RateLimits},
     metrics::Metrics,
 };
 
@@ -38,6 +38,9 @@ pub struct NodeInfo {
     pub load: Arc<Tally>,
     /// When rooms count as inactive (`CHATAPI_INACTIVE_<TYPE>_DAYS`).
     pub inactivity: Inactivity,
+    /// Callers of the keys in use here, so a request authenticates without a store
+    /// read; kept true by the control channel.
+    pub callers: Arc<CallerCache>,
 }
 
 /// A payload on a room channel.
@@ -86,6 +89,12 @@ pub enum Control {
         room_id: RoomId,
         user_id: UserId,
         joined: bool,
+    },
+    /// A user's callers (or, without a user, every caller of the client) changed:
+    /// forget them from the node's caller cache.
+    ForgetCallers {
+        client_id: ClientId,
+        user_id: Option<UserId>,
     },
     /// Send this encoded frame to every socket of these users.
     Notify {

@@ -9,7 +9,7 @@ use super::Tell;
 use crate::{
     core::{auth::Caller, rooms::RoomRequest, ApiError},
     domain::{
-        ids::{RoomId, SessionId, UserId},
+        ids::{ClientId, RoomId, SessionId, UserId},
         keys::KeyDigest,
     },
 };
@@ -186,6 +186,15 @@ pub struct CloseUserSessions {
     pub user_id: UserId,
     pub keep: Option<KeyDigest>,
     pub reason: CloseReason,
+}
+
+/// Tell every other node to forget these callers from its cache (this node already
+/// has).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ForgetCallers {
+    pub client_id: ClientId,
+    pub user_id: Option<UserId>,
 }
 
 /// Send this frame (a notification) to every session of these users, on every node.

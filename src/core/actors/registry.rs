@@ -26,8 +26,9 @@ use super::{
     cluster::{Control, ControlNotice, NodeInfo},
     messages::{
         CatchUp, Census, CloseReason, CloseUserSessions, Connect, Deliver, Disconnect, Execute,
-        Headcount, MembershipChanged, NotifyUsers, RegistryLink, Remote, RoomDeleted, RoomIdle,
-        SessionClosed, SessionLink, Shutdown, StopRoom, Subscribe, ToRoom, Unsubscribe,
+        ForgetCallers, Headcount, MembershipChanged, NotifyUsers, RegistryLink, Remote,
+        RoomDeleted, RoomIdle, SessionClosed, SessionLink, Shutdown, StopRoom, Subscribe, ToRoom,
+        Unsubscribe,
     },
     room::RoomActor,
     Tell,
@@ -309,8 +310,14 @@ impl StreamHandler<Inbound> for Registry {
                         reason,
                     } => {
                         let keep = keep.as_deref().and_then(KeyDigest::from_hex);
+                        // A revocation elsewhere: the key must stop working here too.
+                        self.node.callers.forget_user(user_id);
                         self.close_user(user_id, keep, reason);
                     }
+                    Control::ForgetCallers { client_id, user_id } => match user_id {
+                        Some(user_id) => self.node.callers.forget_user(user_id),
+                        None => self.node.callers.forget_client(client_id),
+                    },
                     Control::Membership {
                         room_id,
                         user_id,
@@ -328,7 +335,9 @@ impl StreamHandler<Inbound> for Registry {
                     }
                 }
             }
+            Inbound::Lost => self.node.callers.suspend(),
             Inbound::Resubscribed => {
+                self.node.callers.resume();
                 self.node.metrics.pubsub_reconnects.inc();
                 for room in self.rooms.values() {
                     room.addr.tell(CatchUp);
@@ -499,6 +508,17 @@ impl Handler<NotifyUsers> for Registry {
         self.publish(Control::Notify {
             user_ids: msg.user_ids,
             frame: msg.frame.to_string(),
+        });
+    }
+}
+
+impl Handler<ForgetCallers> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, msg: ForgetCallers, _: &mut Context<Self>) {
+        self.publish(Control::ForgetCallers {
+            client_id: msg.client_id,
+            user_id: msg.user_id,
         });
     }
 }

@@ -75,6 +75,11 @@ impl Core {
             return Err(ErrorCode::InvalidCredentials.into());
         };
         let digest = key.digest();
+        let callers = &self.node.callers;
+        if let Some(caller) = callers.get(&digest, key.kind(), Utc::now(), ip.clone()) {
+            return Ok(caller);
+        }
+        let epoch = callers.epoch();
         let record = match engine.find_key(&digest).await? {
             Some(record) if record.digest.ct_eq(&digest) && record.owner.kind() == key.kind() => {
                 record
@@ -110,20 +115,24 @@ impl Core {
             None => return Err(ErrorCode::InvalidCredentials.into()),
         };
         let Some(user_id) = record.owner.user() else {
-            return Ok(Caller::Master(MasterCaller {
+            let caller = Caller::Master(MasterCaller {
                 client,
                 ip: ip.clone(),
-            }));
+            });
+            callers.put(digest, &caller, record.expires_at, epoch);
+            return Ok(caller);
         };
         match engine.get_user(user_id).await? {
             Some(user) if user.is_active && user.client_id == client.id => {
-                Ok(Caller::User(UserCaller {
+                let caller = Caller::User(UserCaller {
                     client,
                     user,
                     key: digest,
                     key_expires_at: record.expires_at,
                     ip: ip.clone(),
-                }))
+                });
+                callers.put(digest, &caller, record.expires_at, epoch);
+                Ok(caller)
             }
             Some(user) if !user.is_active => {
                 audit::record(engine, failed("user_disabled")).await;

@@ -4,10 +4,12 @@
 
 pub mod audit;
 pub mod authenticate;
+pub mod cache;
 pub mod caller;
 pub mod keys;
 
 pub use self::{
     authenticate::Credentials,
+    cache::CallerCache,
     caller::{Caller, MasterCaller, UserCaller},
 };

@@ -34,6 +34,8 @@ impl Core {
             Rotation::OwnerGone => return Err(ErrorCode::InvalidCredentials.into()),
             Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),
         }
+        // The old key stops working on every node.
+        self.forget_callers(caller.client.id, None);
         let event = SecurityEvent::new(
             caller.client.id,
             SecurityEventKind::MasterKeyRotated,

@@ -79,7 +79,8 @@ impl UserChanges {
     }
 
     /// Writes the changes over the stored user (re-applied if it changed underneath);
-    /// returns the user before and after.
+    /// returns the user before and after. Requests see the new user from then on, on
+    /// every node (the caller cache).
     async fn save(&self, core: &Core, user: User) -> Result<(User, User), ApiError> {
         let saved = compare_and_set(core.engine.as_ref(), user, |user| {
             if let Some(full_name) = &self.full_name {
@@ -100,6 +101,7 @@ impl UserChanges {
         .await?;
         let before = saved.before;
         let after = saved.after.unwrap_or_else(|| before.clone());
+        core.forget_callers(after.client_id, Some(after.id));
         Ok((before, after))
     }
 }

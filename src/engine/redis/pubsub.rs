@@ -42,6 +42,9 @@ pub async fn run(
             Ok(pubsub) => pubsub,
             Err(err) => {
                 tracing::warn!(error = %err, "pub/sub connection failed; retrying");
+                if sink.send(Inbound::Lost).is_err() {
+                    return;
+                }
                 if !wait_applying(&mut commands, &mut rooms, backoff).await {
                     return;
                 }
@@ -55,6 +58,9 @@ pub async fn run(
         channels.extend(rooms.iter().map(|&room| keys.room_channel(room)));
         if let Err(err) = subscriber.subscribe(&channels).await {
             tracing::warn!(error = %err, "pub/sub subscribe failed; retrying");
+            if sink.send(Inbound::Lost).is_err() {
+                return;
+            }
             reconnecting = true;
             continue;
         }
@@ -81,12 +87,18 @@ pub async fn run(
                     };
                     if let Err(err) = result {
                         tracing::warn!(error = %err, "pub/sub command failed; reconnecting");
+                        if sink.send(Inbound::Lost).is_err() {
+                            return;
+                        }
                         break;
                     }
                 }
                 message = stream.next() => {
                     let Some(message) = message else {
                         tracing::warn!("pub/sub connection lost; reconnecting");
+                        if sink.send(Inbound::Lost).is_err() {
+                            return;
+                        }
                         break;
                     };
                     let Ok(payload) = message.get_payload::<String>() else { continue };

@@ -20,7 +20,7 @@ use std::{
 
 use actix::{
     Actor, ActorContext, ActorFutureExt, AsyncContext, AtomicResponse, Context, Handler,
-    ResponseActFuture, SpawnHandle, WrapFuture,
+    SpawnHandle, WrapFuture,
 };
 use bytestring::ByteString;
 
@@ -487,11 +487,14 @@ impl Handler<StopRoom> for RoomActor {
 }
 
 impl Handler<Subscribe> for RoomActor {
-    type Result = ResponseActFuture<Self, Option<u64>>;
+    type Result = AtomicResponse<Self, Option<u64>>;
 
     /// The first local subscriber starts this node listening to the room. Until then
     /// nobody here was waiting for the room's messages, so delivery starts from the
-    /// store's last `seq` rather than from whatever this actor saw last.
+    /// store's last `seq` rather than from whatever this actor saw last. Atomic: a
+    /// send that arrives after the subscription (a member's first message after a
+    /// join) must not be committed while that read is on its way, or it would land
+    /// below the session's starting point and never be delivered live.
     fn handle(&mut self, msg: Subscribe, _: &mut Context<Self>) -> Self::Result {
         let first = self.subscribers.is_empty();
         if first {
@@ -499,7 +502,7 @@ impl Handler<Subscribe> for RoomActor {
         }
         let engine = self.engine.clone();
         let room_id = self.room_id;
-        Box::pin(
+        AtomicResponse::new(Box::pin(
             async move {
                 if !first {
                     return None;
@@ -532,7 +535,7 @@ impl Handler<Subscribe> for RoomActor {
                 act.change_presence(user, session, true, !was_online, ctx);
                 Some(act.last_seq)
             }),
-        )
+        ))
     }
 }
 
