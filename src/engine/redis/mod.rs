@@ -1,7 +1,11 @@
-//! The Redis back end: state shared by every node. Commands go through a deadpool
-//! pool; every command has a deadline, and every connection-level failure becomes
-//! [`EngineError::Unavailable`], so an outage is a 503 and the node recovers by itself
-//! when Redis returns (the pool drops dead connections on checkout).
+//! The Redis back end: state shared by every node. Commands go over a few multiplexed
+//! connections (redis's `ConnectionManager`: concurrent commands share one socket,
+//! pipelined, and a dropped connection is re-opened by itself); every command has a
+//! deadline, and every connection-level failure becomes [`EngineError::Unavailable`],
+//! so an outage is a 503 and the node recovers by itself when Redis returns.
+//!
+//! Not a pool such as deadpool-redis': it checks every connection out with an
+//! `UNWATCH` + `PING` round trip, which doubled the round trips of every request.
 //!
 //! # Layout
 //!
@@ -44,8 +48,10 @@ mod webhooks;
 use std::{future::Future, time::Duration};
 
 use anyhow::anyhow;
-use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
-use redis::{AsyncCommands, FromRedisValue, Pipeline, RedisError, RedisResult};
+use redis::{
+    aio::{ConnectionManager, ConnectionManagerConfig},
+    AsyncCommands, FromRedisValue, Pipeline, RedisError, RedisResult,
+};
 use tokio::sync::mpsc::UnboundedSender;
 
 use self::{keys::Keys, records::from_json, scripts::Scripts};
@@ -53,10 +59,11 @@ use super::EngineError;
 
 /// How long one command may take before the store counts as unavailable.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long to wait for a pooled connection, or to open one.
-const POOL_TIMEOUT: Duration = Duration::from_secs(2);
-/// Connections per node: commands are pipelined per connection, so a few suffice.
-const POOL_SIZE: usize = 32;
+/// How long opening a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Connections per node, used in turn: each pipelines every command given to it, so a
+/// few keep both cores busy.
+const CONNECTIONS: usize = 4;
 /// Entries read per round trip when a listing filters.
 const SCAN_BATCH: usize = 200;
 /// Field of a security event's stream entry that holds its JSON.
@@ -66,7 +73,9 @@ const STATE_SEQ: &str = "seq";
 const STATE_LAST_MESSAGE_AT: &str = "last_message_at";
 
 pub struct RedisEngine {
-    pool: Pool,
+    connections: Vec<ConnectionManager>,
+    /// Which connection the next command takes.
+    next: std::sync::atomic::AtomicUsize,
     /// For the dedicated subscriber connection, which a pool cannot give.
     client: redis::Client,
     keys: Keys,
@@ -76,26 +85,24 @@ pub struct RedisEngine {
 }
 
 impl RedisEngine {
-    /// Builds the pool; no connection is made until first use, so a node starts even
+    /// Builds the connections; none is opened until first use, so a node starts even
     /// while Redis is down and reports itself not ready.
     pub fn new(url: &str, prefix: &str) -> Result<Self, EngineError> {
-        let mut config = Config::from_url(url);
-        config.pool = Some(PoolConfig {
-            max_size: POOL_SIZE,
-            timeouts: Timeouts {
-                wait: Some(POOL_TIMEOUT),
-                create: Some(POOL_TIMEOUT),
-                recycle: Some(POOL_TIMEOUT),
-            },
-            ..PoolConfig::default()
-        });
-        let pool = config
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(|e| EngineError::Unavailable(anyhow!("cannot build the Redis pool: {e}")))?;
         let client = redis::Client::open(url)
             .map_err(|e| EngineError::Unavailable(anyhow!("bad Redis URL: {e}")))?;
+        // One attempt per use: a command waits for at most one reconnection, and its
+        // deadline (`timed`) answers 503 if Redis is still away.
+        let config = ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(COMMAND_TIMEOUT));
+        let connections = (0..CONNECTIONS)
+            .map(|_| ConnectionManager::new_lazy_with_config(client.clone(), config.clone()))
+            .collect::<RedisResult<Vec<_>>>()
+            .map_err(|e| EngineError::Unavailable(anyhow!("cannot set up Redis: {e}")))?;
         Ok(Self {
-            pool,
+            connections,
+            next: std::sync::atomic::AtomicUsize::new(0),
             client,
             keys: Keys::new(prefix),
             scripts: Scripts::load(),
@@ -103,11 +110,13 @@ impl RedisEngine {
         })
     }
 
-    async fn conn(&self) -> Result<Connection, EngineError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| EngineError::Unavailable(anyhow!("no Redis connection: {e}")))
+    /// The next connection in turn (a cheap handle to a shared one).
+    async fn conn(&self) -> Result<ConnectionManager, EngineError> {
+        let turn = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.connections
+            .get(turn % CONNECTIONS)
+            .cloned()
+            .ok_or_else(|| EngineError::Unavailable(anyhow!("no Redis connection")))
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(
@@ -124,7 +133,7 @@ impl RedisEngine {
 type Replies = std::vec::IntoIter<redis::Value>;
 
 /// Sends a pipeline and hands back its replies.
-async fn replies(conn: &mut Connection, pipe: &Pipeline) -> Result<Replies, EngineError> {
+async fn replies(conn: &mut ConnectionManager, pipe: &Pipeline) -> Result<Replies, EngineError> {
     let replies: Vec<redis::Value> = timed("read_batch", pipe.query_async(conn)).await?;
     Ok(replies.into_iter())
 }

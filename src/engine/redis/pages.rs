@@ -1,7 +1,7 @@
 //! Paging through a lexically ordered sorted set (all scores 0), the index behind
 //! every Redis listing but the security events.
 
-use deadpool_redis::Connection;
+use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Pipeline};
 
 use super::{replies, timed, unexpected, Replies, SCAN_BATCH};
@@ -25,7 +25,7 @@ pub(super) fn ordered_id<T>(member: &str, parse: fn(&str) -> Option<T>) -> Resul
 /// member's reads and `read` turns their replies into an item, or `None` for a record
 /// gone meanwhile (or filtered out), which is skipped.
 pub(super) async fn lex_page<T>(
-    conn: &mut Connection,
+    conn: &mut ConnectionManager,
     set: &str,
     cursor: Option<&str>,
     limit: usize,

@@ -9,7 +9,7 @@
 //! A node that dies midway leaves its `purge:` keys behind (and message index entries
 //! that point at no message, which read as absent): garbage, never visible state.
 
-use deadpool_redis::Connection;
+use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 
 use super::{records::message_from_json, timed, unexpected, RedisEngine};
@@ -25,7 +25,7 @@ const PURGE_CHUNK: usize = 500;
 /// Removes a deleted room from its former members' room sets; returns who they were.
 pub(super) async fn room_members(
     engine: &RedisEngine,
-    conn: &mut Connection,
+    conn: &mut ConnectionManager,
     room: RoomId,
 ) -> Result<Vec<UserId>, EngineError> {
     let set_aside = engine.keys.purged_members(room);
@@ -69,7 +69,7 @@ pub(super) async fn room_members(
 /// the messages themselves.
 pub(super) async fn room_messages(
     engine: &RedisEngine,
-    conn: &mut Connection,
+    conn: &mut ConnectionManager,
     room: RoomId,
     last: u64,
 ) -> Result<(), EngineError> {
@@ -105,7 +105,7 @@ pub(super) async fn room_messages(
 /// Removes a deleted user's memberships, a chunk of its rooms per script call.
 pub(super) async fn user_memberships(
     engine: &RedisEngine,
-    conn: &mut Connection,
+    conn: &mut ConnectionManager,
     user: UserId,
 ) -> Result<(), EngineError> {
     let set_aside = engine.keys.purged_user_rooms(user);
