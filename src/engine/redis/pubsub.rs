@@ -1,5 +1,5 @@
-//! The node's one subscriber connection. deadpool cannot pool pub/sub connections,
-//! so this task owns a dedicated one: it subscribes the control channel and the rooms
+//! The node's one subscriber connection. A subscribed connection cannot carry other
+//! commands, so this task owns a dedicated one: it subscribes the control channel and the rooms
 //! the node asks for, forwards what arrives, and when the connection drops it
 //! reconnects with backoff, resubscribes everything, and says so (`Resubscribed`) so
 //! every room catches up from the store.
