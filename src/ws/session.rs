@@ -52,7 +52,9 @@ pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
 /// A browser must send its `auth` frame within this.
 pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
-/// Frames queued for one connection before it counts as too slow (4009).
+/// Deliveries queued for one connection before it counts as too slow (4009). A
+/// delivery is one event, or the messages of one room commit (at most
+/// `FRAMES_PER_DELIVERY`); the hold for a `sync` counts frames against it.
 pub const OUTBOUND_QUEUE: usize = 256;
 /// How long after `ready` new messages wait for a `sync`.
 pub const SYNC_HOLD: Duration = Duration::from_secs(1);
@@ -184,22 +186,23 @@ impl WsSession {
     /// Ends the hold after `ready`: sends what was held, in order.
     fn release(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
         for deliver in self.held.take().unwrap_or_default() {
-            self.send_live(deliver, ctx);
+            self.send_live(&deliver, ctx);
         }
     }
 
-    fn send_live(&mut self, deliver: Deliver, ctx: &mut ws::WebsocketContext<Self>) {
-        if let Some((room_id, seq)) = deliver.stream {
-            let cursor = self.rooms.entry(room_id).or_default();
-            if !cursor.unsent(seq) {
-                return;
+    /// Writes the frames, but a message this session has already sent (a catch-up
+    /// that overlaps a sync). Every frame queued in one wake-up goes out as one write.
+    fn send_live(&mut self, deliver: &Deliver, ctx: &mut ws::WebsocketContext<Self>) {
+        for framed in deliver.frames.iter() {
+            if let Some((room_id, seq)) = framed.stream {
+                let cursor = self.rooms.entry(room_id).or_default();
+                if !cursor.unsent(seq) {
+                    continue;
+                }
+                cursor.sent = cursor.sent.max(seq);
             }
-            cursor.sent = cursor.sent.max(seq);
-            if let Some(caller) = &self.user {
-                self.core.node.load.delivered(caller.client.id);
-            }
+            ctx.text(framed.frame.clone());
         }
-        ctx.text(deliver.frame);
     }
 
     /// Parse, dispatch, reply.
@@ -399,13 +402,17 @@ impl Handler<Deliver> for WsSession {
     /// While holding for a `sync`, new messages wait, but never more than the
     /// outbound queue's bound: a busy room ends the hold early rather than grow it.
     fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
-        match (&mut self.held, msg.stream) {
-            (Some(held), Some(_)) if held.len() < OUTBOUND_QUEUE => held.push(msg),
-            (Some(_), Some(_)) => {
-                self.release(ctx);
-                self.send_live(msg, ctx);
+        match &mut self.held {
+            Some(held) if msg.has_messages() => {
+                let frames: usize = held.iter().map(|d| d.frames.len()).sum();
+                if frames + msg.frames.len() <= OUTBOUND_QUEUE {
+                    held.push(msg);
+                } else {
+                    self.release(ctx);
+                    self.send_live(&msg, ctx);
+                }
             }
-            _ => self.send_live(msg, ctx),
+            _ => self.send_live(&msg, ctx),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Every actix message of the real-time core. Kept few and generic: rooms take
 //! [`Execute`] for every request, sessions take [`Deliver`] and [`Disconnect`].
 
+use std::sync::Arc;
+
 use actix::{dev::SendError, Message, Recipient};
 use bytestring::ByteString;
 use serde::{Deserialize, Serialize};
@@ -64,14 +66,38 @@ pub enum CloseReason {
 
 // --- to sessions -----------------------------------------------------------------
 
-/// One encoded frame for a session; `stream` is set on new messages (their room and
-/// `seq`), which the session uses to keep each room's stream in order and free of
-/// duplicates.
+/// Encoded frames for a session, in order: what one room event, or one commit of
+/// several messages, sends it. Shared: a room builds the batch once and hands every
+/// session the same one, so a delivery allocates nothing of its own.
 #[derive(Message, Clone)]
 #[rtype(result = "()")]
 pub struct Deliver {
+    pub frames: Arc<[Framed]>,
+}
+
+/// One encoded frame; `stream` is set on new messages (their room and `seq`), which
+/// the session uses to keep each room's stream in order and free of duplicates.
+#[derive(Clone)]
+pub struct Framed {
     pub stream: Option<(RoomId, u64)>,
     pub frame: ByteString,
+}
+
+impl Deliver {
+    /// A single frame that is not a new message (a notification, a room event).
+    pub fn one(frame: ByteString) -> Self {
+        Self {
+            frames: Arc::new([Framed {
+                stream: None,
+                frame,
+            }]),
+        }
+    }
+
+    /// Whether it carries new messages (which a session may hold for a `sync`).
+    pub fn has_messages(&self) -> bool {
+        self.frames.iter().any(|framed| framed.stream.is_some())
+    }
 }
 
 /// Close the session.

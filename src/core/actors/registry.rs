@@ -167,10 +167,7 @@ impl Registry {
             .filter_map(|user| self.by_user.get(user))
             .flatten();
         for entry in sessions.filter_map(|id| self.sessions.get(id)) {
-            entry.link.offer(Deliver {
-                stream: None,
-                frame: frame.clone(),
-            });
+            entry.link.offer(Deliver::one(frame.clone()));
         }
     }
 

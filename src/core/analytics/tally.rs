@@ -50,8 +50,10 @@ impl Tally {
         });
     }
 
-    pub fn delivered(&self, client: ClientId) {
-        self.update(client, |load| load.delivered += 1);
+    /// `count` frames handed to the client's sessions (counted once per fan-out, not
+    /// per session: the lock is taken once).
+    pub fn delivered(&self, client: ClientId, count: u64) {
+        self.update(client, |load| load.delivered += count);
     }
 
     pub fn sent(&self, client: ClientId) {

@@ -10,6 +10,8 @@ use actix::{
     ActorFuture, ActorFutureExt, AsyncContext, Context, Handler, Message, ResponseFuture,
     WrapFuture,
 };
+use std::time::Instant;
+
 use tokio::sync::oneshot;
 
 use super::RoomActor;
@@ -46,10 +48,24 @@ impl RoomActor {
         }
         .into_actor(self)
         .map(move |outcomes, act, ctx| {
-            for ((outcome, effects), answer) in outcomes.into_iter().zip(answers) {
-                if outcome.is_ok() {
-                    act.apply(effects, ctx);
-                }
+            // The batch's new messages go to each session as one delivery.
+            let (outcomes, events): (Vec<_>, Vec<_>) = outcomes
+                .into_iter()
+                .map(|(outcome, effects)| {
+                    let events = if outcome.is_ok() {
+                        effects.events
+                    } else {
+                        Vec::new()
+                    };
+                    (outcome, events)
+                })
+                .unzip();
+            let messages = events
+                .iter()
+                .flatten()
+                .filter_map(|event| Some((event.stream_seq()?, event)));
+            act.deliver_messages(messages, Instant::now(), ctx);
+            for (outcome, answer) in outcomes.into_iter().zip(answers) {
                 // The caller may have gone (a closed connection): nothing to tell.
                 let _ = answer.send(outcome);
             }
@@ -61,7 +77,7 @@ impl Handler<Execute<SendMessage>> for RoomActor {
     type Result = ResponseFuture<Result<Sent, ApiError>>;
 
     fn handle(&mut self, msg: Execute<SendMessage>, ctx: &mut Context<Self>) -> Self::Result {
-        self.last_request = std::time::Instant::now();
+        self.last_request = Instant::now();
         if self.queued_sends.is_empty() {
             ctx.notify(CommitSends);
         }

@@ -27,8 +27,8 @@ use bytestring::ByteString;
 use super::{
     cluster::{NodeInfo, RoomNotice},
     messages::{
-        CatchUp, Deliver, Execute, MembershipChanged, RegistryLink, Remote, RoomDeleted, RoomIdle,
-        SessionLink, StopRoom, Subscribe, Unsubscribe,
+        CatchUp, Deliver, Execute, Framed, MembershipChanged, RegistryLink, Remote, RoomDeleted,
+        RoomIdle, SessionLink, StopRoom, Subscribe, Unsubscribe,
     },
     Tell,
 };
@@ -40,7 +40,7 @@ use crate::{
         webhooks, ApiError,
     },
     domain::{
-        ids::{RoomId, SessionId, UserId},
+        ids::{ClientId, RoomId, SessionId, UserId},
         message::HistoryRange,
     },
     engine::{SharedEngine, Topic},
@@ -53,6 +53,9 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// An actor for an id with no room (a typo, a probe) stops much sooner, so such
 /// requests cannot pile up actors.
 const MISSING_ROOM_TIMEOUT: Duration = Duration::from_secs(1);
+/// Most frames in one delivery to a session: the sessions' queue bound
+/// (`OUTBOUND_QUEUE` deliveries) then bounds their memory in frames too.
+pub const FRAMES_PER_DELIVERY: usize = 64;
 /// Messages read from the store per catch-up; a longer gap takes several.
 const CATCH_UP_BATCH: usize = 500;
 
@@ -67,6 +70,8 @@ pub struct RoomActor {
     node: Arc<NodeInfo>,
     /// The supervisor, told of membership changes, idleness and deletion.
     registry: RegistryLink,
+    /// The room's client, once read: its analytics count this node's deliveries.
+    client_id: Option<ClientId>,
     /// Whether the room exists (as loaded at start, created or deleted since). Requests
     /// read the room itself from the store; this only decides subscriptions and idling.
     exists: bool,
@@ -102,6 +107,7 @@ impl RoomActor {
             engine,
             node,
             registry,
+            client_id: None,
             exists: false,
             member_count: 0,
             last_seq: 0,
@@ -198,28 +204,44 @@ impl RoomActor {
         );
     }
 
-    /// Sends one encoded frame to every local subscriber. A session whose queue is
-    /// full is too slow: it is dropped from the room and closed with 4009, so it never
-    /// holds the room back nor grows this node's memory.
-    /// `ready` is when the event was stored (or arrived from another node): the fan-out
-    /// latency runs from there to the last local session handed it.
-    fn fan_out(&mut self, frame: ByteString, seq: Option<u64>, ready: Instant) {
-        let deliver = Deliver {
-            stream: seq.map(|seq| (self.room_id, seq)),
-            frame,
+    /// Sends encoded frames, as one batch, to every local subscriber. A session whose
+    /// queue is full is too slow: it is dropped from the room and closed with 4009, so
+    /// it never holds the room back nor grows this node's memory.
+    /// `ready` is when the frames were stored (or arrived from another node): the
+    /// fan-out latency runs from there to the last local session handed them.
+    fn fan_out(&mut self, frames: Vec<Framed>, ready: Instant) {
+        if frames.is_empty() {
+            return;
+        }
+        let messages = frames.iter().filter(|f| f.stream.is_some()).count() as u64;
+        let count = frames.len() as u64;
+        let batches: Vec<Deliver> = if frames.len() <= FRAMES_PER_DELIVERY {
+            vec![Deliver {
+                frames: frames.into(),
+            }]
+        } else {
+            let chunks = frames.chunks(FRAMES_PER_DELIVERY);
+            chunks
+                .map(|chunk| Deliver {
+                    frames: chunk.into(),
+                })
+                .collect()
         };
         let mut gone = Vec::new();
         for (id, link) in &self.subscribers {
-            if !link.offer(deliver.clone()) {
+            if !batches.iter().all(|batch| link.offer(batch.clone())) {
                 gone.push(*id);
             }
         }
         let metrics = &self.node.metrics;
-        let handed = self.subscribers.len() - gone.len();
-        metrics.deliveries.inc_by(handed as u64);
+        let handed = (self.subscribers.len() - gone.len()) as u64;
+        metrics.deliveries.inc_by(handed * count);
         metrics
             .fanout_latency
             .observe(ready.elapsed().as_secs_f64());
+        if let Some(client) = self.client_id.filter(|_| messages > 0) {
+            self.node.load.delivered(client, handed * messages);
+        }
         for id in gone {
             self.subscribers.remove(&id);
         }
@@ -231,7 +253,11 @@ impl RoomActor {
         let Some(frame) = event.encode() else {
             return;
         };
-        self.fan_out(frame.clone(), None, Instant::now());
+        let framed = Framed {
+            stream: None,
+            frame: frame.clone(),
+        };
+        self.fan_out(vec![framed], Instant::now());
         let notice = RoomNotice {
             origin: Some(self.node.id),
             frame: Some(frame.to_string()),
@@ -252,21 +278,33 @@ impl RoomActor {
         });
     }
 
-    /// Delivers a new message this node appended: at once if it is next, after the
-    /// gap is filled from the store if another node's message came first.
-    fn deliver_message(
+    /// Delivers new messages this node appended, in `seq` order and as one batch:
+    /// at once while each is next; from the first gap on (another node's message came
+    /// first) the rest come from the store, after the gap is filled.
+    fn deliver_messages<'e>(
         &mut self,
-        event: &Event,
-        seq: u64,
+        messages: impl IntoIterator<Item = (u64, &'e Event)>,
         ready: Instant,
         ctx: &mut Context<Self>,
     ) {
-        if seq == self.last_seq + 1 {
-            if let Some(frame) = event.encode() {
-                self.fan_out(frame, Some(seq), ready);
+        let mut batch = Vec::new();
+        let mut gap = false;
+        for (seq, event) in messages {
+            if seq == self.last_seq + 1 {
+                if let Some(frame) = event.encode() {
+                    batch.push(Framed {
+                        stream: Some((self.room_id, seq)),
+                        frame,
+                    });
+                }
+                self.last_seq = seq;
+            } else if seq > self.last_seq {
+                gap = true;
+                break;
             }
-            self.last_seq = seq;
-        } else if seq > self.last_seq {
+        }
+        self.fan_out(batch, ready);
+        if gap {
             self.catch_up(ctx);
         }
     }
@@ -288,17 +326,22 @@ impl RoomActor {
                 Ok(messages) => {
                     let ready = Instant::now();
                     let full = messages.len() == CATCH_UP_BATCH;
+                    let mut batch = Vec::with_capacity(messages.len());
                     for message in messages {
                         if message.seq != act.last_seq + 1 {
                             break;
                         }
                         let event = Event::MessageNew(MessageBody::from(&message));
                         if let Some(frame) = event.encode() {
-                            act.fan_out(frame, Some(message.seq), ready);
+                            batch.push(Framed {
+                                stream: Some((act.room_id, message.seq)),
+                                frame,
+                            });
                         }
                         act.last_seq = message.seq;
                         act.node.metrics.gaps_repaired.inc();
                     }
+                    act.fan_out(batch, ready);
                     if full {
                         act.catch_up(ctx);
                     }
@@ -318,7 +361,8 @@ impl RoomActor {
             async move { engine.get_room(room_id).await }
                 .into_actor(self)
                 .map(|loaded, act, _| match loaded {
-                    Ok(Some((_, stats))) => {
+                    Ok(Some((room, stats))) => {
+                        act.client_id = Some(room.client_id);
                         act.exists = true;
                         act.last_seq = stats.last_seq;
                         act.member_count = stats.member_count;
@@ -356,7 +400,7 @@ impl RoomActor {
         let ready = Instant::now();
         for event in &effects.events {
             match event.stream_seq() {
-                Some(seq) => self.deliver_message(event, seq, ready, ctx),
+                Some(seq) => self.deliver_messages([(seq, event)], ready, ctx),
                 None => self.emit(event),
             }
         }
@@ -454,6 +498,7 @@ impl<C: RoomCommand> Handler<Execute<C>> for RoomActor {
             node: self.node.clone(),
         };
         let command = msg.command;
+        let client = context.caller.client().id;
         let run = async move {
             let mut effects = Effects::default();
             let result = command.run(&context, &mut effects).await;
@@ -468,8 +513,11 @@ impl<C: RoomCommand> Handler<Execute<C>> for RoomActor {
             (result, effects)
         };
         AtomicResponse::new(Box::pin(self.commit_sends().then(move |(), act, _| {
-            run.into_actor(act).map(|(result, effects), act, ctx| {
+            run.into_actor(act).map(move |(result, effects), act, ctx| {
                 if result.is_ok() {
+                    if matches!(effects.room, RoomChange::Created) {
+                        act.client_id = Some(client);
+                    }
                     act.apply(effects, ctx);
                 }
                 result
@@ -508,7 +556,7 @@ impl Handler<Subscribe> for RoomActor {
                     return None;
                 }
                 match engine.get_room(room_id).await {
-                    Ok(room) => room.map(|(_, stats)| stats),
+                    Ok(room) => room,
                     Err(err) => {
                         // Delivery then starts from what this actor saw last.
                         tracing::warn!(%room_id, error = %err, "room's last seq not read");
@@ -524,7 +572,8 @@ impl Handler<Subscribe> for RoomActor {
                     }
                     return None;
                 }
-                if let Some(stats) = latest {
+                if let Some((room, stats)) = latest {
+                    act.client_id = Some(room.client_id);
                     act.last_seq = act.last_seq.max(stats.last_seq);
                     act.member_count = stats.member_count;
                 }
@@ -577,10 +626,7 @@ impl Handler<Remote> for RoomActor {
                 Some(mut message) if seq == self.last_seq + 1 => {
                     message.seq = seq;
                     let event = Event::MessageNew(MessageBody::from(&message));
-                    if let Some(frame) = event.encode() {
-                        self.fan_out(frame, Some(seq), Instant::now());
-                    }
-                    self.last_seq = seq;
+                    self.deliver_messages([(seq, &event)], Instant::now(), ctx);
                 }
                 _ if seq > self.last_seq => self.catch_up(ctx),
                 _ => {}
@@ -597,7 +643,11 @@ impl Handler<Remote> for RoomActor {
             self.recount_members(ctx);
         }
         if let Some(frame) = notice.frame {
-            self.fan_out(ByteString::from(frame), None, Instant::now());
+            let framed = Framed {
+                stream: None,
+                frame: ByteString::from(frame),
+            };
+            self.fan_out(vec![framed], Instant::now());
         }
     }
 }
