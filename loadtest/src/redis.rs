@@ -132,6 +132,18 @@ impl RedisGuard {
         }
     }
 
+    /// The same for a [`crate::report::Report`]: a `redis_log_lines` row and the first
+    /// lines logged during the run as notes.
+    pub fn note_log(&self, report: &mut crate::report::Report) {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let during: Vec<&str> = text
+            .lines()
+            .skip_while(|line| !line.contains(READY_LINE))
+            .skip(1)
+            .collect();
+        crate::server::note_lines(report, "redis", &self.log, &during);
+    }
+
     /// Probes until `PONG`, the deadline, or the child's exit (whose log tail then
     /// explains why).
     async fn wait_ready(&mut self) -> Result<()> {
