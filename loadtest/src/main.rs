@@ -8,11 +8,22 @@
 //!     [--sockets 1000] [--messages 200] [--rate 20]
 //! cargo run --release -p loadtest -- crossnode [--sockets 1000] [--messages 200] [--rate 20]
 //! cargo run --release -p loadtest -- revoke [--users 200]
+//! cargo run --release -p loadtest -- rest [--connections 64] [--seconds 10] [--requests N]
+//!     [--rooms 1] [--url … | --redis] [--json]
+//! cargo run --release -p loadtest -- login [--connections 64] [--seconds 10] [--users 1000]
+//!     [--url … | --redis] [--json]
+//! cargo run --release -p loadtest -- get [--connections 64] [--seconds 10] [--url … | --redis] [--json]
+//! cargo run --release -p loadtest -- rooms [--rooms 100] [--members 10] [--messages 20]
+//!     [--rate 200] [--url … | --redis] [--json]
+//! cargo run --release -p loadtest -- bigroom [--sockets 10000] [--messages 5]
+//!     [--url … | --redis] [--json]
 //! ```
 //!
 //! Without `--url` the tool starts `target/release/chatapi` itself (or `$CHATAPI_BIN`)
-//! on a free loopback port and kills it at the end; with Redis (`fanout --redis`,
-//! `crossnode`, `revoke`) it starts a private `redis-server` too. Only loopback addresses are
+//! on a free loopback port and kills it at the end; with Redis (`--redis`,
+//! `crossnode`, `revoke`) it starts a private `redis-server` too. A server it started
+//! is also measured: its CPU time over the measured phase (and, in `bigroom`, its
+//! memory). Only loopback addresses are
 //! ever contacted: a `--url` naming any other host is refused.
 //!
 //! # Layout
@@ -26,6 +37,17 @@
 //! - [`crossnode`]: two nodes over Redis: publisher on one, subscribers on the other.
 //! - [`revoke`]: two nodes over Redis: logins on one close the old keys' sockets on
 //!   the other; how fast.
+//! - [`rest`, `login`, `get`](requests): a closed loop of one REST call at C
+//!   connections ([`hammer`]); requests/s, latency, errors by status, CPU per request.
+//! - [`rooms`]: many small rooms, a socket per member, posts at a total rate; loss
+//!   and per-room `seq` order.
+//! - [`bigroom`]: one room of N sockets: fill time, connects/s, memory per
+//!   connection, delivery of a few messages to all.
+//! - [`deliver`]: the socket readers of `rooms` and `bigroom`, and their figures.
+//! - [`node`]: the one node of a single-node scenario (`--url`, memory or `--redis`).
+//! - [`procfs`]: a started server's CPU time and resident memory from `/proc`.
+//! - [`report`]: the summary table, or `--json`'s object, with the `result`.
+//! - [`progress`]: progress bars on stderr while a phase runs.
 //! - [`stats`]: latency histogram and figure formatting.
 
 mod api;
