@@ -125,6 +125,7 @@ pub async fn run(args: BigroomArgs) -> Result<bool> {
 
     // 4. One message at a time to all.
     let cpu = node.cpu_meter()?;
+    let redis_cpu = node.redis_cpu_meter()?;
     let mut accepted = vec![false; messages];
     let mut round_trips = Latencies::new()?;
     let mut failed = 0;
@@ -167,6 +168,7 @@ pub async fn run(args: BigroomArgs) -> Result<bool> {
         phase.finish();
     }
     let cpu_used = cpu.map(|meter| meter.used()).transpose()?;
+    let redis_cpu_used = redis_cpu.map(|meter| meter.used()).transpose()?;
     let rss_end = node.pid().map(procfs::rss_bytes).transpose()?;
     let (tallies, unfinished) = deliver::collect(readers, &stop).await?;
 
@@ -226,6 +228,7 @@ pub async fn run(args: BigroomArgs) -> Result<bool> {
         first_post,
     )?;
     report.cpu(cpu_used, delivered, "delivery");
+    report.redis_cpu(redis_cpu_used);
     report.count(
         "posts_accepted",
         "posts accepted",

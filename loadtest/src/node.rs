@@ -56,6 +56,12 @@ impl Node {
         CpuMeter::start(&pids)
     }
 
+    /// Starts counting the private Redis's CPU time; `None` without one.
+    pub fn redis_cpu_meter(&self) -> Result<Option<CpuMeter>> {
+        let pids: Vec<u32> = self.redis.iter().map(RedisGuard::pid).collect();
+        CpuMeter::start(&pids)
+    }
+
     /// `memory`, `redis` or `url` (the store of a server given with `--url` is unknown).
     pub fn store(&self) -> &'static str {
         match (&self.server, &self.redis) {

@@ -103,6 +103,11 @@ impl RedisGuard {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// The child's process id, for its CPU time.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// For a node's `CHATAPI_REDIS_PREFIX`.
     pub fn prefix(&self) -> &str {
         &self.prefix

@@ -156,6 +156,13 @@ impl Report {
         }
     }
 
+    /// The private Redis's CPU time over the measured phase, when there is one.
+    pub fn redis_cpu(&mut self, used: Option<Duration>) {
+        if let Some(used) = used {
+            self.seconds("redis_cpu", "redis CPU (user+sys)", used);
+        }
+    }
+
     /// Makes the run unclean when `n` is not 0: `<n> <what>`.
     pub fn problem_if(&mut self, n: u64, what: &str) {
         if n > 0 {

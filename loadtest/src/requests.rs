@@ -96,8 +96,10 @@ pub async fn rest(args: RestArgs) -> Result<bool> {
             .header("content-type", "application/json")
             .body(body)
     });
+    let redis_cpu = node.redis_cpu_meter()?;
     let outcome = hammer::run(&args.hammer, "POST /messages", node.cpu_meter()?, make).await?;
     outcome.add_to(&mut report, "request");
+    report.redis_cpu(redis_cpu.map(|meter| meter.used()).transpose()?);
     finish(report, &node, args.node.json)
 }
 
@@ -139,8 +141,10 @@ pub async fn login(args: LoginArgs) -> Result<bool> {
             .header("content-type", "application/json")
             .body(body)
     });
+    let redis_cpu = node.redis_cpu_meter()?;
     let outcome = hammer::run(&args.hammer, "POST /login", node.cpu_meter()?, make).await?;
     outcome.add_to(&mut report, "request");
+    report.redis_cpu(redis_cpu.map(|meter| meter.used()).transpose()?);
     finish(report, &node, args.node.json)
 }
 
@@ -164,8 +168,10 @@ pub async fn get(args: GetArgs) -> Result<bool> {
         let key = keys.get(w).map_or("", String::as_str);
         client.get(&url).bearer_auth(key)
     });
+    let redis_cpu = node.redis_cpu_meter()?;
     let outcome = hammer::run(&args.hammer, "GET /users/me", node.cpu_meter()?, make).await?;
     outcome.add_to(&mut report, "request");
+    report.redis_cpu(redis_cpu.map(|meter| meter.used()).transpose()?);
     finish(report, &node, args.node.json)
 }
 

@@ -165,6 +165,7 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
 
     // 4. Posts.
     let cpu = node.cpu_meter()?;
+    let redis_cpu = node.redis_cpu_meter()?;
     let total = rooms * messages;
     let phase = Phase::count("deliveries", deliveries);
     let ticker = {
@@ -235,6 +236,7 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
     )
     .await;
     let cpu_used = cpu.map(|meter| meter.used()).transpose()?;
+    let redis_cpu_used = redis_cpu.map(|meter| meter.used()).transpose()?;
     ticker.abort();
     phase.finish();
     let (tallies, unfinished) = deliver::collect(readers, &stop).await?;
@@ -249,6 +251,7 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
         first_post,
     )?;
     report.cpu(cpu_used, delivered, "delivery");
+    report.redis_cpu(redis_cpu_used);
     report.count("posts_accepted", "posts accepted", accepted_count);
     report.count("posts_failed", "posts failed", failed);
     report.seconds("posting", "posting took", publish_took);
