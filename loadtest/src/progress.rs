@@ -30,23 +30,21 @@ pub struct Phase {
 }
 
 impl Phase {
-    /// A bar that counts `total` items: `<what> [####    ] 512/1000 (3 s left)`.
+    /// A bar that counts `total` items: `<what> [####    ] 512/1000 in 3s`.
     pub fn count(what: &str, total: u64) -> Self {
-        let style = ProgressStyle::with_template(
-            "{prefix:>12} [{bar:40}] {pos}/{len} {per_sec} ({eta} left)",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("#>-");
+        let style =
+            ProgressStyle::with_template("{prefix:>14} [{bar:40}] {pos}/{len} in {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("#>-");
         Self::start(what, total, style, None)
     }
 
     /// A bar that runs for `length` of time and shows the counter beside it:
-    /// `<what> [####    ] 4 s/10 s 51234 requests`.
+    /// `<what> [####    ] 4s 51234 requests`.
     pub fn timed(what: &str, length: Duration, unit: &'static str) -> Self {
-        let style =
-            ProgressStyle::with_template("{prefix:>12} [{bar:40}] {elapsed}/{duration} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("#>-");
+        let style = ProgressStyle::with_template("{prefix:>14} [{bar:40}] {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("#>-");
         let millis = u64::try_from(length.as_millis()).unwrap_or(u64::MAX);
         Self::start(what, millis, style, Some(unit))
     }
