@@ -133,7 +133,8 @@ pub async fn run(args: BigroomArgs) -> Result<bool> {
     let mut late = 0;
     let first_post = clock.elapsed();
     {
-        let phase = Phase::count("deliveries", u64::from(n) * u64::from(args.messages));
+        let total = u64::from(n) * u64::from(args.messages);
+        let phase = Phase::follow("deliveries", total, Arc::clone(&delivered));
         let mut target = 0;
         for (k, slot) in accepted.iter_mut().enumerate() {
             let sent = clock.elapsed();
@@ -159,9 +160,7 @@ pub async fn run(args: BigroomArgs) -> Result<bool> {
                 }
             }
             let deadline = tokio::time::Instant::now() + MESSAGE_DEADLINE;
-            let counter = phase.counter();
-            let all = wait_showing(&delivered, target, deadline, &counter).await;
-            if !all {
+            if !deliver::wait_for(&delivered, target, deadline).await {
                 late += 1;
             }
         }
@@ -188,13 +187,13 @@ pub async fn run(args: BigroomArgs) -> Result<bool> {
                 "rss_before_sockets_mib",
                 "server RSS before sockets",
                 mib(before),
-                json!(before / 1024 / 1024),
+                json!(mib_value(before)),
             );
             report.row(
                 "rss_after_sockets_mib",
                 "server RSS with all ready",
                 mib(after),
-                json!(after / 1024 / 1024),
+                json!(mib_value(after)),
             );
             let per = after.saturating_sub(before) as f64 / f64::from(n);
             report.row(
@@ -216,7 +215,7 @@ pub async fn run(args: BigroomArgs) -> Result<bool> {
             "rss_end_mib",
             "server RSS after the messages",
             mib(end),
-            json!(end / 1024 / 1024),
+            json!(mib_value(end)),
         );
     }
     let delivered = deliver::add_figures(
@@ -247,25 +246,9 @@ pub async fn run(args: BigroomArgs) -> Result<bool> {
     Ok(clean)
 }
 
-/// [`deliver::wait_for`], copying the delivered count to the progress bar meanwhile.
-async fn wait_showing(
-    delivered: &AtomicU64,
-    target: u64,
-    deadline: tokio::time::Instant,
-    shown: &AtomicU64,
-) -> bool {
-    use std::sync::atomic::Ordering::Relaxed;
-    loop {
-        let step = (tokio::time::Instant::now() + Duration::from_millis(100)).min(deadline);
-        let done = deliver::wait_for(delivered, target, step).await;
-        shown.store(delivered.load(Relaxed), Relaxed);
-        if done {
-            return true;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return false;
-        }
-    }
+/// Mebibytes with one decimal, for JSON.
+fn mib_value(bytes: u64) -> f64 {
+    (bytes as f64 / 1024.0 / 1024.0 * 10.0).round() / 10.0
 }
 
 /// `123.4 MiB`.

@@ -49,37 +49,55 @@ impl Phase {
         Self::start(what, millis, style, Some(unit))
     }
 
+    /// [`Phase::count`] showing a counter the caller already has (the socket readers'
+    /// shared count of deliveries, say).
+    pub fn follow(what: &str, total: u64, counter: Arc<AtomicU64>) -> Self {
+        let mut phase = Self::count(what, total);
+        phase.ticker.abort();
+        phase.ticker = Self::tick(phase.bar.clone(), Arc::clone(&counter), total, None);
+        phase.counter = counter;
+        phase
+    }
+
     fn start(what: &str, len: u64, style: ProgressStyle, timed: Option<&'static str>) -> Self {
         let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
         bar.set_style(style);
         bar.set_prefix(what.to_owned());
         let counter = Arc::new(AtomicU64::new(0));
-        let ticker = {
-            let (bar, counter) = (bar.clone(), Arc::clone(&counter));
-            tokio::spawn(async move {
-                let started = tokio::time::Instant::now();
-                let mut interval = tokio::time::interval(TICK);
-                // Bounded by the phase: the handle is aborted when the phase ends.
-                loop {
-                    interval.tick().await;
-                    let n = counter.load(Ordering::Relaxed);
-                    match timed {
-                        Some(unit) => {
-                            let elapsed =
-                                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-                            bar.set_position(elapsed.min(len));
-                            bar.set_message(format!("{n} {unit}"));
-                        }
-                        None => bar.set_position(n.min(len)),
-                    }
-                }
-            })
-        };
+        let ticker = Self::tick(bar.clone(), Arc::clone(&counter), len, timed);
         Self {
             bar,
             counter,
             ticker,
         }
+    }
+
+    /// Copies `counter` to `bar` every [`TICK`] (or, when `timed`, the time elapsed,
+    /// with the counter as the message) until aborted.
+    fn tick(
+        bar: ProgressBar,
+        counter: Arc<AtomicU64>,
+        len: u64,
+        timed: Option<&'static str>,
+    ) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            let started = tokio::time::Instant::now();
+            let mut interval = tokio::time::interval(TICK);
+            // Bounded by the phase: the handle is aborted when the phase ends.
+            loop {
+                interval.tick().await;
+                let n = counter.load(Ordering::Relaxed);
+                match timed {
+                    Some(unit) => {
+                        let elapsed =
+                            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                        bar.set_position(elapsed.min(len));
+                        bar.set_message(format!("{n} {unit}"));
+                    }
+                    None => bar.set_position(n.min(len)),
+                }
+            }
+        })
     }
 
     /// The counter to bump, shared with the tasks of the phase.

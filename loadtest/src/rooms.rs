@@ -167,21 +167,7 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
     let cpu = node.cpu_meter()?;
     let redis_cpu = node.redis_cpu_meter()?;
     let total = rooms * messages;
-    let phase = Phase::count("deliveries", deliveries);
-    let ticker = {
-        // The bar follows the readers' shared counter.
-        let (counter, delivered) = (phase.counter(), Arc::clone(&delivered));
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_millis(100));
-            loop {
-                tick.tick().await;
-                counter.store(
-                    delivered.load(std::sync::atomic::Ordering::Relaxed),
-                    std::sync::atomic::Ordering::Relaxed,
-                );
-            }
-        })
-    };
+    let phase = Phase::follow("deliveries", deliveries, Arc::clone(&delivered));
     let first_post = clock.elapsed();
     let start = tokio::time::Instant::now();
     let period = (args.rate > 0).then(|| Duration::from_secs(1) / args.rate);
@@ -237,7 +223,6 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
     .await;
     let cpu_used = cpu.map(|meter| meter.used()).transpose()?;
     let redis_cpu_used = redis_cpu.map(|meter| meter.used()).transpose()?;
-    ticker.abort();
     phase.finish();
     let (tallies, unfinished) = deliver::collect(readers, &stop).await?;
 
