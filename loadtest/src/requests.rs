@@ -68,7 +68,7 @@ pub async fn rest(args: RestArgs) -> Result<bool> {
         phase.finish();
     }
     report.note(format!(
-        "setup: {} users, {} rooms, {} joins in {}",
+        "setup: users {}, rooms {}, joins {} in {}",
         keys.len(),
         rooms.len(),
         pairs.len(),
@@ -114,7 +114,7 @@ pub async fn login(args: LoginArgs) -> Result<bool> {
     let master = api.register_client("loadtest login").await?;
     let keys = users(api, &master, args.users).await?;
     report.note(format!(
-        "setup: {} users in {}",
+        "setup: users {} in {}",
         keys.len(),
         secs(setup.elapsed())
     ));
@@ -158,7 +158,7 @@ pub async fn get(args: GetArgs) -> Result<bool> {
     let master = api.register_client("loadtest get").await?;
     let keys = users(api, &master, connections(&args.hammer)?).await?;
     report.note(format!(
-        "setup: {} users in {}",
+        "setup: users {} in {}",
         keys.len(),
         secs(setup.elapsed())
     ));
