@@ -111,6 +111,7 @@ pub async fn run(args: BigroomArgs) -> Result<bool> {
                 clock,
                 Arc::clone(&delivered),
                 stopped.clone(),
+                None,
             ));
             phase.inc();
         }

@@ -18,10 +18,10 @@ use std::{
 };
 
 use anyhow::{Context, Result};
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::{
-    sync::watch,
+    sync::{mpsc, watch},
     task::JoinSet,
     time::{timeout_at, Instant as TokioInstant},
 };
@@ -36,6 +36,9 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 struct Frame {
     #[serde(rename = "type")]
     kind: String,
+    /// The request id an `ack` or `error` repeats: for our `message.send` frames,
+    /// `<send time in ns since the clock>.<message index>` ([`request_id`]).
+    id: Option<String>,
     data: Option<FrameData>,
 }
 
@@ -80,6 +83,12 @@ pub struct Tally {
     /// When the last message arrived, since the clock.
     pub last_at: Option<Duration>,
     pub other: BTreeMap<String, u64>,
+    /// Nanoseconds from a `message.send` this socket sent to its `ack`.
+    pub acks: Vec<u64>,
+    /// The message indices of our `message.send` requests answered with `error`.
+    pub refused: Vec<usize>,
+    /// The first such error frame.
+    pub first_refusal: Option<String>,
     pub end: End,
     /// Open until the scenario drops every tally at once.
     _socket: Socket,
@@ -92,7 +101,9 @@ impl Tally {
 }
 
 /// Reads `socket`, a member of room `room` into which `messages` messages will be
-/// posted, until all have arrived, the server closes it, or `stop`.
+/// posted, until all have arrived, the server closes it, or `stop`. Frames that come
+/// on `outgoing` (`message.send` requests, when the members post over their sockets)
+/// are sent on the socket as they come.
 pub async fn read(
     mut socket: Socket,
     room: usize,
@@ -100,7 +111,11 @@ pub async fn read(
     clock: Instant,
     delivered: Arc<AtomicU64>,
     mut stop: watch::Receiver<bool>,
+    mut outgoing: Option<mpsc::Receiver<String>>,
 ) -> Tally {
+    let mut acks = Vec::new();
+    let mut refused = Vec::new();
+    let mut first_refusal = None;
     let mut seen = vec![false; messages];
     let mut latencies = Vec::with_capacity(messages);
     let (mut count, mut duplicates, mut out_of_order, mut unexpected) = (0, 0, 0, 0);
@@ -114,6 +129,18 @@ pub async fn read(
         let item = tokio::select! {
             item = socket.next() => item,
             _ = stop.changed() => break End::Stopped,
+            frame = next_outgoing(&mut outgoing) => {
+                match frame {
+                    Some(frame) => {
+                        if let Err(err) = socket.send(Message::Text(frame)).await {
+                            break End::Failed(format!("cannot send: {err}"));
+                        }
+                    }
+                    // Everything was sent: stop polling the channel.
+                    None => outgoing = None,
+                }
+                continue;
+            }
         };
         let text = match item {
             Some(Ok(Message::Text(text))) => text,
@@ -129,9 +156,22 @@ pub async fn read(
             *other.entry("(unreadable)".to_owned()).or_insert(0) += 1;
             continue;
         };
-        if frame.kind != "message.new" {
-            *other.entry(frame.kind).or_insert(0) += 1;
-            continue;
+        let ours = frame.id.as_deref().and_then(parse_request_id);
+        match (frame.kind.as_str(), ours) {
+            ("message.new", _) => {}
+            ("ack", Some((sent, _))) => {
+                acks.push(nanos(now).saturating_sub(sent));
+                continue;
+            }
+            ("error", Some((_, k))) => {
+                refused.push(k);
+                first_refusal.get_or_insert_with(|| text.to_string());
+                continue;
+            }
+            _ => {
+                *other.entry(frame.kind).or_insert(0) += 1;
+                continue;
+            }
         }
         let data = frame.data;
         let stamp = data.as_ref().and_then(|d| d.metadata.as_ref());
@@ -174,8 +214,31 @@ pub async fn read(
         unexpected,
         last_at,
         other,
+        acks,
+        refused,
+        first_refusal,
         end,
         _socket: socket,
+    }
+}
+
+/// The `id` of a `message.send` sent at `sent` (since the clock) for message `k`.
+pub fn request_id(sent: Duration, k: usize) -> String {
+    format!("{}.{k}", nanos(sent))
+}
+
+/// The inverse of [`request_id`].
+fn parse_request_id(id: &str) -> Option<(u64, usize)> {
+    let (sent, k) = id.split_once('.')?;
+    Some((sent.parse().ok()?, k.parse().ok()?))
+}
+
+/// The next frame to send, or pending forever when there is no channel (so `select!`
+/// never picks this branch); `None` once the channel is closed and empty.
+async fn next_outgoing(outgoing: &mut Option<mpsc::Receiver<String>>) -> Option<String> {
+    match outgoing {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -325,4 +388,20 @@ pub fn add_figures(
 /// Nanoseconds as a JSON-safe integer.
 pub fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_carry_the_send_time_and_index() {
+        let id = request_id(Duration::from_nanos(123_456), 7);
+        assert_eq!(id, "123456.7");
+        assert_eq!(parse_request_id(&id), Some((123_456, 7)));
+        assert_eq!(parse_request_id("r1"), None);
+        let ack = r#"{"type":"ack","id":"5.2","data":{"seq":3,"metadata":{"t":5,"k":2,"r":0}}}"#;
+        let frame: Frame = serde_json::from_str(ack).unwrap();
+        assert_eq!(frame.id.as_deref().and_then(parse_request_id), Some((5, 2)));
+    }
 }

@@ -189,6 +189,16 @@ pub struct RoomsArgs {
     /// Messages per second over all rooms; 0 posts as fast as the in-flight cap allows.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub rate: u32,
+    /// How the members post: `rest` (POST /messages) or `ws` (a `message.send` frame
+    /// on the sender's own socket, answered by an `ack`).
+    #[arg(long, value_enum, default_value_t = Via::Rest)]
+    pub via: Via,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Via {
+    Rest,
+    Ws,
 }
 
 #[derive(Args)]

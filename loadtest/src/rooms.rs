@@ -22,19 +22,24 @@ use std::{
     time::{Duration, Instant},
 };
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use futures_util::{stream, StreamExt, TryStreamExt};
 use serde_json::json;
-use tokio::{sync::watch, task::JoinSet, time::sleep};
+use tokio::{
+    sync::{mpsc, watch},
+    task::JoinSet,
+    time::{sleep, timeout},
+};
 
 use crate::{
+    api::Api,
     deliver::{self, nanos},
     measure::{self, CONNECT_CONCURRENCY, SETUP_CONCURRENCY},
     node::Node,
     progress::Phase,
     report::Report,
     stats::Latencies,
-    RoomsArgs,
+    RoomsArgs, Via,
 };
 
 /// Posts in flight at once; with `--rate 0` this is the whole pacing.
@@ -45,6 +50,8 @@ const SETTLE: Duration = Duration::from_millis(1500);
 const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 /// Sockets × messages per room: each reader keeps one sample per delivery (8 bytes).
 const MAX_DELIVERIES: u64 = 20_000_000;
+/// How long a reader may take to accept a frame to send (`--via ws`).
+const HANDOFF_DEADLINE: Duration = Duration::from_secs(5);
 /// Sockets at most (R × M).
 const MAX_SOCKETS: u64 = 50_000;
 
@@ -76,6 +83,13 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
         match args.rate {
             0 => "max".to_owned(),
             r => format!("{r}/s"),
+        },
+    );
+    report.param(
+        "via",
+        match args.via {
+            Via::Rest => "rest",
+            Via::Ws => "ws",
         },
     );
     report.param("store", node.store());
@@ -135,6 +149,7 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
     let (stop, stopped) = watch::channel(false);
     let mut readers = JoinSet::new();
     let ws_url = api.ws_url();
+    let mut senders: Vec<Option<mpsc::Sender<String>>> = vec![None; keys.len()];
     let started = Instant::now();
     {
         let phase = Phase::count("sockets", sockets);
@@ -146,6 +161,17 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
             .buffer_unordered(CONNECT_CONCURRENCY);
         while let Some((i, socket)) = connecting.next().await {
             // On an error `readers` is dropped, which aborts every reader.
+            // With `--via ws` each member's reader also sends its member's posts.
+            let outgoing = match args.via {
+                Via::Rest => None,
+                Via::Ws => {
+                    let (tx, rx) = mpsc::channel(messages.max(1));
+                    if let Some(slot) = senders.get_mut(i) {
+                        *slot = Some(tx);
+                    }
+                    Some(rx)
+                }
+            };
             readers.spawn(deliver::read(
                 socket?,
                 i / members,
@@ -153,6 +179,7 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
                 clock,
                 Arc::clone(&delivered),
                 stopped.clone(),
+                outgoing,
             ));
             phase.inc();
         }
@@ -169,36 +196,24 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
     let total = rooms * messages;
     let phase = Phase::follow("deliveries", deliveries, Arc::clone(&delivered));
     let first_post = clock.elapsed();
-    let start = tokio::time::Instant::now();
     let period = (args.rate > 0).then(|| Duration::from_secs(1) / args.rate);
-    let results: Vec<(usize, usize, Result<()>, Duration)> = stream::iter(0..total)
-        .map(|j| {
-            let (r, k) = (j % rooms, j / rooms);
-            let room_id = room_ids.get(r).map_or("", String::as_str);
-            let key = key_of(r, k % members);
-            async move {
-                if let Some(period) = period {
-                    let due = period.saturating_mul(u32::try_from(j).unwrap_or(u32::MAX));
-                    tokio::time::sleep_until(start + due).await;
-                }
-                let sent = clock.elapsed();
-                let metadata = json!({"t": nanos(sent), "k": k, "r": r});
-                let result = api
-                    .post_message(key, room_id, &format!("room {r} message {k}"), metadata)
-                    .await;
-                (r, k, result, clock.elapsed().saturating_sub(sent))
-            }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .collect()
-        .await;
-    let publish_took = clock.elapsed().saturating_sub(first_post);
     let mut accepted = vec![vec![false; messages]; rooms];
     let mut round_trips = Latencies::new()?;
     let mut failed = 0;
     let mut first_error = None;
+    let results = match args.via {
+        Via::Rest => {
+            post_over_rest(api, &room_ids, &keys, rooms, members, total, period, clock).await
+        }
+        Via::Ws => {
+            post_over_sockets(&room_ids, senders, rooms, members, total, period, clock).await
+        }
+    };
+    let publish_took = clock.elapsed().saturating_sub(first_post);
     for (r, k, result, rtt) in results {
-        round_trips.record(rtt);
+        if let Some(rtt) = rtt {
+            round_trips.record(rtt);
+        }
         match result {
             Ok(()) => {
                 if let Some(slot) = accepted.get_mut(r).and_then(|room| room.get_mut(k)) {
@@ -225,6 +240,28 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
     let redis_cpu_used = redis_cpu.map(|meter| meter.used()).transpose()?;
     phase.finish();
     let (tallies, unfinished) = deliver::collect(readers, &stop).await?;
+    // A `message.send` the server refused (an `error` frame to its id) was never
+    // accepted, so its message is expected nowhere.
+    for tally in &tallies {
+        for &k in &tally.refused {
+            if let Some(slot) = accepted
+                .get_mut(tally.room)
+                .and_then(|room| room.get_mut(k))
+            {
+                if *slot {
+                    *slot = false;
+                    failed += 1;
+                }
+            }
+        }
+        if let Some(refusal) = &tally.first_refusal {
+            first_error.get_or_insert_with(|| format!("refused: {refusal}"));
+        }
+        for &ack in &tally.acks {
+            round_trips.record(Duration::from_nanos(ack));
+        }
+    }
+    let accepted_count = accepted.iter().flatten().filter(|&&a| a).count() as u64;
 
     report.count("sockets", "sockets", sockets);
     let delivered = deliver::add_figures(
@@ -240,7 +277,11 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
     report.count("posts_accepted", "posts accepted", accepted_count);
     report.count("posts_failed", "posts failed", failed);
     report.seconds("posting", "posting took", publish_took);
-    report.latency("post_round_trip", "post round trip", &round_trips);
+    let round_trip = match args.via {
+        Via::Rest => "post round trip",
+        Via::Ws => "send to ack",
+    };
+    report.latency("post_round_trip", round_trip, &round_trips);
     if let Some(err) = first_error {
         report.note(format!("first failed post: {err}"));
     }
@@ -253,6 +294,106 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
     // The sockets close only now, all together, after every figure is in.
     drop(tallies);
     Ok(clean)
+}
+
+/// One post's outcome: room, index, accepted or why not, and its REST round trip
+/// (`None` over a socket, where the `ack` gives it).
+type Posted = (usize, usize, Result<()>, Option<Duration>);
+
+/// When message `j` is due, after `start`; `None` paces nothing (`--rate 0`).
+async fn pace(start: tokio::time::Instant, period: Option<Duration>, j: usize) {
+    if let Some(period) = period {
+        let due = period.saturating_mul(u32::try_from(j).unwrap_or(u32::MAX));
+        tokio::time::sleep_until(start + due).await;
+    }
+}
+
+/// The stamp and content of message `k` of room `r`, sent at `sent`.
+fn message(r: usize, k: usize, sent: Duration) -> (String, serde_json::Value) {
+    (
+        format!("room {r} message {k}"),
+        json!({"t": nanos(sent), "k": k, "r": r}),
+    )
+}
+
+/// `POST /messages` for every message, paced, at most [`IN_FLIGHT`] at once.
+#[allow(clippy::too_many_arguments)]
+async fn post_over_rest(
+    api: &Api,
+    room_ids: &[String],
+    keys: &[String],
+    rooms: usize,
+    members: usize,
+    total: usize,
+    period: Option<Duration>,
+    clock: Instant,
+) -> Vec<Posted> {
+    let start = tokio::time::Instant::now();
+    stream::iter(0..total)
+        .map(|j| {
+            let (r, k) = (j % rooms, j / rooms);
+            let room_id = room_ids.get(r).map_or("", String::as_str);
+            let key = keys
+                .get(r * members + k % members)
+                .map_or("", String::as_str);
+            async move {
+                pace(start, period, j).await;
+                let sent = clock.elapsed();
+                let (content, metadata) = message(r, k, sent);
+                let result = api.post_message(key, room_id, &content, metadata).await;
+                (r, k, result, Some(clock.elapsed().saturating_sub(sent)))
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await
+}
+
+/// A `message.send` frame for every message, paced, handed to the sending member's
+/// reader, which writes it on its socket. Dropping `senders` at the end tells every
+/// reader that nothing more will come.
+async fn post_over_sockets(
+    room_ids: &[String],
+    senders: Vec<Option<mpsc::Sender<String>>>,
+    rooms: usize,
+    members: usize,
+    total: usize,
+    period: Option<Duration>,
+    clock: Instant,
+) -> Vec<Posted> {
+    let start = tokio::time::Instant::now();
+    let mut posted = Vec::with_capacity(total);
+    for j in 0..total {
+        let (r, k) = (j % rooms, j / rooms);
+        pace(start, period, j).await;
+        let sent = clock.elapsed();
+        let (content, metadata) = message(r, k, sent);
+        let frame = json!({
+            "type": "message.send",
+            "id": deliver::request_id(sent, k),
+            "data": {
+                "room_id": room_ids.get(r).map_or("", String::as_str),
+                "content": content,
+                "metadata": metadata,
+            },
+        })
+        .to_string();
+        let sender = senders
+            .get(r * members + k % members)
+            .and_then(Option::as_ref);
+        let result = match sender {
+            Some(sender) => match timeout(HANDOFF_DEADLINE, sender.send(frame)).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) => Err(anyhow!("the sender's socket reader has ended")),
+                Err(_) => Err(anyhow!(
+                    "the sender's socket reader took no frame for {HANDOFF_DEADLINE:?}"
+                )),
+            },
+            None => Err(anyhow!("no socket for the sender")),
+        };
+        posted.push((r, k, result, None));
+    }
+    posted
 }
 
 #[cfg(test)]
