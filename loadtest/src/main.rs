@@ -13,7 +13,7 @@
 //! cargo run --release -p loadtest -- login [--connections 64] [--seconds 10] [--users 1000]
 //!     [--url … | --redis] [--json]
 //! cargo run --release -p loadtest -- get [--connections 64] [--seconds 10] [--url … | --redis] [--json]
-//! cargo run --release -p loadtest -- rooms [--rooms 100] [--members 10] [--messages 20]
+//! cargo run --release -p loadtest -- rooms [--rooms 100] [--members 10] [--messages 20] [--via rest|ws]
 //!     [--rate 200] [--url … | --redis] [--json]
 //! cargo run --release -p loadtest -- bigroom [--sockets 10000] [--messages 5]
 //!     [--url … | --redis] [--json]
