@@ -1,7 +1,7 @@
 //! The `rooms` scenario: many small rooms at once. `--rooms` rooms of `--members`
 //! members each (a user per member, in exactly one room), every member with a
-//! WebSocket; the members post over REST by turns, `--messages` per room, at
-//! `--rate` messages per second over all rooms. Every socket must receive every
+//! WebSocket; the members post by turns, over REST or (`--via ws`) their sockets,
+//! `--messages` per room, at `--rate` messages per second over all rooms. Every socket must receive every
 //! accepted message of its room once, in the room's `seq` order.
 //!
 //! Phases, each bounded in count and time:
@@ -14,6 +14,8 @@
 //!    member k mod M; the j-th is due at j / rate after the start, and at most
 //!    [`IN_FLIGHT`] posts are in flight, so posts to one room may overlap and the
 //!    server's `seq` decides their order;
+//!    with `--via ws` the message is a `message.send` frame on the sender's own
+//!    socket instead, without a cap, its `ack` timing the send;
 //! 5. the wait until every accepted message has reached every member's socket, at
 //!    most [`DRAIN_DEADLINE`] after the last post.
 
