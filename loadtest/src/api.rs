@@ -3,7 +3,10 @@
 //! setup says what broke. Keys are kept as plain strings but never printed: none of
 //! these types derives `Debug`.
 
-use std::time::Duration;
+use std::{
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
 
 use anyhow::{bail, Context, Result};
 use futures_util::{stream, StreamExt, TryStreamExt};
@@ -15,6 +18,7 @@ use serde_json::{json, Value};
 /// hanging it.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
+#[derive(Clone)]
 pub struct Api {
     http: reqwest::Client,
     /// `http://host:port/api/v1`, no trailing slash.
@@ -51,6 +55,11 @@ impl Api {
         })
     }
 
+    /// `http://host:port/api/v1`, no trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// `ws://host:port/api/v1/ws`.
     pub fn ws_url(&self) -> String {
         format!("{}/ws", self.base.replacen("http://", "ws://", 1))
@@ -76,6 +85,18 @@ impl Api {
         count: u32,
         concurrency: usize,
     ) -> Result<Vec<String>> {
+        self.create_users_counted(master, count, concurrency, &AtomicU64::new(0))
+            .await
+    }
+
+    /// [`Api::create_users`], bumping `done` once per user created (for a progress bar).
+    pub async fn create_users_counted(
+        &self,
+        master: &str,
+        count: u32,
+        concurrency: usize,
+        done: &AtomicU64,
+    ) -> Result<Vec<String>> {
         stream::iter(0..count)
             .map(|i| async move {
                 let request = self
@@ -87,6 +108,7 @@ impl Api {
                         "username": format!("lt_u{i}"),
                     }));
                 let created: KeyIssued = call(request, &format!("POST /users (user {i})")).await?;
+                done.fetch_add(1, Ordering::Relaxed);
                 Ok::<_, anyhow::Error>(created.scoped_api_key)
             })
             .buffered(concurrency)
@@ -129,6 +151,30 @@ impl Api {
                     .bearer_auth(key)
                     .json(&json!({"room_id": room_id}));
                 let _: Value = call(request, &format!("POST /rooms/join (user {})", i + 1)).await?;
+                Ok::<_, anyhow::Error>(())
+            })
+            .buffer_unordered(concurrency)
+            .try_collect()
+            .await
+    }
+
+    /// `POST /rooms/join` for each `(key, room id)` pair, at most `concurrency` in
+    /// flight: several users into several rooms at once. Bumps `done` once per join.
+    pub async fn join_pairs(
+        &self,
+        pairs: &[(&str, &str)],
+        concurrency: usize,
+        done: &AtomicU64,
+    ) -> Result<()> {
+        stream::iter(pairs.iter().enumerate())
+            .map(|(i, &(key, room_id))| async move {
+                let request = self
+                    .http
+                    .post(format!("{}/rooms/join", self.base))
+                    .bearer_auth(key)
+                    .json(&json!({"room_id": room_id}));
+                let _: Value = call(request, &format!("POST /rooms/join (pair {i})")).await?;
+                done.fetch_add(1, Ordering::Relaxed);
                 Ok::<_, anyhow::Error>(())
             })
             .buffer_unordered(concurrency)

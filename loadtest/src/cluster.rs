@@ -42,6 +42,11 @@ impl TwoNodes {
         Ok((node1, node2))
     }
 
+    /// Both nodes' pids, for their CPU time.
+    pub fn pids(&self) -> [u32; 2] {
+        [self.node1.pid(), self.node2.pid()]
+    }
+
     /// The `node 1 log:`, `node 2 log:` and `redis log:` lines that end a run.
     pub fn report_logs(&self) {
         server::report_log("node 1", self.node1.log_path());

@@ -22,6 +22,7 @@ pub async fn run(args: CrossnodeArgs) -> Result<bool> {
         setup: &node1,
         publish: &node1,
         subscribe: &node2,
+        servers: &cluster.pids(),
     };
     let outcome = measure::run("crossnode", &args.load, target).await;
     cluster.report_logs();

@@ -34,10 +34,12 @@ pub async fn run(args: FanoutArgs) -> Result<bool> {
         }
     };
     let api = Api::new(&url)?;
+    let pids: Vec<u32> = server.iter().map(ServerGuard::pid).collect();
     let target = Target {
         setup: &api,
         publish: &api,
         subscribe: &api,
+        servers: &pids,
     };
     let label = if args.redis {
         "fanout --redis"

@@ -39,6 +39,7 @@ use tokio_tungstenite::{connect_async, tungstenite::Message, MaybeTlsStream, Web
 
 use crate::{
     api::Api,
+    procfs::CpuMeter,
     stats::{secs, Latencies},
     LoadArgs,
 };
@@ -75,6 +76,9 @@ pub struct Target<'a> {
     pub publish: &'a Api,
     /// Where the subscribers' WebSockets connect.
     pub subscribe: &'a Api,
+    /// The pids of the nodes the tool started, whose CPU time over publishing and
+    /// draining is reported; empty with `--url`.
+    pub servers: &'a [u32],
 }
 
 /// Refuses a run too large to keep its samples, before any server is started.
@@ -137,12 +141,30 @@ pub async fn run(label: &str, args: &LoadArgs, target: Target<'_>) -> Result<boo
     sleep(SETTLE).await;
 
     // 4. Publish.
+    let cpu = CpuMeter::start(target.servers)?;
     let published = publish(target.publish, publisher, &room_id, args, clock).await?;
 
     // 5. Drain.
     let (reports, unfinished) = drain(tasks, stop).await?;
+    let cpu_used = cpu.map(|meter| meter.used()).transpose()?;
 
     let problems = print_figures(args, &published, &reports, unfinished)?;
+    if let Some(used) = cpu_used {
+        let delivered: u64 = reports.iter().map(|r| u64::from(r.count)).sum();
+        let per = if delivered == 0 {
+            0.0
+        } else {
+            used.as_secs_f64() * 1e6 / delivered as f64
+        };
+        println!(
+            "server CPU: {} (user+sys, {} over publish and drain) = {per:.1} µs per delivery",
+            secs(used),
+            match target.servers.len() {
+                1 => "the node".to_owned(),
+                n => format!("{n} nodes"),
+            }
+        );
+    }
     println!(
         "setup: users {} in {}, {} joins in {}, sockets connected in {}",
         args.sockets + 1,

@@ -103,6 +103,11 @@ impl RedisGuard {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// The child's process id, for its CPU time.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// For a node's `CHATAPI_REDIS_PREFIX`.
     pub fn prefix(&self) -> &str {
         &self.prefix
@@ -130,6 +135,18 @@ impl RedisGuard {
         if during.len() > LOG_LINES_SHOWN {
             println!("  | … ({})", log_tail(&self.log, 1));
         }
+    }
+
+    /// The same for a [`crate::report::Report`]: a `redis_log_lines` row and the first
+    /// lines logged during the run as notes.
+    pub fn note_log(&self, report: &mut crate::report::Report) {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let during: Vec<&str> = text
+            .lines()
+            .skip_while(|line| !line.contains(READY_LINE))
+            .skip(1)
+            .collect();
+        crate::server::note_lines(report, "redis", &self.log, &during);
     }
 
     /// Probes until `PONG`, the deadline, or the child's exit (whose log tail then

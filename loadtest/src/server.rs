@@ -16,6 +16,7 @@ use tokio::time::{sleep, Instant};
 use crate::{
     child::{free_port, log_tail},
     redis::RedisGuard,
+    report::Report,
 };
 
 /// How long the server gets to answer `GET /health` after it is started.
@@ -104,6 +105,11 @@ impl ServerGuard {
         &self.log
     }
 
+    /// The child's process id, for its CPU time and memory in `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Polls `/health` until 200, the deadline, or the child's exit (whose log tail
     /// then explains why).
     async fn wait_ready(&mut self) -> Result<()> {
@@ -159,6 +165,35 @@ fn binary_path() -> PathBuf {
 pub fn report_log(name: &str, path: &Path) {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
+    print_log_lines(name, path, &lines);
+}
+
+/// The same for a [`Report`]: a `<name>_log_lines` row (lines at warn or above) and
+/// the first few lines as notes. As in the other scenarios, a line does not make the
+/// run unclean, but it is news: the server runs at `warn`.
+pub fn note_log(report: &mut Report, name: &str, path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    note_lines(report, name, path, &lines);
+}
+
+/// Adds a log's lines to a report, as [`note_log`] describes.
+pub fn note_lines(report: &mut Report, name: &str, path: &Path, lines: &[&str]) {
+    let key = format!("{}_log_lines", name.replace(' ', "_"));
+    report.count(&key, &format!("{name} log lines"), lines.len() as u64);
+    if !lines.is_empty() {
+        report.note(format!(
+            "{name} log: {} lines ({})",
+            lines.len(),
+            path.display()
+        ));
+        for line in lines.iter().take(LOG_LINES_SHOWN) {
+            report.note(format!("  | {line}"));
+        }
+    }
+}
+
+fn print_log_lines(name: &str, path: &Path, lines: &[&str]) {
     println!(
         "{name} log: {} lines at warn or above ({})",
         lines.len(),

@@ -31,6 +31,24 @@ impl Latencies {
         self.histogram.saturating_record(nanos.clamp(1, MAX_NANOS));
     }
 
+    /// Adds every sample of `other` (same bounds, so it cannot fail in practice).
+    pub fn merge(&mut self, other: &Latencies) -> Result<()> {
+        self.histogram
+            .add(&other.histogram)
+            .context("cannot merge latency histograms")
+    }
+
+    /// The sample at quantile `q` (0.0..=1.0), or `None` without samples.
+    pub fn quantile(&self, q: f64) -> Option<Duration> {
+        (!self.histogram.is_empty())
+            .then(|| Duration::from_nanos(self.histogram.value_at_quantile(q)))
+    }
+
+    /// The largest sample, or `None` without samples.
+    pub fn max(&self) -> Option<Duration> {
+        (!self.histogram.is_empty()).then(|| Duration::from_nanos(self.histogram.max()))
+    }
+
     /// `p50=0.84 ms p99=3.1 ms max=12.4 ms`, or `no samples`.
     pub fn summary(&self) -> String {
         if self.histogram.is_empty() {

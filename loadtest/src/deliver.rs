@@ -1,0 +1,407 @@
+//! Socket readers for the scenarios with many rooms or one huge one ([`crate::rooms`],
+//! [`crate::bigroom`]): each socket is a member of exactly one room, reads every frame,
+//! and keeps, for the `message.new` frames stamped by this run, which messages came,
+//! how long each took, and whether the room's `seq` only went up. Every first arrival
+//! also bumps a counter shared by all readers, so the scenario knows when everything
+//! is in without asking each socket.
+//!
+//! A message's stamp is its `metadata`: `{"t": <ns since the run's clock>, "k":
+//! <index within its room>, "r": <room index>}`.
+
+use std::{
+    collections::BTreeMap,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use tokio::{
+    sync::{mpsc, watch},
+    task::JoinSet,
+    time::{timeout_at, Instant as TokioInstant},
+};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::{measure::Socket, report::Report, stats::Latencies};
+
+/// How long the readers get to hand in their figures once told to stop.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Deserialize)]
+struct Frame {
+    #[serde(rename = "type")]
+    kind: String,
+    /// The request id an `ack` or `error` repeats: for our `message.send` frames,
+    /// `<send time in ns since the clock>.<message index>` ([`request_id`]).
+    id: Option<String>,
+    data: Option<FrameData>,
+}
+
+#[derive(Deserialize)]
+struct FrameData {
+    seq: Option<u64>,
+    metadata: Option<Stamp>,
+}
+
+#[derive(Deserialize)]
+struct Stamp {
+    t: Option<u64>,
+    k: Option<usize>,
+    r: Option<usize>,
+}
+
+/// How a reader ended.
+pub enum End {
+    /// Every message of its room arrived.
+    Complete,
+    /// Told to stop with messages missing.
+    Stopped,
+    /// The server closed it, with the close frame's code and reason if any.
+    Closed(Option<(u16, String)>),
+    /// A transport error.
+    Failed(String),
+}
+
+/// One socket's figures.
+pub struct Tally {
+    /// The room this socket's user is a member of.
+    pub room: usize,
+    /// Per message index of that room: whether it arrived.
+    pub seen: Vec<bool>,
+    /// Nanoseconds from the post to the read, one per first arrival.
+    pub latencies: Vec<u64>,
+    pub duplicates: u64,
+    /// A `seq` not above the last one this socket saw (the room's order broken).
+    pub out_of_order: u64,
+    /// A `message.new` without our stamp, of another room, or out of range.
+    pub unexpected: u64,
+    /// When the last message arrived, since the clock.
+    pub last_at: Option<Duration>,
+    pub other: BTreeMap<String, u64>,
+    /// Nanoseconds from a `message.send` this socket sent to its `ack`.
+    pub acks: Vec<u64>,
+    /// The message indices of our `message.send` requests answered with `error`.
+    pub refused: Vec<usize>,
+    /// The first such error frame.
+    pub first_refusal: Option<String>,
+    pub end: End,
+    /// Open until the scenario drops every tally at once.
+    _socket: Socket,
+}
+
+impl Tally {
+    pub fn count(&self) -> u64 {
+        self.seen.iter().filter(|&&s| s).count() as u64
+    }
+}
+
+/// Reads `socket`, a member of room `room` into which `messages` messages will be
+/// posted, until all have arrived, the server closes it, or `stop`. Frames that come
+/// on `outgoing` (`message.send` requests, when the members post over their sockets)
+/// are sent on the socket as they come.
+pub async fn read(
+    mut socket: Socket,
+    room: usize,
+    messages: usize,
+    clock: Instant,
+    delivered: Arc<AtomicU64>,
+    mut stop: watch::Receiver<bool>,
+    mut outgoing: Option<mpsc::Receiver<String>>,
+) -> Tally {
+    let mut acks = Vec::new();
+    let mut refused = Vec::new();
+    let mut first_refusal = None;
+    let mut seen = vec![false; messages];
+    let mut latencies = Vec::with_capacity(messages);
+    let (mut count, mut duplicates, mut out_of_order, mut unexpected) = (0, 0, 0, 0);
+    let mut last_seq = 0;
+    let mut last_at = None;
+    let mut other = BTreeMap::new();
+    let end = loop {
+        if count == messages {
+            break End::Complete;
+        }
+        let item = tokio::select! {
+            item = socket.next() => item,
+            _ = stop.changed() => break End::Stopped,
+            frame = next_outgoing(&mut outgoing) => {
+                match frame {
+                    Some(frame) => {
+                        if let Err(err) = socket.send(Message::Text(frame)).await {
+                            break End::Failed(format!("cannot send: {err}"));
+                        }
+                    }
+                    // Everything was sent: stop polling the channel.
+                    None => outgoing = None,
+                }
+                continue;
+            }
+        };
+        let text = match item {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Close(frame))) => {
+                break End::Closed(frame.map(|f| (u16::from(f.code), f.reason.into_owned())))
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(err)) => break End::Failed(err.to_string()),
+            None => break End::Closed(None),
+        };
+        let now = clock.elapsed();
+        let Ok(frame) = serde_json::from_str::<Frame>(&text) else {
+            *other.entry("(unreadable)".to_owned()).or_insert(0) += 1;
+            continue;
+        };
+        let ours = frame.id.as_deref().and_then(parse_request_id);
+        match (frame.kind.as_str(), ours) {
+            ("message.new", _) => {}
+            ("ack", Some((sent, _))) => {
+                acks.push(nanos(now).saturating_sub(sent));
+                continue;
+            }
+            ("error", Some((_, k))) => {
+                refused.push(k);
+                first_refusal.get_or_insert_with(|| text.to_string());
+                continue;
+            }
+            _ => {
+                *other.entry(frame.kind).or_insert(0) += 1;
+                continue;
+            }
+        }
+        let data = frame.data;
+        let stamp = data.as_ref().and_then(|d| d.metadata.as_ref());
+        let (Some(t), Some(k), Some(r)) = (
+            stamp.and_then(|s| s.t),
+            stamp.and_then(|s| s.k),
+            stamp.and_then(|s| s.r),
+        ) else {
+            unexpected += 1;
+            continue;
+        };
+        if r != room {
+            unexpected += 1;
+            continue;
+        }
+        match seen.get_mut(k) {
+            None => unexpected += 1,
+            Some(true) => duplicates += 1,
+            Some(slot) => {
+                *slot = true;
+                count += 1;
+                delivered.fetch_add(1, Ordering::Relaxed);
+                latencies.push(nanos(now).saturating_sub(t));
+                last_at = Some(now);
+                if let Some(seq) = data.and_then(|d| d.seq) {
+                    if seq <= last_seq {
+                        out_of_order += 1;
+                    }
+                    last_seq = last_seq.max(seq);
+                }
+            }
+        }
+    };
+    Tally {
+        room,
+        seen,
+        latencies,
+        duplicates,
+        out_of_order,
+        unexpected,
+        last_at,
+        other,
+        acks,
+        refused,
+        first_refusal,
+        end,
+        _socket: socket,
+    }
+}
+
+/// The `id` of a `message.send` sent at `sent` (since the clock) for message `k`.
+pub fn request_id(sent: Duration, k: usize) -> String {
+    format!("{}.{k}", nanos(sent))
+}
+
+/// The inverse of [`request_id`].
+fn parse_request_id(id: &str) -> Option<(u64, usize)> {
+    let (sent, k) = id.split_once('.')?;
+    Some((sent.parse().ok()?, k.parse().ok()?))
+}
+
+/// The next frame to send, or pending forever when there is no channel (so `select!`
+/// never picks this branch); `None` once the channel is closed and empty.
+async fn next_outgoing(outgoing: &mut Option<mpsc::Receiver<String>>) -> Option<String> {
+    match outgoing {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Tells the readers still running to stop, and collects every tally. Returns them
+/// and how many readers did not even answer the stop (aborted; a bug if ever non-zero).
+pub async fn collect(
+    mut readers: JoinSet<Tally>,
+    stop: &watch::Sender<bool>,
+) -> Result<(Vec<Tally>, usize)> {
+    let mut tallies = Vec::with_capacity(readers.len());
+    // Nobody may be listening any more; that is fine.
+    let _ = stop.send(true);
+    let grace = TokioInstant::now() + STOP_GRACE;
+    while let Ok(Some(joined)) = timeout_at(grace, readers.join_next()).await {
+        tallies.push(joined.context("a socket reader panicked")?);
+    }
+    let unfinished = readers.len();
+    readers.abort_all();
+    Ok((tallies, unfinished))
+}
+
+/// Waits until `delivered` reaches `target` or `deadline`; true if it did.
+pub async fn wait_for(delivered: &AtomicU64, target: u64, deadline: TokioInstant) -> bool {
+    let mut tick = tokio::time::interval(Duration::from_millis(5));
+    loop {
+        if delivered.load(Ordering::Relaxed) >= target {
+            return true;
+        }
+        if TokioInstant::now() >= deadline {
+            return false;
+        }
+        tick.tick().await;
+    }
+}
+
+/// The delivery figures of a run, added to `report`. `accepted[r][k]` says whether
+/// message k of room r was accepted; every socket of room r should have each of those.
+/// `first_post` is when the first post was sent, since the clock.
+pub fn add_figures(
+    report: &mut Report,
+    tallies: &[Tally],
+    sockets: u64,
+    unfinished: usize,
+    accepted: &[Vec<bool>],
+    first_post: Duration,
+) -> Result<u64> {
+    let mut delivered = 0;
+    let mut expected = 0;
+    let mut missing = 0;
+    let mut latency = Latencies::new()?;
+    let mut last_at = Duration::ZERO;
+    let (mut duplicates, mut out_of_order, mut unexpected) = (0, 0, 0);
+    let (mut complete, mut stopped, mut closed, mut failed) = (0, 0, 0, 0);
+    let mut closes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut other: BTreeMap<&str, u64> = BTreeMap::new();
+    for tally in tallies {
+        let room = accepted.get(tally.room).map_or(&[][..], Vec::as_slice);
+        expected += room.iter().filter(|&&a| a).count() as u64;
+        missing += room
+            .iter()
+            .zip(&tally.seen)
+            .filter(|&(&a, &seen)| a && !seen)
+            .count() as u64;
+        delivered += tally.count();
+        for &sample in &tally.latencies {
+            latency.record(Duration::from_nanos(sample));
+        }
+        last_at = last_at.max(tally.last_at.unwrap_or_default());
+        duplicates += tally.duplicates;
+        out_of_order += tally.out_of_order;
+        unexpected += tally.unexpected;
+        for (kind, n) in &tally.other {
+            *other.entry(kind.as_str()).or_insert(0) += n;
+        }
+        match &tally.end {
+            End::Complete => complete += 1,
+            End::Stopped => stopped += 1,
+            End::Closed(frame) => {
+                closed += 1;
+                let key = match frame {
+                    Some((code, reason)) => format!("{code} {reason:?}"),
+                    None => "no close frame".to_owned(),
+                };
+                *closes.entry(key).or_insert(0) += 1;
+            }
+            End::Failed(err) => {
+                failed += 1;
+                *closes.entry(format!("failed: {err}")).or_insert(0) += 1;
+            }
+        }
+    }
+    // A socket whose reader never reported lost all it would have received; its
+    // room is unknown here, so this counts sockets, not messages.
+    let silent = sockets.saturating_sub(tallies.len() as u64);
+
+    let window = last_at.saturating_sub(first_post);
+    let per_sec = if window.is_zero() {
+        0.0
+    } else {
+        delivered as f64 / window.as_secs_f64()
+    };
+    report.count("deliveries", "deliveries", delivered);
+    report.count("deliveries_expected", "deliveries expected", expected);
+    report.count("deliveries_missing", "deliveries missing (loss)", missing);
+    report.seconds("delivery_window", "first post to last delivery", window);
+    report.rate("deliveries_per_sec", "deliveries/s", per_sec);
+    report.latency("delivery_latency", "delivery latency", &latency);
+    report.count("duplicates", "duplicates", duplicates);
+    report.count("out_of_order", "order violations (seq)", out_of_order);
+    report.count("unexpected", "unexpected messages", unexpected);
+    report.count("sockets_complete", "sockets complete", complete);
+    report.count("sockets_short", "sockets short at the deadline", stopped);
+    report.count(
+        "sockets_closed",
+        "sockets closed or failed",
+        closed + failed,
+    );
+    report.count("sockets_unaccounted", "sockets unaccounted", silent);
+    for (close, n) in &closes {
+        report.note(format!("  closed: {close} × {n}"));
+    }
+    let other = if other.is_empty() {
+        "none".to_owned()
+    } else {
+        other
+            .iter()
+            .map(|(kind, n)| format!("{kind}={n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    report.row(
+        "other_frames",
+        "other frames",
+        other.clone(),
+        serde_json::Value::String(other),
+    );
+    report.problem_if(missing, "deliveries missing");
+    report.problem_if(out_of_order, "order violations");
+    report.problem_if(duplicates, "duplicates");
+    report.problem_if(unexpected, "unexpected messages");
+    report.problem_if(closed + failed, "sockets closed or failed");
+    report.problem_if(silent, "sockets unaccounted");
+    report.problem_if(unfinished as u64, "readers aborted");
+    Ok(delivered)
+}
+
+/// Nanoseconds as a JSON-safe integer.
+pub fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_carry_the_send_time_and_index() {
+        let id = request_id(Duration::from_nanos(123_456), 7);
+        assert_eq!(id, "123456.7");
+        assert_eq!(parse_request_id(&id), Some((123_456, 7)));
+        assert_eq!(parse_request_id("r1"), None);
+        let ack = r#"{"type":"ack","id":"5.2","data":{"seq":3,"metadata":{"t":5,"k":2,"r":0}}}"#;
+        let frame: Frame = serde_json::from_str(ack).unwrap();
+        assert_eq!(frame.id.as_deref().and_then(parse_request_id), Some((5, 2)));
+    }
+}
