@@ -82,6 +82,10 @@ pub enum Appended {
     Duplicate(Message),
     /// The room no longer exists (deleted a moment ago, perhaps on another node).
     RoomGone,
+    /// The sender is not a member of the room; nothing was stored.
+    NotMember,
+    /// The room is a channel and the sender neither its owner nor an admin.
+    NotPermitted,
     /// The sender's rate limit refused it; nothing was stored.
     Limited,
 }

@@ -181,17 +181,16 @@ pub trait Store: Send + Sync {
         pair: &[Membership; 2],
     ) -> Result<RoomId, EngineError>;
     async fn get_room(&self, id: RoomId) -> Result<Option<(Room, RoomStats)>, EngineError>;
-    /// The room with its counters and the memberships of `users` (`None` for one who
-    /// is not a member), in the order asked, read in one step: one critical section in
-    /// memory, one atomic round trip on Redis. A command that checks access before it
-    /// writes thus sees the room and the memberships as they were at the same instant,
-    /// and a batch of sends checks all its senders for the price of one read. `None`
-    /// if the room does not exist.
-    async fn get_room_with_members(
+    /// The room with its counters and, when `user` is given, that user's membership
+    /// (`None` if not a member), read in one step: one critical section in memory, one
+    /// atomic round trip on Redis. A command that checks access before it writes thus
+    /// sees the room and the membership as they were at the same instant, for the
+    /// price of one read. `None` if the room does not exist.
+    async fn get_room_with_member(
         &self,
         room: RoomId,
-        users: &[UserId],
-    ) -> Result<Option<(Room, RoomStats, Vec<Option<Member>>)>, EngineError>;
+        user: Option<UserId>,
+    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError>;
     /// The client's rooms in creation order.
     async fn list_rooms(
         &self,
@@ -239,7 +238,10 @@ pub trait Store: Send + Sync {
     // --- messages ------------------------------------------------------------
 
     /// Appends a message, assigning the room's next `seq` in the same atomic step
-    /// (`message.seq` is ignored). With a `client_msg_id` its sender already sent in
+    /// (`message.seq` is ignored). A message with a sender is stored only if the
+    /// sender is a member (`NotMember`), and in a channel its owner or an admin
+    /// (`NotPermitted`): checked in the same step, so a send is one round trip on
+    /// Redis and no leave or role change slips in between. With a `client_msg_id` its sender already sent in
     /// this room within
     /// [`IDEMPOTENCY_WINDOW`](crate::domain::message::IDEMPOTENCY_WINDOW), nothing is
     /// stored and the original is returned; another sender's identical id is unrelated.

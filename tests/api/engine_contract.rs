@@ -56,11 +56,12 @@ both_engines!(
     list_users_pages_in_creation_order_and_filters_by_prefix,
     update_user_renames_refuses_a_taken_username_and_deactivation_revokes_the_key,
     delete_user_frees_its_email_revokes_its_key_and_reports_a_second_delete,
-    get_room_with_members_reads_a_room_and_the_memberships_together,
+    get_room_with_member_reads_a_room_and_one_membership_together,
     append_messages_commits_a_batch_in_order_with_each_outcome_its_own,
     update_room_overwrites_a_stored_room_and_leaves_a_deleted_one_deleted,
     remove_member_updates_the_count_the_listings_and_the_read_position,
     append_message_to_a_missing_room_reports_room_gone,
+    append_message_stores_a_members_message_and_in_a_channel_only_a_managers,
     get_message_of_an_unknown_id_is_none,
     list_events_pages_newest_first_with_filters_within_retention,
     presence_refresh_extends_entries_and_each_node_clears_only_its_own,
@@ -990,7 +991,7 @@ async fn delete_user_frees_its_email_revokes_its_key_and_reports_a_second_delete
 
 // --- rooms, members, messages (continued) -----------------------------------------
 
-async fn get_room_with_members_reads_a_room_and_the_memberships_together(kind: EngineKind) {
+async fn get_room_with_member_reads_a_room_and_one_membership_together(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
     let client = ClientId::random();
     let (member, stranger) = (stored_user(&engine, client).await, UserId::random());
@@ -999,7 +1000,7 @@ async fn get_room_with_members_reads_a_room_and_the_memberships_together(kind: E
     engine.mark_read(room.id, member, 1).await.unwrap();
 
     let (read, stats, found) = engine
-        .get_room_with_members(room.id, &[stranger, member])
+        .get_room_with_member(room.id, Some(member))
         .await
         .unwrap()
         .unwrap();
@@ -1009,32 +1010,35 @@ async fn get_room_with_members_reads_a_room_and_the_memberships_together(kind: E
         Some(stats),
         engine.get_room(room.id).await.unwrap().map(|(_, s)| s)
     );
-    let [none, Some(found)] = found.as_slice() else {
-        panic!("expected [None, Some(member)], got {found:?}");
-    };
-    assert_eq!(*none, None);
+    let found = found.unwrap();
     assert_eq!(found.membership.user_id, member);
     assert_eq!(found.last_read_seq, 1);
     assert_eq!(
-        Some(found.clone()),
+        Some(found),
         engine.get_member(room.id, member).await.unwrap()
     );
 
-    let (read, _, none) = engine
-        .get_room_with_members(room.id, &[])
+    let (_, _, none) = engine
+        .get_room_with_member(room.id, Some(stranger))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((read.id, none), (room.id, vec![]));
+    assert_eq!(none, None);
+    let (read, _, none) = engine
+        .get_room_with_member(room.id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((read.id, none), (room.id, None));
     let missing = engine
-        .get_room_with_members(RoomId::random(), &[member])
+        .get_room_with_member(RoomId::random(), Some(member))
         .await
         .unwrap();
     assert_eq!(missing, None);
 
     engine.delete_room(&room).await.unwrap();
     let deleted = engine
-        .get_room_with_members(room.id, &[member])
+        .get_room_with_member(room.id, Some(member))
         .await
         .unwrap();
     assert_eq!(deleted, None);
@@ -1170,6 +1174,58 @@ async fn append_message_to_a_missing_room_reports_room_gone(kind: EngineKind) {
         .await
         .unwrap();
     assert_eq!(late, (Appended::RoomGone, None));
+}
+
+/// The send's permission rule is checked in the append's own step: a sender must be
+/// a member, and in a channel its owner or an admin; a system message has no sender.
+async fn append_message_stores_a_members_message_and_in_a_channel_only_a_managers(
+    kind: EngineKind,
+) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random();
+    let (owner, member, outsider) = (
+        stored_user(&engine, client).await,
+        stored_user(&engine, client).await,
+        stored_user(&engine, client).await,
+    );
+    let channel = Room {
+        room_type: RoomType::Channel,
+        ..new_room(client)
+    };
+    let now = Utc::now();
+    let memberships = [
+        Membership {
+            role: Role::Owner,
+            ..membership(&channel, owner, now)
+        },
+        membership(&channel, member, now),
+    ];
+    engine.create_room(&channel, &memberships).await.unwrap();
+    let from = |sender: UserId| Message {
+        sender_id: Some(sender),
+        ..new_message(&channel, "hi")
+    };
+    let outcome = |message: Message| {
+        let engine = engine.clone();
+        async move { engine.append_message(&message, None).await.unwrap().0 }
+    };
+    assert_eq!(outcome(from(outsider)).await, Appended::NotMember);
+    assert_eq!(outcome(from(member)).await, Appended::NotPermitted);
+    assert!(matches!(outcome(from(owner)).await, Appended::New(m) if m.seq == 1));
+    assert!(
+        matches!(outcome(new_message(&channel, "system")).await, Appended::New(m) if m.seq == 2)
+    );
+
+    let group = store_room(&engine, new_room(client), &[member]).await;
+    let in_group = Message {
+        sender_id: Some(member),
+        ..new_message(&group, "hi")
+    };
+    assert!(matches!(outcome(in_group).await, Appended::New(m) if m.seq == 1));
+    assert_eq!(
+        history(&engine, channel.id, HistoryRange::After(0), 10).await,
+        [1, 2]
+    );
 }
 
 async fn get_message_of_an_unknown_id_is_none(kind: EngineKind) {
@@ -1686,9 +1742,8 @@ async fn connections_count_users_until_they_close_lapse_or_their_node_clears(kin
 async fn usage_counts_appends_creations_and_node_reports_per_client_and_hour(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
     let (client, other) = (ClientId::random(), ClientId::random());
-    let room = new_room(client);
-    engine.create_room(&room, &[]).await.unwrap();
     let (ann, bob) = (UserId::random(), UserId::random());
+    let room = store_room(&engine, new_room(client), &[ann, bob]).await;
     for sender in [Some(ann), Some(ann), Some(bob), None] {
         let message = Message {
             sender_id: sender,

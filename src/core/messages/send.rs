@@ -13,15 +13,14 @@ use crate::{
         auth::Caller,
         events::Event,
         limits::Metered,
-        rooms::{Access, Effects, RoomRequest, Target},
+        rooms::{Effects, RoomRequest, Target},
         views::{Made, MessageBody},
         ApiError, ErrorCode,
     },
     domain::{
-        ids::{MessageId, RoomId, UserId},
+        ids::{ClientId, MessageId, RoomId},
         message::{parse_client_msg_id, parse_content, Appended, Message, MessageType},
         rate::{RateCheck, RateStatus},
-        room::{Member, Room, RoomType},
         user::{parse_metadata, Metadata},
         validation::Validator,
     },
@@ -123,45 +122,37 @@ impl RoomRequest for SendMessage {
 }
 
 /// Commits a batch of sends to one room together (group commit), so one busy room is
-/// not capped by the store's round trip: one read of the room with every sender's
-/// membership, each send checked on its own, then one append of all the allowed ones
-/// in the batch's order, which is their `seq` order. Every send gets its own answer,
-/// in the batch's order, with the events to deliver; a refused one holds no other back.
+/// not capped by the store's round trip: each send is checked on its own, then the
+/// allowed ones are appended in one step, in the batch's order, which is their `seq`
+/// order; the append itself checks each sender's membership and role (one round trip
+/// on Redis for the whole batch). `client` is the room's client when the room's actor
+/// knows it; otherwise the room is read first, and the client found is handed back.
+/// Every send gets its own answer, in the batch's order, with the events to deliver;
+/// a refused one holds no other back.
 pub async fn send_batch(
     engine: &dyn Engine,
     node: &NodeInfo,
     room_id: RoomId,
+    client: Option<ClientId>,
     sends: Vec<QueuedSend>,
-) -> Vec<(Result<Sent, ApiError>, Effects)> {
-    let mut senders: Vec<UserId> = sends
-        .iter()
-        .filter_map(|send| send.caller.user().map(|user| user.id))
-        .collect();
-    senders.sort_unstable();
-    senders.dedup();
-    let loaded = match engine.get_room_with_members(room_id, &senders).await {
-        Ok(loaded) => loaded,
-        Err(err) => return failed(ApiError::from(err), sends.len()),
+) -> (Option<ClientId>, Vec<(Result<Sent, ApiError>, Effects)>) {
+    let client = match client {
+        Some(client) => Some(client),
+        None => match engine.get_room(room_id).await {
+            Ok(room) => room.map(|(room, _)| room.client_id),
+            Err(err) => return (None, failed(ApiError::from(err), sends.len())),
+        },
     };
-    let client_id = loaded.as_ref().map(|(room, ..)| room.client_id);
-    let checks = sends.into_iter().map(|send| {
-        let loaded = loaded.as_ref();
-        let senders = &senders;
-        async move {
-            let (room, _, members) = loaded
-                .filter(|(room, ..)| room.client_id == send.caller.client().id)
-                .ok_or(ErrorCode::RoomNotFound)?;
-            let member = send
-                .caller
-                .user()
-                .and_then(|user| senders.binary_search(&user.id).ok())
-                .and_then(|at| members.get(at).cloned().flatten());
-            let message = send.command.into_message(&send.caller, room, member)?;
-            if let Some(reply_to) = message.reply_to {
-                message_in_room(engine, room.id, reply_to).await?;
-            }
-            Ok(message)
+    let checks = sends.into_iter().map(|send| async move {
+        // Another client's room is as unknown as a missing one.
+        if client != Some(send.caller.client().id) {
+            return Err(ErrorCode::RoomNotFound.into());
         }
+        let message = send.command.into_message(&send.caller, room_id)?;
+        if let Some(reply_to) = message.reply_to {
+            message_in_room(engine, room_id, reply_to).await?;
+        }
+        Ok(message)
     });
     let checked: Vec<Result<Message, ApiError>> = join_all(checks).await;
     let rates: Vec<Option<RateCheck>> = checked
@@ -181,15 +172,21 @@ pub async fn send_batch(
     let mut outcomes = match appended {
         Ok(outcomes) => outcomes.into_iter(),
         Err(err) => {
-            let err = ApiError::from(err);
+            // The first send keeps the cause, so the fault is logged once.
+            let original = ApiError::from(err);
+            let copy = original.duplicate();
+            let mut first = Some(original);
             let answers = checked.into_iter().map(|checked| match checked {
-                Ok(_) => (Err(err.duplicate()), Effects::default()),
+                Ok(_) => {
+                    let fault = first.take().unwrap_or_else(|| copy.duplicate());
+                    (Err(fault), Effects::default())
+                }
                 Err(refused) => (Err(refused), Effects::default()),
             });
-            return answers.collect();
+            return (client, answers.collect());
         }
     };
-    checked
+    let answers = checked
         .into_iter()
         .zip(rates)
         .map(|(checked, rate)| {
@@ -198,16 +195,15 @@ pub async fn send_batch(
                 let (appended, status) = outcomes.next().ok_or_else(|| {
                     ApiError::internal(anyhow::anyhow!("a send without its outcome"))
                 })?;
-                if matches!(appended, Appended::New(_)) {
-                    if let Some(client_id) = client_id {
-                        node.load.sent(client_id);
-                    }
+                if let (Appended::New(_), Some(client)) = (&appended, client) {
+                    node.load.sent(client);
                 }
                 settle(node, appended, rate.and(status), &mut effects)
             });
             (answer, effects)
         })
-        .collect()
+        .collect();
+    (client, answers)
 }
 
 /// The same failure for every send of a batch; the first keeps the cause, so the
@@ -221,44 +217,31 @@ fn failed(err: ApiError, sends: usize) -> Vec<(Result<Sent, ApiError>, Effects)>
 }
 
 impl SendMessage {
-    /// The message to append, if the caller may send it. Members send; in a channel
-    /// only the owner and admins do. `system` messages are the master key's alone,
-    /// and it sends nothing else.
-    fn into_message(
-        self,
-        caller: &Caller,
-        room: &Room,
-        member: Option<Member>,
-    ) -> Result<Message, ApiError> {
-        let access = Access::new(caller, member);
-        let sender_id = match access.caller {
-            Caller::Master(_) if self.message_type == MessageType::System => None,
+    /// The message to append, if the caller may send it as far as the caller alone
+    /// tells: `system` messages are the master key's alone, and it sends nothing
+    /// else. Whether a user may post in the room (a member; in a channel, the owner or
+    /// an admin) is checked by the append itself.
+    fn into_message(self, caller: &Caller, room_id: RoomId) -> Result<Message, ApiError> {
+        let system = self.message_type == MessageType::System;
+        let sender_id = match caller {
+            Caller::Master(_) if system => None,
             Caller::Master(_) => {
                 return Err(ApiError::with_detail(
                     ErrorCode::InsufficientPermissions,
                     "The master key sends only system messages",
                 ))
             }
-            Caller::User(_) => {
-                let member = access.member()?;
-                if self.message_type == MessageType::System {
-                    return Err(ApiError::with_detail(
-                        ErrorCode::InsufficientPermissions,
-                        "Only the master key sends system messages",
-                    ));
-                }
-                if room.room_type == RoomType::Channel && !member.membership.role.manages() {
-                    return Err(ApiError::with_detail(
-                        ErrorCode::InsufficientPermissions,
-                        "Only the owner and admins post in a channel",
-                    ));
-                }
-                Some(member.membership.user_id)
+            Caller::User(_) if system => {
+                return Err(ApiError::with_detail(
+                    ErrorCode::InsufficientPermissions,
+                    "Only the master key sends system messages",
+                ))
             }
+            Caller::User(user) => Some(user.user.id),
         };
         Ok(Message {
             id: MessageId::random(),
-            room_id: room.id,
+            room_id,
             seq: 0,
             sender_id,
             content: self.content,
@@ -290,6 +273,13 @@ fn settle(
         }
         Appended::Duplicate(original) => Made::Existing(MessageBody::from(&original)),
         Appended::RoomGone => return Err(ErrorCode::RoomNotFound.into()),
+        Appended::NotMember => return Err(ErrorCode::NotAMember.into()),
+        Appended::NotPermitted => {
+            return Err(ApiError::with_detail(
+                ErrorCode::InsufficientPermissions,
+                "Only the owner and admins post in a channel",
+            ))
+        }
         Appended::Limited => {
             let status = rate.ok_or_else(|| {
                 ApiError::internal(anyhow::anyhow!("a refusal without its bucket"))

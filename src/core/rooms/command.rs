@@ -96,21 +96,19 @@ impl RoomContext {
     /// command's `not_found`. The room is read
     /// from the store on every request: another node may have changed it a moment ago.
     pub async fn load(&self) -> Result<Loaded<'_>, ApiError> {
-        let user: Vec<UserId> = self.caller.user().map(|user| user.id).into_iter().collect();
-        match self
-            .engine
-            .get_room_with_members(self.room_id, &user)
-            .await?
-        {
-            Some((room, stats, mut member)) if room.client_id == self.caller.client().id => {
-                Ok(Loaded {
-                    room,
-                    stats,
-                    access: Access::new(&self.caller, member.pop().flatten()),
-                })
-            }
-            _ => Err(self.not_found.into()),
-        }
+        let user = self.caller.user().map(|user| user.id);
+        let (room, stats, member) =
+            match self.engine.get_room_with_member(self.room_id, user).await? {
+                Some((room, stats, member)) if room.client_id == self.caller.client().id => {
+                    (room, stats, member)
+                }
+                _ => return Err(self.not_found.into()),
+            };
+        Ok(Loaded {
+            room,
+            stats,
+            access: Access::new(&self.caller, member),
+        })
     }
 }
 

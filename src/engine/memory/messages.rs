@@ -8,6 +8,7 @@ use crate::{
         ids::{MessageId, RoomId},
         message::{Appended, HistoryRange, Message},
         rate::{RateCheck, RateStatus},
+        room::RoomType,
         webhook::OutboxEntry,
     },
     engine::{
@@ -26,7 +27,7 @@ fn now_ms() -> u64 {
 
 impl State {
     /// The steps of `append_message.lua`, in its order: the room, the sender's
-    /// `client_msg_id`, the sender's rate limit, then the append.
+    /// standing in it, its `client_msg_id`, its rate limit, then the append.
     pub(super) fn append_message(
         &mut self,
         message: &Message,
@@ -35,6 +36,15 @@ impl State {
         let Some(room) = self.rooms.get_mut(&message.room_id) else {
             return (Appended::RoomGone, None);
         };
+        if let Some(sender) = message.sender_id {
+            let Some(member) = room.members.get(&sender) else {
+                return (Appended::NotMember, None);
+            };
+            let role = member.membership.role;
+            if room.room.room_type == RoomType::Channel && !role.manages() {
+                return (Appended::NotPermitted, None);
+            }
+        }
         let idempotency = message
             .client_msg_id
             .clone()

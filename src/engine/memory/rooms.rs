@@ -39,17 +39,14 @@ impl State {
         self.rooms.get(&id).map(|r| (r.room.clone(), r.stats()))
     }
 
-    pub(super) fn get_room_with_members(
+    pub(super) fn get_room_with_member(
         &self,
         id: RoomId,
-        users: &[UserId],
-    ) -> Option<(Room, RoomStats, Vec<Option<Member>>)> {
+        user: Option<UserId>,
+    ) -> Option<(Room, RoomStats, Option<Member>)> {
         let room = self.rooms.get(&id)?;
-        let members = users
-            .iter()
-            .map(|user| room.members.get(user).cloned())
-            .collect();
-        Some((room.room.clone(), room.stats(), members))
+        let member = user.and_then(|user| room.members.get(&user)).cloned();
+        Some((room.room.clone(), room.stats(), member))
     }
 
     pub(super) fn list_rooms(

@@ -147,12 +147,12 @@ impl Store for MemoryEngine {
         Ok(self.state()?.get_room(id))
     }
 
-    async fn get_room_with_members(
+    async fn get_room_with_member(
         &self,
         room: RoomId,
-        users: &[UserId],
-    ) -> Result<Option<(Room, RoomStats, Vec<Option<Member>>)>, EngineError> {
-        Ok(self.state()?.get_room_with_members(room, users))
+        user: Option<UserId>,
+    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError> {
+        Ok(self.state()?.get_room_with_member(room, user))
     }
 
     async fn list_rooms(

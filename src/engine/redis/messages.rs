@@ -56,6 +56,7 @@ fn invocation<'a>(
         .key(engine.keys.room_state(room))
         .key(engine.keys.messages(room))
         .key(engine.keys.message(message.id))
+        .key(engine.keys.members(room))
         .arg(message_json(message)?)
         .arg(message.created_at.to_rfc3339())
         .arg(room.to_string())
@@ -109,6 +110,8 @@ fn outcome(
             Ok((Appended::Limited, status(numbers)?))
         }
         [outcome] if outcome == "GONE" => Ok((Appended::RoomGone, None)),
+        [outcome] if outcome == "NOT_MEMBER" => Ok((Appended::NotMember, None)),
+        [outcome] if outcome == "NOT_PERMITTED" => Ok((Appended::NotPermitted, None)),
         other => Err(unexpected("append_message", &other.join(" "))),
     }
 }

@@ -87,25 +87,25 @@ pub(super) async fn get_room(
 
 /// Queues the room's reads and the membership's in one atomic pipeline: one round
 /// trip, and no write can fall between the two.
-pub(super) async fn get_room_with_members(
+pub(super) async fn get_room_with_member(
     engine: &RedisEngine,
     id: RoomId,
-    users: &[UserId],
-) -> Result<Option<(Room, RoomStats, Vec<Option<Member>>)>, EngineError> {
+    user: Option<UserId>,
+) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError> {
     let mut pipe = redis::pipe();
     pipe.atomic();
     engine.queue_room(&mut pipe, id);
-    for &user in users {
+    if let Some(user) = user {
         engine.queue_member(&mut pipe, id, user);
     }
     let mut conn = engine.conn().await?;
     let mut replies = replies(&mut conn, &pipe).await?;
     let room = read_room(&mut replies)?;
-    let members = users
-        .iter()
-        .map(|_| read_member(&mut replies))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(room.map(|(room, stats)| (room, stats, members)))
+    let member = match user {
+        Some(_) => read_member(&mut replies)?,
+        None => None,
+    };
+    Ok(room.map(|(room, stats)| (room, stats, member)))
 }
 
 pub(super) async fn list_rooms(

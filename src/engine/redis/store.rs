@@ -144,12 +144,12 @@ impl Store for RedisEngine {
         rooms::get_room(self, id).await
     }
 
-    async fn get_room_with_members(
+    async fn get_room_with_member(
         &self,
         room: RoomId,
-        users: &[UserId],
-    ) -> Result<Option<(Room, RoomStats, Vec<Option<Member>>)>, EngineError> {
-        rooms::get_room_with_members(self, room, users).await
+        user: Option<UserId>,
+    ) -> Result<Option<(Room, RoomStats, Option<Member>)>, EngineError> {
+        rooms::get_room_with_member(self, room, user).await
     }
 
     async fn list_rooms(

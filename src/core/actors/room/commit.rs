@@ -39,15 +39,17 @@ impl RoomActor {
         let engine = self.engine.clone();
         let node = self.node.clone();
         let room_id = self.room_id;
+        let client = self.client_id;
         async move {
             if sends.is_empty() {
-                return Vec::new();
+                return (client, Vec::new());
             }
             node.metrics.send_batch_size.observe(sends.len() as f64);
-            send_batch(engine.as_ref(), &node, room_id, sends).await
+            send_batch(engine.as_ref(), &node, room_id, client, sends).await
         }
         .into_actor(self)
-        .map(move |outcomes, act, ctx| {
+        .map(move |(client, outcomes), act, ctx| {
+            act.client_id = act.client_id.or(client);
             // The batch's new messages go to each session as one delivery.
             let (outcomes, events): (Vec<_>, Vec<_>) = outcomes
                 .into_iter()

@@ -1,9 +1,9 @@
--- Appends a message with the room's next seq, unless its sender already sent its
--- client_msg_id in this room, or the sender's rate limit refuses it (gcra.lua is
--- prepended), all in one round trip.
+-- Appends a message with the room's next seq, unless its sender may not post there,
+-- already sent its client_msg_id in this room, or its rate limit refuses it (gcra.lua
+-- is prepended), all in one round trip: the whole send.
 -- KEYS[1] room record, KEYS[2] room state, KEYS[3] room's messages,
--- KEYS[4] message index entry, then the sender's rate bucket (when ARGV[6] > 0),
--- then the (room, sender, client_msg_id) key (when there is one).
+-- KEYS[4] message index entry, KEYS[5] room's members, then the sender's rate bucket
+-- (when ARGV[6] > 0), then the (room, sender, client_msg_id) key (when there is one).
 -- ARGV[1] message JSON (seq 0: the hash field is the seq), ARGV[2] created_at (RFC 3339),
 -- ARGV[3] room id, ARGV[4] idempotency window in milliseconds,
 -- ARGV[5] the room's pub/sub channel, ARGV[6] rate interval in ms (0: no limit),
@@ -14,18 +14,32 @@
 -- ARGV[18] the pending-webhooks set (outbox.lua is prepended: message.created goes
 -- into the outboxes here, so they hold a room's messages in seq order).
 -- Returns {'NEW', seq, rate...}, {'DUPLICATE', seq, original JSON},
--- {'LIMITED', rate...} or {'GONE'} (no room); rate... is gcra's four numbers.
+-- {'LIMITED', rate...}, {'GONE'} (no room), {'NOT_MEMBER'} (the sender is not one)
+-- or {'NOT_PERMITTED'} (a channel, and the sender neither its owner nor an admin);
+-- rate... is gcra's four numbers.
 -- A new message is announced on the room's channel as {"seq": N, "message": JSON} in
 -- this same script, so other nodes hear of seqs in exactly the order they were given,
 -- and deliver from the notice without reading the store (they read it for a gap).
 -- The JSON is ARGV[1], whose seq is 0: the notice's seq is the message's.
 -- The seq comes from HINCRBY inside this one script, so concurrent appends get
 -- 1, 2, 3… with no gap and no repeat.
-if redis.call('EXISTS', KEYS[1]) == 0 then
+local stored_room = redis.call('GET', KEYS[1])
+if not stored_room then
   return {'GONE'}
 end
+local room = cjson.decode(stored_room)
+if ARGV[13] ~= '' then
+  local membership = redis.call('HGET', KEYS[5], ARGV[13])
+  if not membership then
+    return {'NOT_MEMBER'}
+  end
+  local role = cjson.decode(membership).role
+  if room.room_type == 'channel' and role ~= 'owner' and role ~= 'admin' then
+    return {'NOT_PERMITTED'}
+  end
+end
 local interval = tonumber(ARGV[6])
-local next_key = 5
+local next_key = 6
 local bucket = nil
 if interval > 0 then
   bucket = KEYS[next_key]
@@ -56,7 +70,7 @@ if cmid then
 end
 redis.call('SET', KEYS[4], ARGV[3] .. ':' .. seq)
 -- The client's analytics are counted here, so the send costs no extra round trip.
-local client = cjson.decode(redis.call('GET', KEYS[1])).client_id
+local client = room.client_id
 local usage = ARGV[8] .. client .. ARGV[9]
 redis.call('HINCRBY', usage, 'messages_sent', 1)
 redis.call('EXPIRE', usage, ARGV[12])
