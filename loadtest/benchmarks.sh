@@ -27,6 +27,7 @@ SCENARIOS=(
   "fanout-max|fanout --rate 0 --messages 1000|text:= ([0-9.]+) deliveries/s text:latency: p50=([0-9.]+) text:p99=([0-9.]+) text:([0-9.]+) µs per delivery"
   "fanout-redis-100|fanout --redis --rate 100 --messages 500|text:= ([0-9.]+) deliveries/s text:latency: p50=([0-9.]+) text:p99=([0-9.]+) text:([0-9.]+) µs per delivery"
   "crossnode-100|crossnode --rate 100 --messages 500|text:= ([0-9.]+) deliveries/s text:latency: p50=([0-9.]+) text:p99=([0-9.]+) text:([0-9.]+) µs per delivery"
+  "revoke|revoke|text:login request: p50=([0-9.]+) text:login request: p50=[0-9.]+ ms p99=([0-9.]+) text:login request: .*max=([0-9.]+) text:contract: ([0-9]+) of"
 )
 
 wanted=("$@")

@@ -13,7 +13,7 @@ use crate::{
         auth::Caller,
         events::Event,
         limits::Metered,
-        rooms::{Effects, RoomRequest, Target},
+        rooms::{RoomRequest, Target},
         views::{Made, MessageBody},
         ApiError, ErrorCode,
     },
@@ -127,20 +127,29 @@ impl RoomRequest for SendMessage {
 /// order; the append itself checks each sender's membership and role (one round trip
 /// on Redis for the whole batch). `client` is the room's client when the room's actor
 /// knows it; otherwise the room is read first, and the client found is handed back.
-/// Every send gets its own answer, in the batch's order, with the events to deliver;
-/// a refused one holds no other back.
+/// Every send gets its own answer, in the batch's order, with the event to deliver
+/// for a new message; a refused one holds no other back.
 pub async fn send_batch(
     engine: &dyn Engine,
     node: &NodeInfo,
     room_id: RoomId,
     client: Option<ClientId>,
     sends: Vec<QueuedSend>,
-) -> (Option<ClientId>, Vec<(Result<Sent, ApiError>, Effects)>) {
+) -> (
+    Option<ClientId>,
+    Vec<(Result<Sent, ApiError>, Option<Event>)>,
+) {
     let client = match client {
         Some(client) => Some(client),
         None => match engine.get_room(room_id).await {
             Ok(room) => room.map(|(room, _)| room.client_id),
-            Err(err) => return (None, failed(ApiError::from(err), sends.len())),
+            Err(err) => {
+                let mut failure = SharedFailure::new(err.into());
+                return (
+                    None,
+                    sends.iter().map(|_| (Err(failure.next()), None)).collect(),
+                );
+            }
         },
     };
     let checks = sends.into_iter().map(|send| async move {
@@ -172,16 +181,10 @@ pub async fn send_batch(
     let mut outcomes = match appended {
         Ok(outcomes) => outcomes.into_iter(),
         Err(err) => {
-            // The first send keeps the cause, so the fault is logged once.
-            let original = ApiError::from(err);
-            let copy = original.duplicate();
-            let mut first = Some(original);
+            let mut failure = SharedFailure::new(err.into());
             let answers = checked.into_iter().map(|checked| match checked {
-                Ok(_) => {
-                    let fault = first.take().unwrap_or_else(|| copy.duplicate());
-                    (Err(fault), Effects::default())
-                }
-                Err(refused) => (Err(refused), Effects::default()),
+                Ok(_) => (Err(failure.next()), None),
+                Err(refused) => (Err(refused), None),
             });
             return (client, answers.collect());
         }
@@ -190,30 +193,43 @@ pub async fn send_batch(
         .into_iter()
         .zip(rates)
         .map(|(checked, rate)| {
-            let mut effects = Effects::default();
-            let answer = checked.and_then(|_| {
-                let (appended, status) = outcomes.next().ok_or_else(|| {
+            let (appended, status) = match checked {
+                Ok(_) => outcomes.next().ok_or_else(|| {
                     ApiError::internal(anyhow::anyhow!("a send without its outcome"))
-                })?;
-                if let (Appended::New(_), Some(client)) = (&appended, client) {
-                    node.load.sent(client);
-                }
-                settle(node, appended, rate.and(status), &mut effects)
-            });
-            (answer, effects)
+                }),
+                Err(refused) => Err(refused),
+            }?;
+            if let (Appended::New(_), Some(client)) = (&appended, client) {
+                node.load.sent(client);
+            }
+            settle(node, appended, rate.and(status))
+        })
+        .map(|answer| match answer {
+            Ok((sent, event)) => (Ok(sent), event),
+            Err(err) => (Err(err), None),
         })
         .collect();
     (client, answers)
 }
 
-/// The same failure for every send of a batch; the first keeps the cause, so the
-/// fault is logged once.
-fn failed(err: ApiError, sends: usize) -> Vec<(Result<Sent, ApiError>, Effects)> {
-    let mut answers: Vec<_> = (1..sends)
-        .map(|_| (Err(err.duplicate()), Effects::default()))
-        .collect();
-    answers.insert(0, (Err(err), Effects::default()));
-    answers
+/// One failure answered to every send of a batch: the first gets the error itself,
+/// with its cause, so the fault is logged once; the others a copy of what it says.
+struct SharedFailure {
+    first: Option<ApiError>,
+    copy: ApiError,
+}
+
+impl SharedFailure {
+    fn new(err: ApiError) -> Self {
+        Self {
+            copy: err.duplicate(),
+            first: Some(err),
+        }
+    }
+
+    fn next(&mut self) -> ApiError {
+        self.first.take().unwrap_or_else(|| self.copy.duplicate())
+    }
 }
 
 impl SendMessage {
@@ -257,21 +273,21 @@ impl SendMessage {
     }
 }
 
-/// One send's answer from its append. A user's sends draw from its message limit, in
-/// the append's own step; a refusal answers 429 with the bucket.
+/// One send's answer from its append, with the event of a new message. A user's
+/// sends draw from its message limit, in the append's own step; a refusal answers 429
+/// with the bucket.
 fn settle(
     node: &NodeInfo,
     appended: Appended,
     rate: Option<RateStatus>,
-    effects: &mut Effects,
-) -> Result<Sent, ApiError> {
-    let body = match appended {
+) -> Result<(Sent, Option<Event>), ApiError> {
+    let (body, event) = match appended {
         Appended::New(stored) => {
             let body = MessageBody::from(&stored);
-            effects.emit(Event::MessageNew(body.clone()));
-            Made::New(body)
+            let event = Event::MessageNew(body.clone());
+            (Made::New(body), Some(event))
         }
-        Appended::Duplicate(original) => Made::Existing(MessageBody::from(&original)),
+        Appended::Duplicate(original) => (Made::Existing(MessageBody::from(&original)), None),
         Appended::RoomGone => return Err(ErrorCode::RoomNotFound.into()),
         Appended::NotMember => return Err(ErrorCode::NotAMember.into()),
         Appended::NotPermitted => {
@@ -288,5 +304,5 @@ fn settle(
             return Err(ApiError::rate_limited(status));
         }
     };
-    Ok(Metered { body, rate })
+    Ok((Metered { body, rate }, event))
 }

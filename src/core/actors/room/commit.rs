@@ -1,17 +1,17 @@
 //! Group commit: the sends that reach a room while it is busy are committed together,
-//! so one busy room is not capped by the store's round trip (one read and one append
-//! per batch on Redis, however many sends it holds).
+//! so one busy room is not capped by the store's round trip (one round trip per batch
+//! on Redis, however many sends it holds).
 //!
 //! A send is queued and answered later; the first one queued schedules a commit,
 //! which runs after the mailbox is drained, so every send already waiting joins it.
 //! Any other request commits the queue first, so requests keep their arrival order.
 
+use std::time::Instant;
+
 use actix::{
     ActorFuture, ActorFutureExt, AsyncContext, Context, Handler, Message, ResponseFuture,
     WrapFuture,
 };
-use std::time::Instant;
-
 use tokio::sync::oneshot;
 
 use super::RoomActor;
@@ -51,17 +51,7 @@ impl RoomActor {
         .map(move |(client, outcomes), act, ctx| {
             act.client_id = act.client_id.or(client);
             // The batch's new messages go to each session as one delivery.
-            let (outcomes, events): (Vec<_>, Vec<_>) = outcomes
-                .into_iter()
-                .map(|(outcome, effects)| {
-                    let events = if outcome.is_ok() {
-                        effects.events
-                    } else {
-                        Vec::new()
-                    };
-                    (outcome, events)
-                })
-                .unzip();
+            let (outcomes, events): (Vec<_>, Vec<_>) = outcomes.into_iter().unzip();
             let messages = events
                 .iter()
                 .flatten()
