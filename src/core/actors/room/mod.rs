@@ -1,14 +1,16 @@
 //! The room actor: the one place on a node that orders a room's events. It handles one
 //! [`Execute`] at a time (an atomic response), so a request's write to the store and
-//! the fan-out of its event finish before the next request starts. Each event is
-//! serialized once and the same bytes go to every local session.
+//! the fan-out of its event finish before the next request starts. Sends are the one
+//! exception: those that arrive while the room is busy are committed together
+//! (`commit.rs`), still in their order. Each event is serialized once and the same
+//! bytes go to every local session.
 //!
 //! Across nodes: new messages are delivered strictly in `seq` order. A message this
 //! node appended goes out at once when it is the next `seq`. The store's
 //! `{"seq": N, "message": …}` notices bring messages appended elsewhere, delivered from
 //! the notice itself when they are next; any gap (a notice overtaken, or lost while the
-//! broker reconnected) is filled from the store before anything later is sent. Other events are published as encoded frames
-//! and fanned out as they come.
+//! broker reconnected) is filled from the store before anything later is sent. Other
+//! events are published as encoded frames and fanned out as they come.
 
 mod commit;
 
