@@ -27,7 +27,12 @@ use tokio::{
 };
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::{measure::Socket, report::Report, stats::Latencies};
+use crate::{
+    arrivals::{nanos, Arrivals, End},
+    measure::Socket,
+    report::Report,
+    stats::Latencies,
+};
 
 /// How long the readers get to hand in their figures once told to stop.
 const STOP_GRACE: Duration = Duration::from_secs(5);
@@ -55,33 +60,12 @@ struct Stamp {
     r: Option<usize>,
 }
 
-/// How a reader ended.
-pub enum End {
-    /// Every message of its room arrived.
-    Complete,
-    /// Told to stop with messages missing.
-    Stopped,
-    /// The server closed it, with the close frame's code and reason if any.
-    Closed(Option<(u16, String)>),
-    /// A transport error.
-    Failed(String),
-}
-
 /// One socket's figures.
 pub struct Tally {
     /// The room this socket's user is a member of.
     pub room: usize,
-    /// Per message index of that room: whether it arrived.
-    pub seen: Vec<bool>,
-    /// Nanoseconds from the post to the read, one per first arrival.
-    pub latencies: Vec<u64>,
-    pub duplicates: u64,
-    /// A `seq` not above the last one this socket saw (the room's order broken).
-    pub out_of_order: u64,
-    /// A `message.new` without our stamp, of another room, or out of range.
-    pub unexpected: u64,
-    /// When the last message arrived, since the clock.
-    pub last_at: Option<Duration>,
+    /// Which of that room's messages came, and how.
+    pub arrivals: Arrivals,
     pub other: BTreeMap<String, u64>,
     /// Nanoseconds from a `message.send` this socket sent to its `ack`.
     pub acks: Vec<u64>,
@@ -92,12 +76,6 @@ pub struct Tally {
     pub end: End,
     /// Open until the scenario drops every tally at once.
     _socket: Socket,
-}
-
-impl Tally {
-    pub fn count(&self) -> u64 {
-        self.seen.iter().filter(|&&s| s).count() as u64
-    }
 }
 
 /// Reads `socket`, a member of room `room` into which `messages` messages will be
@@ -116,14 +94,10 @@ pub async fn read(
     let mut acks = Vec::new();
     let mut refused = Vec::new();
     let mut first_refusal = None;
-    let mut seen = vec![false; messages];
-    let mut latencies = Vec::with_capacity(messages);
-    let (mut count, mut duplicates, mut out_of_order, mut unexpected) = (0, 0, 0, 0);
-    let mut last_seq = 0;
-    let mut last_at = None;
+    let mut arrivals = Arrivals::new(messages);
     let mut other = BTreeMap::new();
     let end = loop {
-        if count == messages {
+        if arrivals.complete() {
             break End::Complete;
         }
         let item = tokio::select! {
@@ -180,39 +154,20 @@ pub async fn read(
             stamp.and_then(|s| s.k),
             stamp.and_then(|s| s.r),
         ) else {
-            unexpected += 1;
+            arrivals.unexpected();
             continue;
         };
         if r != room {
-            unexpected += 1;
+            arrivals.unexpected();
             continue;
         }
-        match seen.get_mut(k) {
-            None => unexpected += 1,
-            Some(true) => duplicates += 1,
-            Some(slot) => {
-                *slot = true;
-                count += 1;
-                delivered.fetch_add(1, Ordering::Relaxed);
-                latencies.push(nanos(now).saturating_sub(t));
-                last_at = Some(now);
-                if let Some(seq) = data.and_then(|d| d.seq) {
-                    if seq <= last_seq {
-                        out_of_order += 1;
-                    }
-                    last_seq = last_seq.max(seq);
-                }
-            }
+        if arrivals.record(k, t, now, data.and_then(|d| d.seq)) {
+            delivered.fetch_add(1, Ordering::Relaxed);
         }
     };
     Tally {
         room,
-        seen,
-        latencies,
-        duplicates,
-        out_of_order,
-        unexpected,
-        last_at,
+        arrivals,
         other,
         acks,
         refused,
@@ -295,21 +250,22 @@ pub fn add_figures(
     let mut closes: BTreeMap<String, u64> = BTreeMap::new();
     let mut other: BTreeMap<&str, u64> = BTreeMap::new();
     for tally in tallies {
+        let arrivals = &tally.arrivals;
         let room = accepted.get(tally.room).map_or(&[][..], Vec::as_slice);
         expected += room.iter().filter(|&&a| a).count() as u64;
         missing += room
             .iter()
-            .zip(&tally.seen)
+            .zip(&arrivals.seen)
             .filter(|&(&a, &seen)| a && !seen)
             .count() as u64;
-        delivered += tally.count();
-        for &sample in &tally.latencies {
+        delivered += arrivals.count as u64;
+        for &sample in &arrivals.latencies {
             latency.record(Duration::from_nanos(sample));
         }
-        last_at = last_at.max(tally.last_at.unwrap_or_default());
-        duplicates += tally.duplicates;
-        out_of_order += tally.out_of_order;
-        unexpected += tally.unexpected;
+        last_at = last_at.max(arrivals.last_at.unwrap_or_default());
+        duplicates += arrivals.duplicates;
+        out_of_order += arrivals.out_of_order;
+        unexpected += arrivals.unexpected;
         for (kind, n) in &tally.other {
             *other.entry(kind.as_str()).or_insert(0) += n;
         }
@@ -383,11 +339,6 @@ pub fn add_figures(
     report.problem_if(silent, "sockets unaccounted");
     report.problem_if(unfinished as u64, "readers aborted");
     Ok(delivered)
-}
-
-/// Nanoseconds as a JSON-safe integer.
-pub fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ use tokio_tungstenite::{connect_async, tungstenite::Message, MaybeTlsStream, Web
 
 use crate::{
     api::Api,
+    arrivals::{nanos, Arrivals, End},
     procfs::CpuMeter,
     stats::{secs, Latencies},
     LoadArgs,
@@ -150,7 +151,7 @@ pub async fn run(label: &str, args: &LoadArgs, target: Target<'_>) -> Result<boo
 
     let problems = print_figures(args, &published, &reports, unfinished)?;
     if let Some(used) = cpu_used {
-        let delivered: u64 = reports.iter().map(|r| u64::from(r.count)).sum();
+        let delivered: u64 = reports.iter().map(|r| r.arrivals.count as u64).sum();
         let per = if delivered == 0 {
             0.0
         } else {
@@ -249,34 +250,10 @@ struct Stamp {
     k: Option<usize>,
 }
 
-/// How a socket's reading ended.
-enum End {
-    /// Every message arrived.
-    Complete,
-    /// Told to stop at the drain deadline, with messages missing.
-    Stopped,
-    /// The server closed it (with the close frame's code and reason, if any).
-    Closed(Option<(u16, String)>),
-    /// A transport error.
-    Failed(String),
-}
-
 /// One socket's figures.
 struct Received {
-    /// Per message index: whether it arrived.
-    seen: Vec<bool>,
-    /// How many of `seen` are true.
-    count: u32,
-    /// Nanoseconds from send to read, one per first arrival.
-    latencies: Vec<u64>,
-    /// A message index that arrived twice.
-    duplicates: u64,
-    /// A new message whose `seq` was not above the last one seen here.
-    out_of_order: u64,
-    /// A `message.new` without our stamp, or with an index out of range.
-    unexpected: u64,
-    /// When the last message arrived, since the clock.
-    last_at: Option<Duration>,
+    /// Which messages came, and how.
+    arrivals: Arrivals,
     /// Other frame types and how many of each.
     other: BTreeMap<String, u64>,
     end: End,
@@ -291,15 +268,10 @@ async fn subscribe(
     clock: Instant,
     mut stop: watch::Receiver<bool>,
 ) -> Received {
-    let capacity = usize::try_from(messages).unwrap_or(0);
-    let mut seen = vec![false; capacity];
-    let mut latencies = Vec::with_capacity(capacity);
-    let (mut count, mut duplicates, mut out_of_order, mut unexpected) = (0, 0, 0, 0);
-    let mut last_seq = 0;
-    let mut last_at = None;
+    let mut arrivals = Arrivals::new(usize::try_from(messages).unwrap_or(0));
     let mut other = BTreeMap::new();
     let end = loop {
-        if count == messages {
+        if arrivals.complete() {
             break End::Complete;
         }
         let item = tokio::select! {
@@ -329,34 +301,13 @@ async fn subscribe(
         let data = frame.data;
         let stamp = data.as_ref().and_then(|d| d.metadata.as_ref());
         let (Some(t), Some(k)) = (stamp.and_then(|s| s.t), stamp.and_then(|s| s.k)) else {
-            unexpected += 1;
+            arrivals.unexpected();
             continue;
         };
-        match seen.get_mut(k) {
-            None => unexpected += 1,
-            Some(true) => duplicates += 1,
-            Some(slot) => {
-                *slot = true;
-                count += 1;
-                latencies.push(nanos(now).saturating_sub(t));
-                last_at = Some(now);
-                if let Some(seq) = data.and_then(|d| d.seq) {
-                    if seq <= last_seq {
-                        out_of_order += 1;
-                    }
-                    last_seq = last_seq.max(seq);
-                }
-            }
-        }
+        arrivals.record(k, t, now, data.and_then(|d| d.seq));
     };
     Received {
-        seen,
-        count,
-        latencies,
-        duplicates,
-        out_of_order,
-        unexpected,
-        last_at,
+        arrivals,
         other,
         end,
         _socket: socket,
@@ -473,20 +424,21 @@ fn print_figures(
     let mut failures: BTreeMap<String, u64> = BTreeMap::new();
     let mut other: BTreeMap<&str, u64> = BTreeMap::new();
     for report in reports {
-        delivered += u64::from(report.count);
+        let arrivals = &report.arrivals;
+        delivered += arrivals.count as u64;
         missing += published
             .accepted
             .iter()
-            .zip(&report.seen)
+            .zip(&arrivals.seen)
             .filter(|&(&accepted, &seen)| accepted && !seen)
             .count() as u64;
-        for &sample in &report.latencies {
+        for &sample in &arrivals.latencies {
             latency.record(Duration::from_nanos(sample));
         }
-        last_at = last_at.max(report.last_at.unwrap_or_default());
-        duplicates += report.duplicates;
-        out_of_order += report.out_of_order;
-        unexpected += report.unexpected;
+        last_at = last_at.max(arrivals.last_at.unwrap_or_default());
+        duplicates += arrivals.duplicates;
+        out_of_order += arrivals.out_of_order;
+        unexpected += arrivals.unexpected;
         for (kind, n) in &report.other {
             *other.entry(kind.as_str()).or_insert(0) += n;
         }
@@ -574,11 +526,6 @@ fn print_figures(
     check(unexpected, "unexpected messages");
     check(unfinished as u64, "readers aborted");
     Ok(problems)
-}
-
-/// Nanoseconds as a JSON-safe integer (`u64` holds 584 years).
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

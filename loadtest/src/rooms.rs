@@ -35,7 +35,8 @@ use tokio::{
 
 use crate::{
     api::Api,
-    deliver::{self, nanos},
+    arrivals::nanos,
+    deliver,
     measure::{self, CONNECT_CONCURRENCY, SETUP_CONCURRENCY},
     node::Node,
     progress::Phase,
