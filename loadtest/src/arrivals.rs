@@ -1,9 +1,13 @@
 //! One socket's bookkeeping of the stamped messages it reads, shared by the two kinds
 //! of reader ([`crate::measure`]'s one-room subscribers and [`crate::deliver`]'s
 //! room members), so that both count a duplicate, an order violation or a latency
-//! the same way and their figures compare.
+//! the same way and their figures compare. [`Totals`] sums them for a run's figures.
 
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
+
+use anyhow::Result;
+
+use crate::stats::Latencies;
 
 /// Which of the messages a socket expects have come, how long each took, and
 /// whether the room's `seq` only went up.
@@ -23,6 +27,8 @@ pub struct Arrivals {
     pub unexpected: u64,
     /// When the last first arrival was read, since the clock.
     pub last_at: Option<Duration>,
+    /// The frames that are not a `message.new`, by type, and `(unreadable)` ones.
+    pub other: BTreeMap<String, u64>,
     /// The highest `seq` seen so far; 0 before any (the server's start at 1).
     last_seq: u64,
 }
@@ -38,6 +44,7 @@ impl Arrivals {
             out_of_order: 0,
             unexpected: 0,
             last_at: None,
+            other: BTreeMap::new(),
             last_seq: 0,
         }
     }
@@ -80,6 +87,87 @@ impl Arrivals {
     pub fn unexpected(&mut self) {
         self.unexpected += 1;
     }
+
+    /// Records a frame of another `kind` than `message.new`.
+    pub fn other(&mut self, kind: String) {
+        *self.other.entry(kind).or_insert(0) += 1;
+    }
+}
+
+/// The arrivals of every socket that reported, summed.
+pub struct Totals {
+    /// First arrivals.
+    pub delivered: u64,
+    /// Accepted messages a socket did not get.
+    pub missing: u64,
+    pub latency: Latencies,
+    /// The latest first arrival on any socket, since the clock.
+    pub last_at: Duration,
+    pub duplicates: u64,
+    pub out_of_order: u64,
+    pub unexpected: u64,
+    pub other: BTreeMap<String, u64>,
+}
+
+impl Totals {
+    pub fn new() -> Result<Self> {
+        Ok(Self {
+            delivered: 0,
+            missing: 0,
+            latency: Latencies::new()?,
+            last_at: Duration::ZERO,
+            duplicates: 0,
+            out_of_order: 0,
+            unexpected: 0,
+            other: BTreeMap::new(),
+        })
+    }
+
+    /// Adds one socket's arrivals; `accepted[k]` says whether message k was accepted,
+    /// so that the socket should have it.
+    pub fn add(&mut self, arrivals: &Arrivals, accepted: &[bool]) {
+        self.delivered += arrivals.count as u64;
+        self.missing += accepted
+            .iter()
+            .zip(&arrivals.seen)
+            .filter(|&(&accepted, &seen)| accepted && !seen)
+            .count() as u64;
+        for &sample in &arrivals.latencies {
+            self.latency.record(Duration::from_nanos(sample));
+        }
+        self.last_at = self.last_at.max(arrivals.last_at.unwrap_or_default());
+        self.duplicates += arrivals.duplicates;
+        self.out_of_order += arrivals.out_of_order;
+        self.unexpected += arrivals.unexpected;
+        for (kind, n) in &arrivals.other {
+            *self.other.entry(kind.clone()).or_insert(0) += n;
+        }
+    }
+
+    /// The time from `first_post` (since the clock) to the last delivery, and the
+    /// deliveries per second over it (0 for an empty window).
+    pub fn window(&self, first_post: Duration) -> (Duration, f64) {
+        let window = self.last_at.saturating_sub(first_post);
+        let per_sec = if window.is_zero() {
+            0.0
+        } else {
+            self.delivered as f64 / window.as_secs_f64()
+        };
+        (window, per_sec)
+    }
+
+    /// The other frames as `kind=n` by kind, or `none`.
+    pub fn other_frames(&self) -> String {
+        if self.other.is_empty() {
+            "none".to_owned()
+        } else {
+            self.other
+                .iter()
+                .map(|(kind, n)| format!("{kind}={n}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    }
 }
 
 /// How a socket's reading ended.
@@ -92,6 +180,16 @@ pub enum End {
     Closed(Option<(u16, String)>),
     /// A transport error.
     Failed(String),
+}
+
+impl End {
+    /// A close as the figures group it: `<code> "<reason>"`, or `no close frame`.
+    pub fn close_label(frame: Option<&(u16, String)>) -> String {
+        match frame {
+            Some((code, reason)) => format!("{code} {reason:?}"),
+            None => "no close frame".to_owned(),
+        }
+    }
 }
 
 /// Nanoseconds as a JSON-safe integer (`u64` holds 584 years).
@@ -125,5 +223,24 @@ mod tests {
             (1, 1, 1)
         );
         assert_eq!(arrivals.last_at, Some(at));
+
+        let mut totals = Totals::new().unwrap();
+        totals.add(&arrivals, &[true, true, true, true]);
+        let mut short = Arrivals::new(2);
+        short.other("presence".to_owned());
+        short.other("presence".to_owned());
+        short.other("(unreadable)".to_owned());
+        totals.add(&short, &[true, false]);
+        assert_eq!((totals.delivered, totals.missing), (3, 1));
+        assert_eq!(totals.other_frames(), "(unreadable)=1 presence=2");
+        assert_eq!(
+            totals.window(Duration::from_nanos(10)),
+            (Duration::from_nanos(40), 3.0 / 40e-9)
+        );
+        assert_eq!(
+            End::close_label(Some(&(4003, "revoked".to_owned()))),
+            "4003 \"revoked\""
+        );
+        assert_eq!(End::close_label(None), "no close frame");
     }
 }

@@ -28,10 +28,9 @@ use tokio::{
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
-    arrivals::{nanos, Arrivals, End},
+    arrivals::{nanos, Arrivals, End, Totals},
     measure::Socket,
     report::Report,
-    stats::Latencies,
 };
 
 /// How long the readers get to hand in their figures once told to stop.
@@ -64,9 +63,8 @@ struct Stamp {
 pub struct Tally {
     /// The room this socket's user is a member of.
     pub room: usize,
-    /// Which of that room's messages came, and how.
+    /// Which of that room's messages came, and how; and the other frames.
     pub arrivals: Arrivals,
-    pub other: BTreeMap<String, u64>,
     /// Nanoseconds from a `message.send` this socket sent to its `ack`.
     pub acks: Vec<u64>,
     /// The message indices of our `message.send` requests answered with `error`.
@@ -95,7 +93,6 @@ pub async fn read(
     let mut refused = Vec::new();
     let mut first_refusal = None;
     let mut arrivals = Arrivals::new(messages);
-    let mut other = BTreeMap::new();
     let end = loop {
         if arrivals.complete() {
             break End::Complete;
@@ -127,7 +124,7 @@ pub async fn read(
         };
         let now = clock.elapsed();
         let Ok(frame) = serde_json::from_str::<Frame>(&text) else {
-            *other.entry("(unreadable)".to_owned()).or_insert(0) += 1;
+            arrivals.other("(unreadable)".to_owned());
             continue;
         };
         let ours = frame.id.as_deref().and_then(parse_request_id);
@@ -143,7 +140,7 @@ pub async fn read(
                 continue;
             }
             _ => {
-                *other.entry(frame.kind).or_insert(0) += 1;
+                arrivals.other(frame.kind);
                 continue;
             }
         }
@@ -168,7 +165,6 @@ pub async fn read(
     Tally {
         room,
         arrivals,
-        other,
         acks,
         refused,
         first_refusal,
@@ -240,45 +236,20 @@ pub fn add_figures(
     accepted: &[Vec<bool>],
     first_post: Duration,
 ) -> Result<u64> {
-    let mut delivered = 0;
+    let mut totals = Totals::new()?;
     let mut expected = 0;
-    let mut missing = 0;
-    let mut latency = Latencies::new()?;
-    let mut last_at = Duration::ZERO;
-    let (mut duplicates, mut out_of_order, mut unexpected) = (0, 0, 0);
     let (mut complete, mut stopped, mut closed, mut failed) = (0, 0, 0, 0);
     let mut closes: BTreeMap<String, u64> = BTreeMap::new();
-    let mut other: BTreeMap<&str, u64> = BTreeMap::new();
     for tally in tallies {
-        let arrivals = &tally.arrivals;
         let room = accepted.get(tally.room).map_or(&[][..], Vec::as_slice);
         expected += room.iter().filter(|&&a| a).count() as u64;
-        missing += room
-            .iter()
-            .zip(&arrivals.seen)
-            .filter(|&(&a, &seen)| a && !seen)
-            .count() as u64;
-        delivered += arrivals.count as u64;
-        for &sample in &arrivals.latencies {
-            latency.record(Duration::from_nanos(sample));
-        }
-        last_at = last_at.max(arrivals.last_at.unwrap_or_default());
-        duplicates += arrivals.duplicates;
-        out_of_order += arrivals.out_of_order;
-        unexpected += arrivals.unexpected;
-        for (kind, n) in &tally.other {
-            *other.entry(kind.as_str()).or_insert(0) += n;
-        }
+        totals.add(&tally.arrivals, room);
         match &tally.end {
             End::Complete => complete += 1,
             End::Stopped => stopped += 1,
             End::Closed(frame) => {
                 closed += 1;
-                let key = match frame {
-                    Some((code, reason)) => format!("{code} {reason:?}"),
-                    None => "no close frame".to_owned(),
-                };
-                *closes.entry(key).or_insert(0) += 1;
+                *closes.entry(End::close_label(frame.as_ref())).or_insert(0) += 1;
             }
             End::Failed(err) => {
                 failed += 1;
@@ -290,21 +261,24 @@ pub fn add_figures(
     // room is unknown here, so this counts sockets, not messages.
     let silent = sockets.saturating_sub(tallies.len() as u64);
 
-    let window = last_at.saturating_sub(first_post);
-    let per_sec = if window.is_zero() {
-        0.0
-    } else {
-        delivered as f64 / window.as_secs_f64()
-    };
-    report.count("deliveries", "deliveries", delivered);
+    let (window, per_sec) = totals.window(first_post);
+    report.count("deliveries", "deliveries", totals.delivered);
     report.count("deliveries_expected", "deliveries expected", expected);
-    report.count("deliveries_missing", "deliveries missing (loss)", missing);
+    report.count(
+        "deliveries_missing",
+        "deliveries missing (loss)",
+        totals.missing,
+    );
     report.seconds("delivery_window", "first post to last delivery", window);
     report.rate("deliveries_per_sec", "deliveries/s", per_sec);
-    report.latency("delivery_latency", "delivery latency", &latency);
-    report.count("duplicates", "duplicates", duplicates);
-    report.count("out_of_order", "order violations (seq)", out_of_order);
-    report.count("unexpected", "unexpected messages", unexpected);
+    report.latency("delivery_latency", "delivery latency", &totals.latency);
+    report.count("duplicates", "duplicates", totals.duplicates);
+    report.count(
+        "out_of_order",
+        "order violations (seq)",
+        totals.out_of_order,
+    );
+    report.count("unexpected", "unexpected messages", totals.unexpected);
     report.count("sockets_complete", "sockets complete", complete);
     report.count("sockets_short", "sockets short at the deadline", stopped);
     report.count(
@@ -316,29 +290,21 @@ pub fn add_figures(
     for (close, n) in &closes {
         report.note(format!("  closed: {close} × {n}"));
     }
-    let other = if other.is_empty() {
-        "none".to_owned()
-    } else {
-        other
-            .iter()
-            .map(|(kind, n)| format!("{kind}={n}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let other = totals.other_frames();
     report.row(
         "other_frames",
         "other frames",
         other.clone(),
         serde_json::Value::String(other),
     );
-    report.problem_if(missing, "deliveries missing");
-    report.problem_if(out_of_order, "order violations");
-    report.problem_if(duplicates, "duplicates");
-    report.problem_if(unexpected, "unexpected messages");
+    report.problem_if(totals.missing, "deliveries missing");
+    report.problem_if(totals.out_of_order, "order violations");
+    report.problem_if(totals.duplicates, "duplicates");
+    report.problem_if(totals.unexpected, "unexpected messages");
     report.problem_if(closed + failed, "sockets closed or failed");
     report.problem_if(silent, "sockets unaccounted");
     report.problem_if(unfinished as u64, "readers aborted");
-    Ok(delivered)
+    Ok(totals.delivered)
 }
 
 #[cfg(test)]

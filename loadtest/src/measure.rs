@@ -39,7 +39,7 @@ use tokio_tungstenite::{connect_async, tungstenite::Message, MaybeTlsStream, Web
 
 use crate::{
     api::Api,
-    arrivals::{nanos, Arrivals, End},
+    arrivals::{nanos, Arrivals, End, Totals},
     procfs::CpuMeter,
     stats::{secs, Latencies},
     LoadArgs,
@@ -252,10 +252,8 @@ struct Stamp {
 
 /// One socket's figures.
 struct Received {
-    /// Which messages came, and how.
+    /// Which messages came, and how; and the other frames.
     arrivals: Arrivals,
-    /// Other frame types and how many of each.
-    other: BTreeMap<String, u64>,
     end: End,
     /// Kept open until every socket is done (see `scenario`).
     _socket: Socket,
@@ -269,7 +267,6 @@ async fn subscribe(
     mut stop: watch::Receiver<bool>,
 ) -> Received {
     let mut arrivals = Arrivals::new(usize::try_from(messages).unwrap_or(0));
-    let mut other = BTreeMap::new();
     let end = loop {
         if arrivals.complete() {
             break End::Complete;
@@ -291,11 +288,11 @@ async fn subscribe(
         };
         let now = clock.elapsed();
         let Ok(frame) = serde_json::from_str::<Frame>(&text) else {
-            *other.entry("(unreadable)".to_owned()).or_insert(0) += 1;
+            arrivals.other("(unreadable)".to_owned());
             continue;
         };
         if frame.kind != "message.new" {
-            *other.entry(frame.kind).or_insert(0) += 1;
+            arrivals.other(frame.kind);
             continue;
         }
         let data = frame.data;
@@ -308,7 +305,6 @@ async fn subscribe(
     };
     Received {
         arrivals,
-        other,
         end,
         _socket: socket,
     }
@@ -414,62 +410,37 @@ fn print_figures(
 ) -> Result<Vec<String>> {
     let accepted = published.accepted.iter().filter(|&&a| a).count() as u64;
     let expected = accepted * u64::from(args.sockets);
-    let mut delivered = 0;
-    let mut missing = 0;
-    let mut latency = Latencies::new()?;
-    let mut last_at = Duration::ZERO;
-    let (mut duplicates, mut out_of_order, mut unexpected) = (0, 0, 0);
+    let mut totals = Totals::new()?;
     let (mut complete, mut stopped) = (0, 0);
     let mut closes: BTreeMap<String, u64> = BTreeMap::new();
     let mut failures: BTreeMap<String, u64> = BTreeMap::new();
-    let mut other: BTreeMap<&str, u64> = BTreeMap::new();
     for report in reports {
-        let arrivals = &report.arrivals;
-        delivered += arrivals.count as u64;
-        missing += published
-            .accepted
-            .iter()
-            .zip(&arrivals.seen)
-            .filter(|&(&accepted, &seen)| accepted && !seen)
-            .count() as u64;
-        for &sample in &arrivals.latencies {
-            latency.record(Duration::from_nanos(sample));
-        }
-        last_at = last_at.max(arrivals.last_at.unwrap_or_default());
-        duplicates += arrivals.duplicates;
-        out_of_order += arrivals.out_of_order;
-        unexpected += arrivals.unexpected;
-        for (kind, n) in &report.other {
-            *other.entry(kind.as_str()).or_insert(0) += n;
-        }
+        totals.add(&report.arrivals, &published.accepted);
         match &report.end {
             End::Complete => complete += 1,
             End::Stopped => stopped += 1,
             End::Closed(frame) => {
-                let key = match frame {
-                    Some((code, reason)) => format!("{code} {reason:?}"),
-                    None => "no close frame".to_owned(),
-                };
-                *closes.entry(key).or_insert(0) += 1;
+                *closes.entry(End::close_label(frame.as_ref())).or_insert(0) += 1;
             }
             End::Failed(err) => *failures.entry(err.clone()).or_insert(0) += 1,
         }
     }
     // Sockets whose task never reported lost everything they would have received.
     let silent = (args.sockets as usize).saturating_sub(reports.len());
-    missing += silent as u64 * accepted;
-
-    let window = last_at.saturating_sub(published.first_at);
-    let per_sec = if window.is_zero() {
-        0.0
-    } else {
-        delivered as f64 / window.as_secs_f64()
-    };
+    let missing = totals.missing + silent as u64 * accepted;
+    let (window, per_sec) = totals.window(published.first_at);
+    let Totals {
+        delivered,
+        duplicates,
+        out_of_order,
+        unexpected,
+        ..
+    } = totals;
     println!(
         "deliveries: {delivered} in {} = {per_sec:.0} deliveries/s (expected {expected}, missing {missing})",
         secs(window)
     );
-    println!("latency: {}", latency.summary());
+    println!("latency: {}", totals.latency.summary());
     println!(
         "publish: {accepted} of {} accepted in {} ({} failed); REST round trip {}",
         args.messages,
@@ -496,15 +467,7 @@ fn print_figures(
     println!(
         "order: {duplicates} duplicates, {out_of_order} out of order, {unexpected} unexpected; \
          other frames: {}",
-        if other.is_empty() {
-            "none".to_owned()
-        } else {
-            other
-                .iter()
-                .map(|(kind, n)| format!("{kind}={n}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        }
+        totals.other_frames()
     );
     if unfinished > 0 {
         println!("warning: {unfinished} socket readers did not stop and were aborted");
