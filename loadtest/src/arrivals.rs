@@ -1,13 +1,60 @@
 //! One socket's bookkeeping of the stamped messages it reads, shared by the two kinds
 //! of reader ([`crate::measure`]'s one-room subscribers and [`crate::deliver`]'s
 //! room members), so that both count a duplicate, an order violation or a latency
-//! the same way and their figures compare. [`Totals`] sums them for a run's figures.
+//! the same way and their figures compare. [`Totals`] sums them for a run's figures;
+//! [`Frame`] and [`text_or_end`] are how both readers read a socket in the first place.
 
 use std::{collections::BTreeMap, time::Duration};
 
 use anyhow::Result;
+use serde::Deserialize;
+use tokio_tungstenite::tungstenite::{Error, Message};
 
 use crate::stats::Latencies;
+
+/// The parts of a server frame the readers look at; everything else is skipped.
+#[derive(Deserialize)]
+pub struct Frame {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The request id an `ack` or `error` repeats: for the `message.send` frames of
+    /// [`crate::deliver`], `<send time in ns since the clock>.<message index>`.
+    pub id: Option<String>,
+    pub data: Option<FrameData>,
+}
+
+/// Optional throughout, because other events share the `data` name with other shapes.
+#[derive(Deserialize)]
+pub struct FrameData {
+    pub seq: Option<u64>,
+    pub metadata: Option<Stamp>,
+}
+
+/// What the poster put in `metadata`.
+#[derive(Deserialize)]
+pub struct Stamp {
+    /// Send time, nanoseconds since the scenario's clock.
+    pub t: Option<u64>,
+    /// Message index within its room, 0-based.
+    pub k: Option<usize>,
+    /// Room index, where a run has many rooms.
+    pub r: Option<usize>,
+}
+
+/// What one read from a socket means to a reader: `Ok(Some(text))` for a text frame,
+/// `Ok(None)` for one to skip (pings are answered by tungstenite itself while we
+/// read), or `Err` with how the reading ends.
+pub fn text_or_end(item: Option<Result<Message, Error>>) -> Result<Option<String>, End> {
+    match item {
+        Some(Ok(Message::Text(text))) => Ok(Some(text)),
+        Some(Ok(Message::Close(frame))) => Err(End::Closed(
+            frame.map(|f| (u16::from(f.code), f.reason.into_owned())),
+        )),
+        Some(Ok(_)) => Ok(None),
+        Some(Err(err)) => Err(End::Failed(err.to_string())),
+        None => Err(End::Closed(None)),
+    }
+}
 
 /// Which of the messages a socket expects have come, how long each took, and
 /// whether the room's `seq` only went up.

@@ -19,7 +19,6 @@ use std::{
 
 use anyhow::{Context, Result};
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
 use tokio::{
     sync::{mpsc, watch},
     task::JoinSet,
@@ -28,36 +27,13 @@ use tokio::{
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
-    arrivals::{nanos, Arrivals, End, Totals},
+    arrivals::{nanos, text_or_end, Arrivals, End, Frame, Totals},
     measure::Socket,
     report::Report,
 };
 
 /// How long the readers get to hand in their figures once told to stop.
 const STOP_GRACE: Duration = Duration::from_secs(5);
-
-#[derive(Deserialize)]
-struct Frame {
-    #[serde(rename = "type")]
-    kind: String,
-    /// The request id an `ack` or `error` repeats: for our `message.send` frames,
-    /// `<send time in ns since the clock>.<message index>` ([`request_id`]).
-    id: Option<String>,
-    data: Option<FrameData>,
-}
-
-#[derive(Deserialize)]
-struct FrameData {
-    seq: Option<u64>,
-    metadata: Option<Stamp>,
-}
-
-#[derive(Deserialize)]
-struct Stamp {
-    t: Option<u64>,
-    k: Option<usize>,
-    r: Option<usize>,
-}
 
 /// One socket's figures.
 pub struct Tally {
@@ -113,14 +89,10 @@ pub async fn read(
                 continue;
             }
         };
-        let text = match item {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Close(frame))) => {
-                break End::Closed(frame.map(|f| (u16::from(f.code), f.reason.into_owned())))
-            }
-            Some(Ok(_)) => continue,
-            Some(Err(err)) => break End::Failed(err.to_string()),
-            None => break End::Closed(None),
+        let text = match text_or_end(item) {
+            Ok(Some(text)) => text,
+            Ok(None) => continue,
+            Err(end) => break end,
         };
         let now = clock.elapsed();
         let Ok(frame) = serde_json::from_str::<Frame>(&text) else {

@@ -27,7 +27,6 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 use futures_util::{stream, SinkExt, StreamExt};
-use serde::Deserialize;
 use serde_json::json;
 use tokio::{
     net::TcpStream,
@@ -39,7 +38,7 @@ use tokio_tungstenite::{connect_async, tungstenite::Message, MaybeTlsStream, Web
 
 use crate::{
     api::Api,
-    arrivals::{nanos, Arrivals, End, Totals},
+    arrivals::{nanos, text_or_end, Arrivals, End, Frame, Totals},
     procfs::CpuMeter,
     stats::{secs, Latencies},
     LoadArgs,
@@ -226,30 +225,6 @@ pub async fn connect(url: &str, key: &str, index: usize) -> Result<Socket> {
         .with_context(|| format!("socket {index}"))
 }
 
-/// The parts of a server frame this tool reads; everything else is skipped.
-#[derive(Deserialize)]
-struct Frame {
-    #[serde(rename = "type")]
-    kind: String,
-    data: Option<FrameData>,
-}
-
-/// Optional throughout, because other events share the `data` name with other shapes.
-#[derive(Deserialize)]
-struct FrameData {
-    seq: Option<u64>,
-    metadata: Option<Stamp>,
-}
-
-/// What the publisher put in `metadata`.
-#[derive(Deserialize)]
-struct Stamp {
-    /// Send time, nanoseconds since the scenario's clock.
-    t: Option<u64>,
-    /// Message index, 0-based.
-    k: Option<usize>,
-}
-
 /// One socket's figures.
 struct Received {
     /// Which messages came, and how; and the other frames.
@@ -276,15 +251,10 @@ async fn subscribe(
             // A dropped sender means the scenario is gone: stop too.
             _ = stop.changed() => break End::Stopped,
         };
-        let text = match item {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Close(frame))) => {
-                break End::Closed(frame.map(|f| (u16::from(f.code), f.reason.into_owned())))
-            }
-            // Pings are answered by tungstenite itself while we read.
-            Some(Ok(_)) => continue,
-            Some(Err(err)) => break End::Failed(err.to_string()),
-            None => break End::Closed(None),
+        let text = match text_or_end(item) {
+            Ok(Some(text)) => text,
+            Ok(None) => continue,
+            Err(end) => break end,
         };
         let now = clock.elapsed();
         let Ok(frame) = serde_json::from_str::<Frame>(&text) else {
