@@ -96,11 +96,15 @@ pub async fn rest(args: RestArgs) -> Result<bool> {
             .header("content-type", "application/json")
             .body(body)
     });
-    let redis_cpu = node.redis_cpu_meter()?;
-    let outcome = hammer::run(&args.hammer, "POST /messages", node.cpu_meter()?, make).await?;
-    outcome.add_to(&mut report, "request");
-    report.redis_cpu(redis_cpu.map(|meter| meter.used()).transpose()?);
-    finish(report, &node, args.node.json)
+    measure(
+        report,
+        &node,
+        &args.hammer,
+        "POST /messages",
+        make,
+        args.node.json,
+    )
+    .await
 }
 
 /// `login`: `POST /users/login` at C connections over a pool of users.
@@ -141,11 +145,15 @@ pub async fn login(args: LoginArgs) -> Result<bool> {
             .header("content-type", "application/json")
             .body(body)
     });
-    let redis_cpu = node.redis_cpu_meter()?;
-    let outcome = hammer::run(&args.hammer, "POST /login", node.cpu_meter()?, make).await?;
-    outcome.add_to(&mut report, "request");
-    report.redis_cpu(redis_cpu.map(|meter| meter.used()).transpose()?);
-    finish(report, &node, args.node.json)
+    measure(
+        report,
+        &node,
+        &args.hammer,
+        "POST /login",
+        make,
+        args.node.json,
+    )
+    .await
 }
 
 /// `get`: `GET /users/me` at C connections, each with its own user's key.
@@ -168,11 +176,15 @@ pub async fn get(args: GetArgs) -> Result<bool> {
         let key = keys.get(w).map_or("", String::as_str);
         client.get(&url).bearer_auth(key)
     });
-    let redis_cpu = node.redis_cpu_meter()?;
-    let outcome = hammer::run(&args.hammer, "GET /users/me", node.cpu_meter()?, make).await?;
-    outcome.add_to(&mut report, "request");
-    report.redis_cpu(redis_cpu.map(|meter| meter.used()).transpose()?);
-    finish(report, &node, args.node.json)
+    measure(
+        report,
+        &node,
+        &args.hammer,
+        "GET /users/me",
+        make,
+        args.node.json,
+    )
+    .await
 }
 
 /// The report's heading parameters, common to the three.
@@ -206,8 +218,21 @@ async fn users(api: &Api, master: &str, count: u32) -> Result<Vec<String>> {
     Ok(keys)
 }
 
-/// Adds the logs, prints, and says whether the run was clean.
-fn finish(mut report: Report, node: &Node, json: bool) -> Result<bool> {
+/// Runs the loop of `what` requests made by `make`, with the node's (and its Redis')
+/// CPU time counted over exactly that loop; adds the figures and the logs, prints,
+/// and says whether the run was clean. The same for the three, so they compare.
+async fn measure(
+    mut report: Report,
+    node: &Node,
+    hammer: &HammerArgs,
+    what: &str,
+    make: Arc<MakeRequest>,
+    json: bool,
+) -> Result<bool> {
+    let redis_cpu = node.redis_cpu_meter()?;
+    let outcome = hammer::run(hammer, what, node.cpu_meter()?, make).await?;
+    outcome.add_to(&mut report, "request");
+    report.redis_cpu(redis_cpu.map(|meter| meter.used()).transpose()?);
     node.note_logs(&mut report);
     Ok(report.print(json))
 }
