@@ -24,7 +24,8 @@ use serde_json::json;
 use tokio::{sync::watch, task::JoinSet, time::sleep};
 
 use crate::{
-    deliver::{self, nanos},
+    arrivals::nanos,
+    deliver,
     measure::{self, CONNECT_CONCURRENCY, SETUP_CONCURRENCY},
     node::Node,
     procfs,

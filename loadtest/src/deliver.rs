@@ -19,7 +19,6 @@ use std::{
 
 use anyhow::{Context, Result};
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
 use tokio::{
     sync::{mpsc, watch},
     task::JoinSet,
@@ -27,62 +26,21 @@ use tokio::{
 };
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::{measure::Socket, report::Report, stats::Latencies};
+use crate::{
+    arrivals::{nanos, text_or_end, Arrivals, End, Frame, Totals},
+    measure::Socket,
+    report::Report,
+};
 
 /// How long the readers get to hand in their figures once told to stop.
 const STOP_GRACE: Duration = Duration::from_secs(5);
-
-#[derive(Deserialize)]
-struct Frame {
-    #[serde(rename = "type")]
-    kind: String,
-    /// The request id an `ack` or `error` repeats: for our `message.send` frames,
-    /// `<send time in ns since the clock>.<message index>` ([`request_id`]).
-    id: Option<String>,
-    data: Option<FrameData>,
-}
-
-#[derive(Deserialize)]
-struct FrameData {
-    seq: Option<u64>,
-    metadata: Option<Stamp>,
-}
-
-#[derive(Deserialize)]
-struct Stamp {
-    t: Option<u64>,
-    k: Option<usize>,
-    r: Option<usize>,
-}
-
-/// How a reader ended.
-pub enum End {
-    /// Every message of its room arrived.
-    Complete,
-    /// Told to stop with messages missing.
-    Stopped,
-    /// The server closed it, with the close frame's code and reason if any.
-    Closed(Option<(u16, String)>),
-    /// A transport error.
-    Failed(String),
-}
 
 /// One socket's figures.
 pub struct Tally {
     /// The room this socket's user is a member of.
     pub room: usize,
-    /// Per message index of that room: whether it arrived.
-    pub seen: Vec<bool>,
-    /// Nanoseconds from the post to the read, one per first arrival.
-    pub latencies: Vec<u64>,
-    pub duplicates: u64,
-    /// A `seq` not above the last one this socket saw (the room's order broken).
-    pub out_of_order: u64,
-    /// A `message.new` without our stamp, of another room, or out of range.
-    pub unexpected: u64,
-    /// When the last message arrived, since the clock.
-    pub last_at: Option<Duration>,
-    pub other: BTreeMap<String, u64>,
+    /// Which of that room's messages came, and how; and the other frames.
+    pub arrivals: Arrivals,
     /// Nanoseconds from a `message.send` this socket sent to its `ack`.
     pub acks: Vec<u64>,
     /// The message indices of our `message.send` requests answered with `error`.
@@ -92,12 +50,6 @@ pub struct Tally {
     pub end: End,
     /// Open until the scenario drops every tally at once.
     _socket: Socket,
-}
-
-impl Tally {
-    pub fn count(&self) -> u64 {
-        self.seen.iter().filter(|&&s| s).count() as u64
-    }
 }
 
 /// Reads `socket`, a member of room `room` into which `messages` messages will be
@@ -116,14 +68,9 @@ pub async fn read(
     let mut acks = Vec::new();
     let mut refused = Vec::new();
     let mut first_refusal = None;
-    let mut seen = vec![false; messages];
-    let mut latencies = Vec::with_capacity(messages);
-    let (mut count, mut duplicates, mut out_of_order, mut unexpected) = (0, 0, 0, 0);
-    let mut last_seq = 0;
-    let mut last_at = None;
-    let mut other = BTreeMap::new();
+    let mut arrivals = Arrivals::new(messages);
     let end = loop {
-        if count == messages {
+        if arrivals.complete() {
             break End::Complete;
         }
         let item = tokio::select! {
@@ -142,18 +89,14 @@ pub async fn read(
                 continue;
             }
         };
-        let text = match item {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Close(frame))) => {
-                break End::Closed(frame.map(|f| (u16::from(f.code), f.reason.into_owned())))
-            }
-            Some(Ok(_)) => continue,
-            Some(Err(err)) => break End::Failed(err.to_string()),
-            None => break End::Closed(None),
+        let text = match text_or_end(item) {
+            Ok(Some(text)) => text,
+            Ok(None) => continue,
+            Err(end) => break end,
         };
         let now = clock.elapsed();
         let Ok(frame) = serde_json::from_str::<Frame>(&text) else {
-            *other.entry("(unreadable)".to_owned()).or_insert(0) += 1;
+            arrivals.other("(unreadable)".to_owned());
             continue;
         };
         let ours = frame.id.as_deref().and_then(parse_request_id);
@@ -169,7 +112,7 @@ pub async fn read(
                 continue;
             }
             _ => {
-                *other.entry(frame.kind).or_insert(0) += 1;
+                arrivals.other(frame.kind);
                 continue;
             }
         }
@@ -180,40 +123,20 @@ pub async fn read(
             stamp.and_then(|s| s.k),
             stamp.and_then(|s| s.r),
         ) else {
-            unexpected += 1;
+            arrivals.unexpected();
             continue;
         };
         if r != room {
-            unexpected += 1;
+            arrivals.unexpected();
             continue;
         }
-        match seen.get_mut(k) {
-            None => unexpected += 1,
-            Some(true) => duplicates += 1,
-            Some(slot) => {
-                *slot = true;
-                count += 1;
-                delivered.fetch_add(1, Ordering::Relaxed);
-                latencies.push(nanos(now).saturating_sub(t));
-                last_at = Some(now);
-                if let Some(seq) = data.and_then(|d| d.seq) {
-                    if seq <= last_seq {
-                        out_of_order += 1;
-                    }
-                    last_seq = last_seq.max(seq);
-                }
-            }
+        if arrivals.record(k, t, now, data.and_then(|d| d.seq)) {
+            delivered.fetch_add(1, Ordering::Relaxed);
         }
     };
     Tally {
         room,
-        seen,
-        latencies,
-        duplicates,
-        out_of_order,
-        unexpected,
-        last_at,
-        other,
+        arrivals,
         acks,
         refused,
         first_refusal,
@@ -285,44 +208,20 @@ pub fn add_figures(
     accepted: &[Vec<bool>],
     first_post: Duration,
 ) -> Result<u64> {
-    let mut delivered = 0;
+    let mut totals = Totals::new()?;
     let mut expected = 0;
-    let mut missing = 0;
-    let mut latency = Latencies::new()?;
-    let mut last_at = Duration::ZERO;
-    let (mut duplicates, mut out_of_order, mut unexpected) = (0, 0, 0);
     let (mut complete, mut stopped, mut closed, mut failed) = (0, 0, 0, 0);
     let mut closes: BTreeMap<String, u64> = BTreeMap::new();
-    let mut other: BTreeMap<&str, u64> = BTreeMap::new();
     for tally in tallies {
         let room = accepted.get(tally.room).map_or(&[][..], Vec::as_slice);
         expected += room.iter().filter(|&&a| a).count() as u64;
-        missing += room
-            .iter()
-            .zip(&tally.seen)
-            .filter(|&(&a, &seen)| a && !seen)
-            .count() as u64;
-        delivered += tally.count();
-        for &sample in &tally.latencies {
-            latency.record(Duration::from_nanos(sample));
-        }
-        last_at = last_at.max(tally.last_at.unwrap_or_default());
-        duplicates += tally.duplicates;
-        out_of_order += tally.out_of_order;
-        unexpected += tally.unexpected;
-        for (kind, n) in &tally.other {
-            *other.entry(kind.as_str()).or_insert(0) += n;
-        }
+        totals.add(&tally.arrivals, room);
         match &tally.end {
             End::Complete => complete += 1,
             End::Stopped => stopped += 1,
             End::Closed(frame) => {
                 closed += 1;
-                let key = match frame {
-                    Some((code, reason)) => format!("{code} {reason:?}"),
-                    None => "no close frame".to_owned(),
-                };
-                *closes.entry(key).or_insert(0) += 1;
+                *closes.entry(End::close_label(frame.as_ref())).or_insert(0) += 1;
             }
             End::Failed(err) => {
                 failed += 1;
@@ -334,21 +233,24 @@ pub fn add_figures(
     // room is unknown here, so this counts sockets, not messages.
     let silent = sockets.saturating_sub(tallies.len() as u64);
 
-    let window = last_at.saturating_sub(first_post);
-    let per_sec = if window.is_zero() {
-        0.0
-    } else {
-        delivered as f64 / window.as_secs_f64()
-    };
-    report.count("deliveries", "deliveries", delivered);
+    let (window, per_sec) = totals.window(first_post);
+    report.count("deliveries", "deliveries", totals.delivered);
     report.count("deliveries_expected", "deliveries expected", expected);
-    report.count("deliveries_missing", "deliveries missing (loss)", missing);
+    report.count(
+        "deliveries_missing",
+        "deliveries missing (loss)",
+        totals.missing,
+    );
     report.seconds("delivery_window", "first post to last delivery", window);
     report.rate("deliveries_per_sec", "deliveries/s", per_sec);
-    report.latency("delivery_latency", "delivery latency", &latency);
-    report.count("duplicates", "duplicates", duplicates);
-    report.count("out_of_order", "order violations (seq)", out_of_order);
-    report.count("unexpected", "unexpected messages", unexpected);
+    report.latency("delivery_latency", "delivery latency", &totals.latency);
+    report.count("duplicates", "duplicates", totals.duplicates);
+    report.count(
+        "out_of_order",
+        "order violations (seq)",
+        totals.out_of_order,
+    );
+    report.count("unexpected", "unexpected messages", totals.unexpected);
     report.count("sockets_complete", "sockets complete", complete);
     report.count("sockets_short", "sockets short at the deadline", stopped);
     report.count(
@@ -360,34 +262,21 @@ pub fn add_figures(
     for (close, n) in &closes {
         report.note(format!("  closed: {close} × {n}"));
     }
-    let other = if other.is_empty() {
-        "none".to_owned()
-    } else {
-        other
-            .iter()
-            .map(|(kind, n)| format!("{kind}={n}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let other = totals.other_frames();
     report.row(
         "other_frames",
         "other frames",
         other.clone(),
         serde_json::Value::String(other),
     );
-    report.problem_if(missing, "deliveries missing");
-    report.problem_if(out_of_order, "order violations");
-    report.problem_if(duplicates, "duplicates");
-    report.problem_if(unexpected, "unexpected messages");
+    report.problem_if(totals.missing, "deliveries missing");
+    report.problem_if(totals.out_of_order, "order violations");
+    report.problem_if(totals.duplicates, "duplicates");
+    report.problem_if(totals.unexpected, "unexpected messages");
     report.problem_if(closed + failed, "sockets closed or failed");
     report.problem_if(silent, "sockets unaccounted");
     report.problem_if(unfinished as u64, "readers aborted");
-    Ok(delivered)
-}
-
-/// Nanoseconds as a JSON-safe integer.
-pub fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+    Ok(totals.delivered)
 }
 
 #[cfg(test)]

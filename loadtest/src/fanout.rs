@@ -4,41 +4,24 @@
 //! `--redis` in a private `redis-server`, which prices the store against the same
 //! fan-out.
 
-use anyhow::{Context, Result};
-use reqwest::Url;
+use anyhow::Result;
 
 use crate::{
-    api::{self, Api},
     measure::{self, Target},
-    redis::RedisGuard,
-    server::{self, ServerGuard},
+    node::Node,
     FanoutArgs,
 };
 
 /// Runs the scenario and prints its figures; `Ok(false)` for a run that was not clean.
 pub async fn run(args: FanoutArgs) -> Result<bool> {
     measure::check(&args.load)?;
-    // Locals drop in reverse order: the node (if any) is killed before its Redis, so
-    // it never sees the store vanish, on success, error or panic alike.
-    let redis = if args.redis {
-        Some(RedisGuard::start().await?)
-    } else {
-        None
-    };
-    let (server, url) = match &args.url {
-        Some(url) => (None, api::loopback_url(url)?),
-        None => {
-            let server = ServerGuard::start(redis.as_ref()).await?;
-            let url = Url::parse(server.base()).context("the server's own URL")?;
-            (Some(server), url)
-        }
-    };
-    let api = Api::new(&url)?;
-    let pids: Vec<u32> = server.iter().map(ServerGuard::pid).collect();
+    let node = Node::start_with(args.url.as_deref(), args.redis).await?;
+    let api = node.api();
+    let pids: Vec<u32> = node.pid().into_iter().collect();
     let target = Target {
-        setup: &api,
-        publish: &api,
-        subscribe: &api,
+        setup: api,
+        publish: api,
+        subscribe: api,
         servers: &pids,
     };
     let label = if args.redis {
@@ -47,11 +30,6 @@ pub async fn run(args: FanoutArgs) -> Result<bool> {
         "fanout"
     };
     let outcome = measure::run(label, &args.load, target).await;
-    if let Some(server) = &server {
-        server::report_log("server", server.log_path());
-    }
-    if let Some(redis) = &redis {
-        redis.report_log();
-    }
+    node.report_logs();
     outcome
 }

@@ -44,6 +44,9 @@
 //! - [`bigroom`]: one room of N sockets: fill time, connects/s, memory per
 //!   connection, delivery of a few messages to all.
 //! - [`deliver`]: the socket readers of `rooms` and `bigroom`, and their figures.
+//! - [`arrivals`]: what the readers of [`measure`] and [`deliver`] share: the frames
+//!   they parse, one socket's count of the stamped messages it read, and the sum of
+//!   those counts for the figures.
 //! - [`node`]: the one node of a single-node scenario (`--url`, memory or `--redis`).
 //! - [`procfs`]: a started server's CPU time and resident memory from `/proc`.
 //! - [`report`]: the summary table, or `--json`'s object, with the `result`.
@@ -51,6 +54,7 @@
 //! - [`stats`]: latency histogram and figure formatting.
 
 mod api;
+mod arrivals;
 mod bigroom;
 mod child;
 mod cluster;

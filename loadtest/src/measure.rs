@@ -27,7 +27,6 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 use futures_util::{stream, SinkExt, StreamExt};
-use serde::Deserialize;
 use serde_json::json;
 use tokio::{
     net::TcpStream,
@@ -39,6 +38,7 @@ use tokio_tungstenite::{connect_async, tungstenite::Message, MaybeTlsStream, Web
 
 use crate::{
     api::Api,
+    arrivals::{nanos, text_or_end, Arrivals, End, Frame, Totals},
     procfs::CpuMeter,
     stats::{secs, Latencies},
     LoadArgs,
@@ -150,7 +150,7 @@ pub async fn run(label: &str, args: &LoadArgs, target: Target<'_>) -> Result<boo
 
     let problems = print_figures(args, &published, &reports, unfinished)?;
     if let Some(used) = cpu_used {
-        let delivered: u64 = reports.iter().map(|r| u64::from(r.count)).sum();
+        let delivered: u64 = reports.iter().map(|r| r.arrivals.count as u64).sum();
         let per = if delivered == 0 {
             0.0
         } else {
@@ -225,60 +225,10 @@ pub async fn connect(url: &str, key: &str, index: usize) -> Result<Socket> {
         .with_context(|| format!("socket {index}"))
 }
 
-/// The parts of a server frame this tool reads; everything else is skipped.
-#[derive(Deserialize)]
-struct Frame {
-    #[serde(rename = "type")]
-    kind: String,
-    data: Option<FrameData>,
-}
-
-/// Optional throughout, because other events share the `data` name with other shapes.
-#[derive(Deserialize)]
-struct FrameData {
-    seq: Option<u64>,
-    metadata: Option<Stamp>,
-}
-
-/// What the publisher put in `metadata`.
-#[derive(Deserialize)]
-struct Stamp {
-    /// Send time, nanoseconds since the scenario's clock.
-    t: Option<u64>,
-    /// Message index, 0-based.
-    k: Option<usize>,
-}
-
-/// How a socket's reading ended.
-enum End {
-    /// Every message arrived.
-    Complete,
-    /// Told to stop at the drain deadline, with messages missing.
-    Stopped,
-    /// The server closed it (with the close frame's code and reason, if any).
-    Closed(Option<(u16, String)>),
-    /// A transport error.
-    Failed(String),
-}
-
 /// One socket's figures.
 struct Received {
-    /// Per message index: whether it arrived.
-    seen: Vec<bool>,
-    /// How many of `seen` are true.
-    count: u32,
-    /// Nanoseconds from send to read, one per first arrival.
-    latencies: Vec<u64>,
-    /// A message index that arrived twice.
-    duplicates: u64,
-    /// A new message whose `seq` was not above the last one seen here.
-    out_of_order: u64,
-    /// A `message.new` without our stamp, or with an index out of range.
-    unexpected: u64,
-    /// When the last message arrived, since the clock.
-    last_at: Option<Duration>,
-    /// Other frame types and how many of each.
-    other: BTreeMap<String, u64>,
+    /// Which messages came, and how; and the other frames.
+    arrivals: Arrivals,
     end: End,
     /// Kept open until every socket is done (see `scenario`).
     _socket: Socket,
@@ -291,15 +241,9 @@ async fn subscribe(
     clock: Instant,
     mut stop: watch::Receiver<bool>,
 ) -> Received {
-    let capacity = usize::try_from(messages).unwrap_or(0);
-    let mut seen = vec![false; capacity];
-    let mut latencies = Vec::with_capacity(capacity);
-    let (mut count, mut duplicates, mut out_of_order, mut unexpected) = (0, 0, 0, 0);
-    let mut last_seq = 0;
-    let mut last_at = None;
-    let mut other = BTreeMap::new();
+    let mut arrivals = Arrivals::new(usize::try_from(messages).unwrap_or(0));
     let end = loop {
-        if count == messages {
+        if arrivals.complete() {
             break End::Complete;
         }
         let item = tokio::select! {
@@ -307,57 +251,30 @@ async fn subscribe(
             // A dropped sender means the scenario is gone: stop too.
             _ = stop.changed() => break End::Stopped,
         };
-        let text = match item {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Close(frame))) => {
-                break End::Closed(frame.map(|f| (u16::from(f.code), f.reason.into_owned())))
-            }
-            // Pings are answered by tungstenite itself while we read.
-            Some(Ok(_)) => continue,
-            Some(Err(err)) => break End::Failed(err.to_string()),
-            None => break End::Closed(None),
+        let text = match text_or_end(item) {
+            Ok(Some(text)) => text,
+            Ok(None) => continue,
+            Err(end) => break end,
         };
         let now = clock.elapsed();
         let Ok(frame) = serde_json::from_str::<Frame>(&text) else {
-            *other.entry("(unreadable)".to_owned()).or_insert(0) += 1;
+            arrivals.other("(unreadable)".to_owned());
             continue;
         };
         if frame.kind != "message.new" {
-            *other.entry(frame.kind).or_insert(0) += 1;
+            arrivals.other(frame.kind);
             continue;
         }
         let data = frame.data;
         let stamp = data.as_ref().and_then(|d| d.metadata.as_ref());
         let (Some(t), Some(k)) = (stamp.and_then(|s| s.t), stamp.and_then(|s| s.k)) else {
-            unexpected += 1;
+            arrivals.unexpected();
             continue;
         };
-        match seen.get_mut(k) {
-            None => unexpected += 1,
-            Some(true) => duplicates += 1,
-            Some(slot) => {
-                *slot = true;
-                count += 1;
-                latencies.push(nanos(now).saturating_sub(t));
-                last_at = Some(now);
-                if let Some(seq) = data.and_then(|d| d.seq) {
-                    if seq <= last_seq {
-                        out_of_order += 1;
-                    }
-                    last_seq = last_seq.max(seq);
-                }
-            }
-        }
+        arrivals.record(k, t, now, data.and_then(|d| d.seq));
     };
     Received {
-        seen,
-        count,
-        latencies,
-        duplicates,
-        out_of_order,
-        unexpected,
-        last_at,
-        other,
+        arrivals,
         end,
         _socket: socket,
     }
@@ -463,61 +380,37 @@ fn print_figures(
 ) -> Result<Vec<String>> {
     let accepted = published.accepted.iter().filter(|&&a| a).count() as u64;
     let expected = accepted * u64::from(args.sockets);
-    let mut delivered = 0;
-    let mut missing = 0;
-    let mut latency = Latencies::new()?;
-    let mut last_at = Duration::ZERO;
-    let (mut duplicates, mut out_of_order, mut unexpected) = (0, 0, 0);
+    let mut totals = Totals::new()?;
     let (mut complete, mut stopped) = (0, 0);
     let mut closes: BTreeMap<String, u64> = BTreeMap::new();
     let mut failures: BTreeMap<String, u64> = BTreeMap::new();
-    let mut other: BTreeMap<&str, u64> = BTreeMap::new();
     for report in reports {
-        delivered += u64::from(report.count);
-        missing += published
-            .accepted
-            .iter()
-            .zip(&report.seen)
-            .filter(|&(&accepted, &seen)| accepted && !seen)
-            .count() as u64;
-        for &sample in &report.latencies {
-            latency.record(Duration::from_nanos(sample));
-        }
-        last_at = last_at.max(report.last_at.unwrap_or_default());
-        duplicates += report.duplicates;
-        out_of_order += report.out_of_order;
-        unexpected += report.unexpected;
-        for (kind, n) in &report.other {
-            *other.entry(kind.as_str()).or_insert(0) += n;
-        }
+        totals.add(&report.arrivals, &published.accepted);
         match &report.end {
             End::Complete => complete += 1,
             End::Stopped => stopped += 1,
             End::Closed(frame) => {
-                let key = match frame {
-                    Some((code, reason)) => format!("{code} {reason:?}"),
-                    None => "no close frame".to_owned(),
-                };
-                *closes.entry(key).or_insert(0) += 1;
+                *closes.entry(End::close_label(frame.as_ref())).or_insert(0) += 1;
             }
             End::Failed(err) => *failures.entry(err.clone()).or_insert(0) += 1,
         }
     }
     // Sockets whose task never reported lost everything they would have received.
     let silent = (args.sockets as usize).saturating_sub(reports.len());
-    missing += silent as u64 * accepted;
-
-    let window = last_at.saturating_sub(published.first_at);
-    let per_sec = if window.is_zero() {
-        0.0
-    } else {
-        delivered as f64 / window.as_secs_f64()
-    };
+    let missing = totals.missing + silent as u64 * accepted;
+    let (window, per_sec) = totals.window(published.first_at);
+    let Totals {
+        delivered,
+        duplicates,
+        out_of_order,
+        unexpected,
+        ..
+    } = totals;
     println!(
         "deliveries: {delivered} in {} = {per_sec:.0} deliveries/s (expected {expected}, missing {missing})",
         secs(window)
     );
-    println!("latency: {}", latency.summary());
+    println!("latency: {}", totals.latency.summary());
     println!(
         "publish: {accepted} of {} accepted in {} ({} failed); REST round trip {}",
         args.messages,
@@ -544,15 +437,7 @@ fn print_figures(
     println!(
         "order: {duplicates} duplicates, {out_of_order} out of order, {unexpected} unexpected; \
          other frames: {}",
-        if other.is_empty() {
-            "none".to_owned()
-        } else {
-            other
-                .iter()
-                .map(|(kind, n)| format!("{kind}={n}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        }
+        totals.other_frames()
     );
     if unfinished > 0 {
         println!("warning: {unfinished} socket readers did not stop and were aborted");
@@ -574,11 +459,6 @@ fn print_figures(
     check(unexpected, "unexpected messages");
     check(unfinished as u64, "readers aborted");
     Ok(problems)
-}
-
-/// Nanoseconds as a JSON-safe integer (`u64` holds 584 years).
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

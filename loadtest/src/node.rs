@@ -1,6 +1,6 @@
 //! The one node a single-node scenario loads: a server given with `--url`, or one the
 //! tool starts itself with its state in memory or (`--redis`) in a private Redis.
-//! What `fanout` sets up inline, shared by the newer scenarios.
+//! Every single-node scenario starts its node here, so all of them stop it alike.
 
 use anyhow::{Context, Result};
 use reqwest::Url;
@@ -24,12 +24,18 @@ pub struct Node {
 
 impl Node {
     pub async fn start(args: &NodeArgs) -> Result<Self> {
-        let redis = if args.redis {
+        Self::start_with(args.url.as_deref(), args.redis).await
+    }
+
+    /// The same from the parts of [`NodeArgs`] that say which node: `fanout` has its
+    /// own arguments, without `--json`.
+    pub async fn start_with(url: Option<&str>, redis: bool) -> Result<Self> {
+        let redis = if redis {
             Some(RedisGuard::start().await?)
         } else {
             None
         };
-        let (server, url) = match &args.url {
+        let (server, url) = match url {
             Some(url) => (None, api::loopback_url(url)?),
             None => {
                 let server = ServerGuard::start(redis.as_ref()).await?;
@@ -68,6 +74,16 @@ impl Node {
             (None, _) => "url",
             (Some(_), Some(_)) => "redis",
             (Some(_), None) => "memory",
+        }
+    }
+
+    /// The `server log:` and `redis log:` lines that end a printed run (`fanout`).
+    pub fn report_logs(&self) {
+        if let Some(server) = &self.server {
+            server::report_log("server", server.log_path());
+        }
+        if let Some(redis) = &self.redis {
+            redis.report_log();
         }
     }
 

@@ -119,11 +119,7 @@ impl RedisGuard {
     /// such as a slow fsync or a client dropped for its output buffer, is news.
     pub fn report_log(&self) {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let during: Vec<&str> = text
-            .lines()
-            .skip_while(|line| !line.contains(READY_LINE))
-            .skip(1)
-            .collect();
+        let during = during_run(&text);
         println!(
             "redis log: {} lines during the run ({})",
             during.len(),
@@ -141,11 +137,7 @@ impl RedisGuard {
     /// lines logged during the run as notes.
     pub fn note_log(&self, report: &mut crate::report::Report) {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let during: Vec<&str> = text
-            .lines()
-            .skip_while(|line| !line.contains(READY_LINE))
-            .skip(1)
-            .collect();
+        let during = during_run(&text);
         crate::server::note_lines(report, "redis", &self.log, &during);
     }
 
@@ -184,6 +176,15 @@ impl Drop for RedisGuard {
     }
 }
 
+/// The lines of Redis' log after [`READY_LINE`]: what it logged during the run,
+/// without its start-up banner. None if it never got ready.
+fn during_run(log: &str) -> Vec<&str> {
+    log.lines()
+        .skip_while(|line| !line.contains(READY_LINE))
+        .skip(1)
+        .collect()
+}
+
 /// The repository's `redis.conf`, beside the workspace's `Cargo.toml`.
 fn conf_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../redis.conf")
@@ -200,4 +201,16 @@ async fn answers_ping(port: u16) -> bool {
         Some(&reply == b"+PONG\r\n")
     };
     matches!(timeout(PROBE_TIMEOUT, probe).await, Ok(Some(true)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_lines_after_ready_count() {
+        let log = "banner\nWARNING overcommit\n1:M * Ready to accept connections tcp\nslow fsync\n";
+        assert_eq!(during_run(log), vec!["slow fsync"]);
+        assert!(during_run("banner\n").is_empty());
+    }
 }

@@ -41,8 +41,8 @@ pub async fn rest(args: RestArgs) -> Result<bool> {
     }
     let node = Node::start(&args.node).await?;
     let api = node.api();
-    let mut report = header("rest", &args.node, &args.hammer, &node);
-    report.param("rooms", args.rooms);
+    let mut run = Run::new("rest", &args.node, &args.hammer, &node);
+    run.report.param("rooms", args.rooms);
 
     let setup = std::time::Instant::now();
     let master = api.register_client("loadtest rest").await?;
@@ -67,7 +67,7 @@ pub async fn rest(args: RestArgs) -> Result<bool> {
             .await?;
         phase.finish();
     }
-    report.note(format!(
+    run.report.note(format!(
         "setup: users {}, rooms {}, joins {} in {}",
         keys.len(),
         rooms.len(),
@@ -96,24 +96,20 @@ pub async fn rest(args: RestArgs) -> Result<bool> {
             .header("content-type", "application/json")
             .body(body)
     });
-    let redis_cpu = node.redis_cpu_meter()?;
-    let outcome = hammer::run(&args.hammer, "POST /messages", node.cpu_meter()?, make).await?;
-    outcome.add_to(&mut report, "request");
-    report.redis_cpu(redis_cpu.map(|meter| meter.used()).transpose()?);
-    finish(report, &node, args.node.json)
+    run.measure("POST /messages", make).await
 }
 
 /// `login`: `POST /users/login` at C connections over a pool of users.
 pub async fn login(args: LoginArgs) -> Result<bool> {
     let node = Node::start(&args.node).await?;
     let api = node.api();
-    let mut report = header("login", &args.node, &args.hammer, &node);
-    report.param("users", args.users);
+    let mut run = Run::new("login", &args.node, &args.hammer, &node);
+    run.report.param("users", args.users);
 
     let setup = std::time::Instant::now();
     let master = api.register_client("loadtest login").await?;
     let keys = users(api, &master, args.users).await?;
-    report.note(format!(
+    run.report.note(format!(
         "setup: users {} in {}",
         keys.len(),
         secs(setup.elapsed())
@@ -141,23 +137,19 @@ pub async fn login(args: LoginArgs) -> Result<bool> {
             .header("content-type", "application/json")
             .body(body)
     });
-    let redis_cpu = node.redis_cpu_meter()?;
-    let outcome = hammer::run(&args.hammer, "POST /login", node.cpu_meter()?, make).await?;
-    outcome.add_to(&mut report, "request");
-    report.redis_cpu(redis_cpu.map(|meter| meter.used()).transpose()?);
-    finish(report, &node, args.node.json)
+    run.measure("POST /login", make).await
 }
 
 /// `get`: `GET /users/me` at C connections, each with its own user's key.
 pub async fn get(args: GetArgs) -> Result<bool> {
     let node = Node::start(&args.node).await?;
     let api = node.api();
-    let mut report = header("get", &args.node, &args.hammer, &node);
+    let mut run = Run::new("get", &args.node, &args.hammer, &node);
 
     let setup = std::time::Instant::now();
     let master = api.register_client("loadtest get").await?;
     let keys = users(api, &master, connections(&args.hammer)?).await?;
-    report.note(format!(
+    run.report.note(format!(
         "setup: users {} in {}",
         keys.len(),
         secs(setup.elapsed())
@@ -168,28 +160,54 @@ pub async fn get(args: GetArgs) -> Result<bool> {
         let key = keys.get(w).map_or("", String::as_str);
         client.get(&url).bearer_auth(key)
     });
-    let redis_cpu = node.redis_cpu_meter()?;
-    let outcome = hammer::run(&args.hammer, "GET /users/me", node.cpu_meter()?, make).await?;
-    outcome.add_to(&mut report, "request");
-    report.redis_cpu(redis_cpu.map(|meter| meter.used()).transpose()?);
-    finish(report, &node, args.node.json)
+    run.measure("GET /users/me", make).await
 }
 
-/// The report's heading parameters, common to the three.
-fn header(scenario: &str, node_args: &NodeArgs, hammer: &HammerArgs, node: &Node) -> Report {
-    let label = if node_args.redis {
-        format!("{scenario} --redis")
-    } else {
-        scenario.to_owned()
-    };
-    let mut report = Report::new(&label);
-    report.param("connections", hammer.connections);
-    report.param("seconds", hammer.seconds);
-    if let Some(max) = hammer.requests {
-        report.param("requests", max);
+/// One run of the three: its report, headed by the parameters they share, and what
+/// its request loop needs at the end.
+struct Run<'a> {
+    report: Report,
+    node: &'a Node,
+    hammer: &'a HammerArgs,
+    json: bool,
+}
+
+impl<'a> Run<'a> {
+    fn new(scenario: &str, node_args: &NodeArgs, hammer: &'a HammerArgs, node: &'a Node) -> Self {
+        let label = if node_args.redis {
+            format!("{scenario} --redis")
+        } else {
+            scenario.to_owned()
+        };
+        let mut report = Report::new(&label);
+        report.param("connections", hammer.connections);
+        report.param("seconds", hammer.seconds);
+        if let Some(max) = hammer.requests {
+            report.param("requests", max);
+        }
+        report.param("store", node.store());
+        Self {
+            report,
+            node,
+            hammer,
+            json: node_args.json,
+        }
     }
-    report.param("store", node.store());
-    report
+
+    /// Runs the loop of `what` requests made by `make`, with the node's (and its
+    /// Redis') CPU time counted over exactly that loop; adds the figures and the
+    /// logs, prints, and says whether the run was clean. The same for the three, so
+    /// their figures compare.
+    async fn measure(mut self, what: &str, make: Arc<MakeRequest>) -> Result<bool> {
+        let node = self.node;
+        let redis_cpu = node.redis_cpu_meter()?;
+        let outcome = hammer::run(self.hammer, what, node.cpu_meter()?, make).await?;
+        outcome.add_to(&mut self.report, "request");
+        self.report
+            .redis_cpu(redis_cpu.map(|meter| meter.used()).transpose()?);
+        node.note_logs(&mut self.report);
+        Ok(self.report.print(self.json))
+    }
 }
 
 fn connections(hammer: &HammerArgs) -> Result<u32> {
@@ -204,10 +222,4 @@ async fn users(api: &Api, master: &str, count: u32) -> Result<Vec<String>> {
         .await?;
     phase.finish();
     Ok(keys)
-}
-
-/// Adds the logs, prints, and says whether the run was clean.
-fn finish(mut report: Report, node: &Node, json: bool) -> Result<bool> {
-    node.note_logs(&mut report);
-    Ok(report.print(json))
 }

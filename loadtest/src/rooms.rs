@@ -35,7 +35,8 @@ use tokio::{
 
 use crate::{
     api::Api,
-    deliver::{self, nanos},
+    arrivals::nanos,
+    deliver,
     measure::{self, CONNECT_CONCURRENCY, SETUP_CONCURRENCY},
     node::Node,
     progress::Phase,
@@ -198,18 +199,20 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
     let total = rooms * messages;
     let phase = Phase::follow("deliveries", deliveries, Arc::clone(&delivered));
     let first_post = clock.elapsed();
-    let period = (args.rate > 0).then(|| Duration::from_secs(1) / args.rate);
+    let schedule = Schedule {
+        rooms,
+        members,
+        total,
+        period: (args.rate > 0).then(|| Duration::from_secs(1) / args.rate),
+        clock,
+    };
     let mut accepted = vec![vec![false; messages]; rooms];
     let mut round_trips = Latencies::new()?;
     let mut failed = 0;
     let mut first_error = None;
     let results = match args.via {
-        Via::Rest => {
-            post_over_rest(api, &room_ids, &keys, rooms, members, total, period, clock).await
-        }
-        Via::Ws => {
-            post_over_sockets(&room_ids, senders, rooms, members, total, period, clock).await
-        }
+        Via::Rest => post_over_rest(api, &room_ids, &keys, schedule).await,
+        Via::Ws => post_over_sockets(&room_ids, senders, schedule).await,
     };
     let publish_took = clock.elapsed().saturating_sub(first_post);
     for (r, k, result, rtt) in results {
@@ -302,11 +305,35 @@ pub async fn run(args: RoomsArgs) -> Result<bool> {
 /// (`None` over a socket, where the `ack` gives it).
 type Posted = (usize, usize, Result<()>, Option<Duration>);
 
-/// When message `j` is due, after `start`; `None` paces nothing (`--rate 0`).
-async fn pace(start: tokio::time::Instant, period: Option<Duration>, j: usize) {
-    if let Some(period) = period {
-        let due = period.saturating_mul(u32::try_from(j).unwrap_or(u32::MAX));
-        tokio::time::sleep_until(start + due).await;
+/// Which message goes where, by whom, and when, however it is posted: message j
+/// goes to room j mod R as its index k = j div R, sent by member k mod M, due at
+/// j × period after the posting starts.
+#[derive(Clone, Copy)]
+struct Schedule {
+    rooms: usize,
+    members: usize,
+    /// Messages over all rooms.
+    total: usize,
+    /// Between two messages due; `None` paces nothing (`--rate 0`).
+    period: Option<Duration>,
+    /// The run's clock, which the stamps count from.
+    clock: Instant,
+}
+
+impl Schedule {
+    /// Message `j`'s room r, its index k in that room, and its sender's place in the
+    /// run's users (room by room, `members` each).
+    fn slot(&self, j: usize) -> (usize, usize, usize) {
+        let (r, k) = (j % self.rooms, j / self.rooms);
+        (r, k, r * self.members + k % self.members)
+    }
+
+    /// Waits until message `j` is due, counted from `start`.
+    async fn pace(&self, start: tokio::time::Instant, j: usize) {
+        if let Some(period) = self.period {
+            let due = period.saturating_mul(u32::try_from(j).unwrap_or(u32::MAX));
+            tokio::time::sleep_until(start + due).await;
+        }
     }
 }
 
@@ -319,27 +346,21 @@ fn message(r: usize, k: usize, sent: Duration) -> (String, serde_json::Value) {
 }
 
 /// `POST /messages` for every message, paced, at most [`IN_FLIGHT`] at once.
-#[allow(clippy::too_many_arguments)]
 async fn post_over_rest(
     api: &Api,
     room_ids: &[String],
     keys: &[String],
-    rooms: usize,
-    members: usize,
-    total: usize,
-    period: Option<Duration>,
-    clock: Instant,
+    schedule: Schedule,
 ) -> Vec<Posted> {
     let start = tokio::time::Instant::now();
-    stream::iter(0..total)
+    let clock = schedule.clock;
+    stream::iter(0..schedule.total)
         .map(|j| {
-            let (r, k) = (j % rooms, j / rooms);
+            let (r, k, sender) = schedule.slot(j);
             let room_id = room_ids.get(r).map_or("", String::as_str);
-            let key = keys
-                .get(r * members + k % members)
-                .map_or("", String::as_str);
+            let key = keys.get(sender).map_or("", String::as_str);
             async move {
-                pace(start, period, j).await;
+                schedule.pace(start, j).await;
                 let sent = clock.elapsed();
                 let (content, metadata) = message(r, k, sent);
                 let result = api.post_message(key, room_id, &content, metadata).await;
@@ -357,18 +378,14 @@ async fn post_over_rest(
 async fn post_over_sockets(
     room_ids: &[String],
     senders: Vec<Option<mpsc::Sender<String>>>,
-    rooms: usize,
-    members: usize,
-    total: usize,
-    period: Option<Duration>,
-    clock: Instant,
+    schedule: Schedule,
 ) -> Vec<Posted> {
     let start = tokio::time::Instant::now();
-    let mut posted = Vec::with_capacity(total);
-    for j in 0..total {
-        let (r, k) = (j % rooms, j / rooms);
-        pace(start, period, j).await;
-        let sent = clock.elapsed();
+    let mut posted = Vec::with_capacity(schedule.total);
+    for j in 0..schedule.total {
+        let (r, k, sender) = schedule.slot(j);
+        schedule.pace(start, j).await;
+        let sent = schedule.clock.elapsed();
         let (content, metadata) = message(r, k, sent);
         let frame = json!({
             "type": "message.send",
@@ -380,9 +397,7 @@ async fn post_over_sockets(
             },
         })
         .to_string();
-        let sender = senders
-            .get(r * members + k % members)
-            .and_then(Option::as_ref);
+        let sender = senders.get(sender).and_then(Option::as_ref);
         let result = match sender {
             Some(sender) => match timeout(HANDOFF_DEADLINE, sender.send(frame)).await {
                 Ok(Ok(())) => Ok(()),
@@ -400,15 +415,28 @@ async fn post_over_sockets(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn every_room_gets_its_messages_by_turns() {
         // Message j → room j mod R, index j div R, sender k mod M: each room gets
         // indices 0..messages, and its members take turns.
-        let (rooms, messages) = (3, 4);
+        let (rooms, members, messages) = (3, 2, 4);
+        let schedule = Schedule {
+            rooms,
+            members,
+            total: rooms * messages,
+            period: None,
+            clock: Instant::now(),
+        };
         let mut got = vec![Vec::new(); rooms];
-        for j in 0..rooms * messages {
-            got[j % rooms].push(j / rooms);
+        let mut senders = vec![Vec::new(); rooms];
+        for j in 0..schedule.total {
+            let (r, k, sender) = schedule.slot(j);
+            got[r].push(k);
+            senders[r].push(sender);
         }
         assert!(got.iter().all(|room| *room == vec![0, 1, 2, 3]));
+        assert_eq!(senders[1], vec![2, 3, 2, 3]);
     }
 }
