@@ -20,7 +20,7 @@ use tokio::{
     time::{sleep, timeout, Instant},
 };
 
-use crate::child::{free_port, log_tail};
+use crate::child::{free_port, log_tail, note_lines, LOG_LINES_SHOWN};
 
 /// How long Redis gets to answer `PING` after it is started.
 const READY_DEADLINE: Duration = Duration::from_secs(10);
@@ -28,8 +28,6 @@ const READY_DEADLINE: Duration = Duration::from_secs(10);
 const PROBE_INTERVAL: Duration = Duration::from_millis(50);
 /// One probe, from connect to reply.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
-/// Log lines shown when Redis fails to start, or logged during the run.
-const LOG_LINES_SHOWN: usize = 10;
 /// The line Redis logs once it accepts clients; what it logs after that happened
 /// during the run, while what comes before is its start-up banner.
 const READY_LINE: &str = "Ready to accept connections";
@@ -138,7 +136,7 @@ impl RedisGuard {
     pub fn note_log(&self, report: &mut crate::report::Report) {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let during = during_run(&text);
-        crate::server::note_lines(report, "redis", &self.log, &during);
+        note_lines(report, "redis", &self.log, &during);
     }
 
     /// Probes until `PONG`, the deadline, or the child's exit (whose log tail then

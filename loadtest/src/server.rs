@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use tokio::time::{sleep, Instant};
 
 use crate::{
-    child::{free_port, log_tail},
+    child::{free_port, log_tail, note_lines, LOG_LINES_SHOWN},
     redis::RedisGuard,
     report::Report,
 };
@@ -25,8 +25,6 @@ const READY_DEADLINE: Duration = Duration::from_secs(20);
 const PROBE_INTERVAL: Duration = Duration::from_millis(100);
 /// Log lines shown when the server fails to start.
 const LOG_TAIL_LINES: usize = 20;
-/// Log lines shown at the end of a run, when the server logged anything.
-const LOG_LINES_SHOWN: usize = 10;
 
 pub struct ServerGuard {
     /// Killed and reaped in `drop`.
@@ -175,22 +173,6 @@ pub fn note_log(report: &mut Report, name: &str, path: &Path) {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     note_lines(report, name, path, &lines);
-}
-
-/// Adds a log's lines to a report, as [`note_log`] describes.
-pub fn note_lines(report: &mut Report, name: &str, path: &Path, lines: &[&str]) {
-    let key = format!("{}_log_lines", name.replace(' ', "_"));
-    report.count(&key, &format!("{name} log lines"), lines.len() as u64);
-    if !lines.is_empty() {
-        report.note(format!(
-            "{name} log: {} lines ({})",
-            lines.len(),
-            path.display()
-        ));
-        for line in lines.iter().take(LOG_LINES_SHOWN) {
-            report.note(format!("  | {line}"));
-        }
-    }
 }
 
 fn print_log_lines(name: &str, path: &Path, lines: &[&str]) {
