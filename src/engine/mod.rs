@@ -447,8 +447,12 @@ pub trait Broker: Send + Sync {
     /// Starts this node's one subscriber connection; what arrives goes to `sink`.
     /// Called once, at start-up.
     fn start_broker(&self, sink: tokio::sync::mpsc::UnboundedSender<Inbound>);
-    /// Starts receiving the room's channel (when the first local member connects).
-    fn subscribe(&self, room: RoomId);
+    /// Starts receiving the room's channel (when the first local member connects), and
+    /// returns once it is received: a room reads where its messages stand only after
+    /// that, so no message falls between the read and the subscription. If the broker
+    /// cannot confirm soon (Redis slow or away), it returns anyway; the subscription
+    /// is made when it can, and the reconnect's `Resubscribed` makes rooms catch up.
+    async fn subscribe(&self, room: RoomId);
     /// Stops receiving it (when the last local member leaves).
     fn unsubscribe(&self, room: RoomId);
     /// Sends `payload` to every node listening on `topic`, this one included.

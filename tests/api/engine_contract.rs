@@ -1446,7 +1446,7 @@ async fn subscribe_live(
     inbound: &mut mpsc::UnboundedReceiver<Inbound>,
     room: RoomId,
 ) {
-    engine.subscribe(room);
+    engine.subscribe(room).await;
     until_heard(engine, inbound, room).await;
 }
 
@@ -1501,7 +1501,7 @@ async fn broker_subscriptions_are_a_set_not_a_count(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
     let mut inbound = start_broker(&engine);
     let (room, marker) = (RoomId::random(), RoomId::random());
-    engine.subscribe(room);
+    engine.subscribe(room).await;
     subscribe_live(&engine, &mut inbound, room).await;
     // Two subscriptions, one unsubscription: the room is no longer heard.
     engine.unsubscribe(room);
@@ -1520,7 +1520,7 @@ async fn broker_subscriptions_are_a_set_not_a_count(kind: EngineKind) {
 async fn broker_ignores_subscriptions_made_before_it_starts(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
     let (early, late) = (RoomId::random(), RoomId::random());
-    engine.subscribe(early);
+    engine.subscribe(early).await;
     // Publishing with no listener is not an error.
     engine
         .publish(Topic::Room(early), "nobody".into())

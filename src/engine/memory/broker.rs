@@ -85,7 +85,7 @@ impl Broker for MemoryEngine {
         });
     }
 
-    fn subscribe(&self, room: RoomId) {
+    async fn subscribe(&self, room: RoomId) {
         self.with_broker(|broker| {
             if broker.sink.is_some() {
                 broker.rooms.insert(room);

@@ -9,7 +9,10 @@ use std::{collections::HashSet, time::Duration};
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use redis::AsyncCommands;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::{
+    mpsc::{UnboundedReceiver, UnboundedSender},
+    oneshot,
+};
 
 use super::{keys::Keys, timed, RedisEngine};
 use crate::{
@@ -21,9 +24,16 @@ use crate::{
 const MIN_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-/// A change to the set of room channels this node listens to.
+/// How long `subscribe` waits for Redis to confirm. Past it (Redis slow or away) the
+/// room goes on: the subscriber subscribes it when it can, and a reconnect makes every
+/// room catch up from the store.
+const SUBSCRIBE_WAIT: Duration = Duration::from_secs(1);
+
+/// A change to the set of room channels this node listens to. A subscription carries
+/// where to say that Redis confirmed it (dropped unsaid when there is nothing to wait
+/// for: already subscribed, or not connected now).
 pub enum Command {
-    Subscribe(RoomId),
+    Subscribe(RoomId, oneshot::Sender<()>),
     Unsubscribe(RoomId),
 }
 
@@ -77,8 +87,13 @@ pub async fn run(
                 command = commands.recv() => {
                     let Some(command) = command else { return };
                     let result = match command {
-                        Command::Subscribe(room) if rooms.insert(room) => {
-                            subscriber.subscribe(keys.room_channel(room)).await
+                        Command::Subscribe(room, confirmed) if rooms.insert(room) => {
+                            let result = subscriber.subscribe(keys.room_channel(room)).await;
+                            if result.is_ok() {
+                                // The room may have stopped waiting: nothing to tell.
+                                let _ = confirmed.send(());
+                            }
+                            result
                         }
                         Command::Unsubscribe(room) if rooms.remove(&room) => {
                             subscriber.unsubscribe(keys.room_channel(room)).await
@@ -128,7 +143,7 @@ async fn wait_applying(
         match tokio::time::timeout_at(until, commands.recv()).await {
             Err(_) => return true,
             Ok(None) => return false,
-            Ok(Some(Command::Subscribe(room))) => {
+            Ok(Some(Command::Subscribe(room, _))) => {
                 rooms.insert(room);
             }
             Ok(Some(Command::Unsubscribe(room))) => {
@@ -148,12 +163,19 @@ impl Broker for RedisEngine {
         }
     }
 
-    fn subscribe(&self, room: RoomId) {
-        if let Some(subscriber) = self.subscriber.get() {
-            if subscriber.send(Command::Subscribe(room)).is_err() {
-                tracing::warn!(room_id = %room, "subscriber task gone; room not subscribed");
-            }
+    async fn subscribe(&self, room: RoomId) {
+        let Some(subscriber) = self.subscriber.get() else {
+            return;
+        };
+        let (confirmed, confirmation) = oneshot::channel();
+        if subscriber
+            .send(Command::Subscribe(room, confirmed))
+            .is_err()
+        {
+            return tracing::warn!(room_id = %room, "subscriber task gone; room not subscribed");
         }
+        // Whether confirmed, unsaid or late, the room goes on (see SUBSCRIBE_WAIT).
+        let _ = tokio::time::timeout(SUBSCRIBE_WAIT, confirmation).await;
     }
 
     fn unsubscribe(&self, room: RoomId) {

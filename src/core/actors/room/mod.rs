@@ -445,11 +445,15 @@ impl Actor for RoomActor {
     type Context = Context<Self>;
 
     /// Loads the room before any request is handled (`wait` holds the mailbox), and
-    /// listens to the room's channel if sessions are already waiting (a restart).
+    /// listens to the room's channel if sessions are already waiting (a restart). The
+    /// later `wait` runs first: the room is heard before it is read, so no message
+    /// falls between the two.
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.load(ctx);
         if !self.subscribers.is_empty() {
-            self.engine.subscribe(self.room_id);
+            let engine = self.engine.clone();
+            let room_id = self.room_id;
+            ctx.wait(async move { engine.subscribe(room_id).await }.into_actor(self));
         }
         // Refreshed three times per TTL, so one late refresh never lets an entry lapse.
         ctx.run_interval(self.node.presence_ttl / 3, |act, _| {
@@ -544,12 +548,11 @@ impl Handler<Subscribe> for RoomActor {
     /// store's last `seq` rather than from whatever this actor saw last. Atomic: a
     /// send that arrives after the subscription (a member's first message after a
     /// join) must not be committed while that read is on its way, or it would land
-    /// below the session's starting point and never be delivered live.
+    /// below the session's starting point and never be delivered live. The room is
+    /// heard before it is read, for the same reason across nodes: a message appended
+    /// elsewhere between the read and the subscription would be announced to no one.
     fn handle(&mut self, msg: Subscribe, _: &mut Context<Self>) -> Self::Result {
         let first = self.subscribers.is_empty();
-        if first {
-            self.engine.subscribe(self.room_id);
-        }
         let engine = self.engine.clone();
         let room_id = self.room_id;
         AtomicResponse::new(Box::pin(
@@ -557,6 +560,7 @@ impl Handler<Subscribe> for RoomActor {
                 if !first {
                     return None;
                 }
+                engine.subscribe(room_id).await;
                 match engine.get_room(room_id).await {
                     Ok(room) => room,
                     Err(err) => {
