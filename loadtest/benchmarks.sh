@@ -24,6 +24,7 @@ SCENARIOS=(
   "bigroom|bigroom --json|connects_per_sec rss_per_connection_kib delivery_latency_p99_ms server_cpu_per_delivery_us"
   "rooms|rooms --json|deliveries_per_sec delivery_latency_p99_ms out_of_order deliveries_missing"
   "fanout-100|fanout --rate 100 --messages 500|text:= ([0-9.]+) deliveries/s text:latency: p50=([0-9.]+) text:p99=([0-9.]+) text:([0-9.]+) µs per delivery"
+  "fanout-1600|fanout --rate 1600 --messages 3200 --in-flight 64|text:= ([0-9.]+) deliveries/s text:latency: p50=([0-9.]+) text:p99=([0-9.]+) text:([0-9.]+) µs per delivery"
   "fanout-max|fanout --rate 0 --messages 1000|text:= ([0-9.]+) deliveries/s text:latency: p50=([0-9.]+) text:p99=([0-9.]+) text:([0-9.]+) µs per delivery"
   "fanout-redis-100|fanout --redis --rate 100 --messages 500|text:= ([0-9.]+) deliveries/s text:latency: p50=([0-9.]+) text:p99=([0-9.]+) text:([0-9.]+) µs per delivery"
   "crossnode-100|crossnode --rate 100 --messages 500|text:= ([0-9.]+) deliveries/s text:latency: p50=([0-9.]+) text:p99=([0-9.]+) text:([0-9.]+) µs per delivery"

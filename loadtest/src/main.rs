@@ -253,9 +253,14 @@ pub struct LoadArgs {
     /// Messages the publisher sends.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub messages: u32,
-    /// Messages per second; 0 sends as fast as possible, one at a time.
+    /// Messages per second; 0 sends as fast as possible.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub rate: u32,
+    /// Posts the publisher keeps outstanding at most. With 1 (the default) each post
+    /// waits for the previous answer, so the rate is capped by one round trip, which
+    /// is the room's whole fan-out; more lets the offered rate be reached.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub in_flight: u32,
 }
 
 /// Descriptors the tool needs beyond one per socket: stdio, the REST pool, the log.

@@ -100,8 +100,8 @@ pub async fn run(label: &str, args: &LoadArgs, target: Target<'_>) -> Result<boo
         r => format!("{r}/s"),
     };
     println!(
-        "{label}: sockets={} messages={} rate={rate}",
-        args.sockets, args.messages
+        "{label}: sockets={} messages={} rate={rate} in_flight={}",
+        args.sockets, args.messages, args.in_flight
     );
     let setup = target.setup;
 
@@ -293,8 +293,9 @@ struct Published {
     took: Duration,
 }
 
-/// Posts every message at the configured rate, one at a time. A failed post is
-/// counted and the run goes on (its message is then not expected anywhere), up to
+/// Posts every message at the configured rate, at most `--in-flight` at once (each
+/// post a task of its own, so a slow one never delays the next tick). A failed post
+/// is counted and the run goes on (its message is then not expected anywhere), up to
 /// [`MAX_PUBLISH_FAILURES`].
 async fn publish(
     api: &Api,
@@ -304,10 +305,13 @@ async fn publish(
     clock: Instant,
 ) -> Result<Published> {
     let count = usize::try_from(args.messages).context("--messages does not fit")?;
-    let mut accepted = vec![false; count];
-    let mut failures = 0;
-    let mut first_error = None;
-    let mut round_trips = Latencies::new()?;
+    let in_flight = usize::try_from(args.in_flight).context("--in-flight does not fit")?;
+    let mut answers = Answers {
+        accepted: vec![false; count],
+        failures: 0,
+        first_error: None,
+        round_trips: Latencies::new()?,
+    };
     // `Delay`: after a slow post the next one waits a full period rather than firing
     // a burst to catch up, so the offered rate is never above `--rate`.
     let mut ticker = (args.rate > 0).then(|| {
@@ -315,36 +319,72 @@ async fn publish(
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ticker
     });
+    let mut posts = JoinSet::new();
     let first_at = clock.elapsed();
-    for (k, slot) in accepted.iter_mut().enumerate() {
+    for k in 0..count {
+        while posts.len() >= in_flight {
+            answers.take(posts.join_next().await);
+        }
+        if answers.failures >= MAX_PUBLISH_FAILURES {
+            break;
+        }
         if let Some(ticker) = ticker.as_mut() {
             ticker.tick().await;
         }
-        let sent = clock.elapsed();
-        let metadata = json!({"t": nanos(sent), "k": k});
-        let result = api
-            .post_message(key, room_id, &format!("message {k}"), metadata)
-            .await;
-        round_trips.record(clock.elapsed().saturating_sub(sent));
-        match result {
-            Ok(_) => *slot = true,
-            Err(err) => {
-                failures += 1;
-                first_error.get_or_insert_with(|| format!("{err:#}"));
-                if failures >= MAX_PUBLISH_FAILURES {
-                    break;
-                }
-            }
-        }
+        let (api, key, room_id) = (api.clone(), key.to_owned(), room_id.to_owned());
+        posts.spawn(async move {
+            let sent = clock.elapsed();
+            let metadata = json!({"t": nanos(sent), "k": k});
+            let result = api
+                .post_message(&key, &room_id, &format!("message {k}"), metadata)
+                .await;
+            (k, clock.elapsed().saturating_sub(sent), result)
+        });
+    }
+    while !posts.is_empty() {
+        answers.take(posts.join_next().await);
     }
     Ok(Published {
-        accepted,
-        failures,
-        first_error,
-        round_trips,
+        accepted: answers.accepted,
+        failures: answers.failures,
+        first_error: answers.first_error,
+        round_trips: answers.round_trips,
         first_at,
         took: clock.elapsed().saturating_sub(first_at),
     })
+}
+
+/// What the posts answered so far.
+struct Answers {
+    accepted: Vec<bool>,
+    failures: u32,
+    first_error: Option<String>,
+    round_trips: Latencies,
+}
+
+/// One post's task: its message index, round trip and outcome.
+type PostDone = (usize, Duration, Result<()>);
+
+impl Answers {
+    /// Records a finished post (a task that panicked or was cancelled records nothing:
+    /// its message then counts as not accepted).
+    fn take(&mut self, joined: Option<Result<PostDone, tokio::task::JoinError>>) {
+        let Some(Ok((k, round_trip, result))) = joined else {
+            return;
+        };
+        self.round_trips.record(round_trip);
+        match result {
+            Ok(()) => {
+                if let Some(slot) = self.accepted.get_mut(k) {
+                    *slot = true;
+                }
+            }
+            Err(err) => {
+                self.failures += 1;
+                self.first_error.get_or_insert_with(|| format!("{err:#}"));
+            }
+        }
+    }
 }
 
 /// Waits for every socket to finish, up to [`DRAIN_DEADLINE`]; then tells the rest
