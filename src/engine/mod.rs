@@ -241,8 +241,8 @@ pub trait Store: Send + Sync {
     /// (`message.seq` is ignored). A message with a sender is stored only if the
     /// sender is a member (`NotMember`), and in a channel its owner or an admin
     /// (`NotPermitted`): checked in the same step, so a send is one round trip on
-    /// Redis and no leave or role change slips in between. With a `client_msg_id` its sender already sent in
-    /// this room within
+    /// Redis and no leave or role change slips in between. With a `client_msg_id`
+    /// its sender already sent in this room within
     /// [`IDEMPOTENCY_WINDOW`](crate::domain::message::IDEMPOTENCY_WINDOW), nothing is
     /// stored and the original is returned; another sender's identical id is unrelated.
     ///

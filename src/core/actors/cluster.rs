@@ -1,6 +1,7 @@
 //! What nodes tell each other through the broker. Room channels carry, besides the
-//! `{"seq": N, "message": …}` notices the store publishes with each append, the encoded frames of
-//! every other room event; the control channel carries what every node must act on.
+//! `{"seq": N, "message": …}` notices the store publishes with each append, the
+//! encoded frames of every other room event; the control channel carries what every
+//! node must act on.
 
 use std::{sync::Arc, time::Duration};
 

@@ -76,17 +76,12 @@ impl CallerCache {
         let entry = entries.by_digest.get(digest)?;
         let fresh = entry.cached_at.elapsed() < MAX_AGE
             && entry.key_expires_at.is_none_or(|at| at > now)
-            && kind == caller_kind(&entry.caller);
+            && kind == entry.caller.key_kind();
         if !fresh {
             entries.remove(digest);
             return None;
         }
-        let mut caller = entry.caller.clone();
-        match &mut caller {
-            Caller::Master(master) => master.ip = ip,
-            Caller::User(user) => user.ip = ip,
-        }
-        Some(caller)
+        Some(entry.caller.clone().with_ip(ip))
     }
 
     /// Read before reading the store; handed back to [`Self::put`].
@@ -114,24 +109,17 @@ impl CallerCache {
         if entries.by_digest.len() >= CAPACITY {
             *entries = Entries::default();
         }
-        let mut caller = caller.clone();
-        match &mut caller {
-            Caller::Master(master) => master.ip = None,
-            Caller::User(user) => {
-                user.ip = None;
-                entries
-                    .by_user
-                    .entry(user.user.id)
-                    .or_default()
-                    .push(digest);
-            }
-        }
+        let user = caller.user().map(|user| user.id);
         let entry = Entry {
-            caller,
+            caller: caller.clone().with_ip(None),
             key_expires_at,
             cached_at: Instant::now(),
         };
-        entries.by_digest.insert(digest, entry);
+        // Two requests that missed together both fill it: index the digest once.
+        let fresh = entries.by_digest.insert(digest, entry).is_none();
+        if let Some(user) = user.filter(|_| fresh) {
+            entries.by_user.entry(user).or_default().push(digest);
+        }
     }
 
     /// Forgets the user's callers.
@@ -194,13 +182,6 @@ impl Entries {
                 }
             }
         }
-    }
-}
-
-fn caller_kind(caller: &Caller) -> KeyKind {
-    match caller {
-        Caller::Master(_) => KeyKind::Master,
-        Caller::User(_) => KeyKind::User,
     }
 }
 

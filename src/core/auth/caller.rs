@@ -2,7 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{client::Client, keys::KeyDigest, user::User};
+use crate::domain::{
+    client::Client,
+    keys::{KeyDigest, KeyKind},
+    user::User,
+};
 
 /// A request made with a live master key.
 #[derive(Debug, Clone)]
@@ -49,5 +53,22 @@ impl Caller {
             Caller::Master(_) => None,
             Caller::User(caller) => Some(&caller.user),
         }
+    }
+
+    /// The kind of key the caller authenticated with.
+    pub fn key_kind(&self) -> KeyKind {
+        match self {
+            Caller::Master(_) => KeyKind::Master,
+            Caller::User(_) => KeyKind::User,
+        }
+    }
+
+    /// The same caller, making a request from `ip`.
+    pub fn with_ip(mut self, ip: Option<String>) -> Self {
+        match &mut self {
+            Caller::Master(caller) => caller.ip = ip,
+            Caller::User(caller) => caller.ip = ip,
+        }
+        self
     }
 }

@@ -1,8 +1,8 @@
 //! The node's one subscriber connection. A subscribed connection cannot carry other
-//! commands, so this task owns a dedicated one: it subscribes the control channel and the rooms
-//! the node asks for, forwards what arrives, and when the connection drops it
-//! reconnects with backoff, resubscribes everything, and says so (`Resubscribed`) so
-//! every room catches up from the store.
+//! commands, so this task owns a dedicated one: it subscribes the control channel and
+//! the rooms the node asks for, forwards what arrives, and when the connection drops
+//! it says so (`Lost`), reconnects with backoff, resubscribes everything, and says so
+//! again (`Resubscribed`) so every room catches up from the store.
 
 use std::{collections::HashSet, time::Duration};
 
