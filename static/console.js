@@ -499,6 +499,8 @@ async function signIn(key) {
   const me = await candidate.request('GET', '/clients/me');
   client = candidate;
   sessionStorage.setItem(KEY_STORE, key);
+  // Out of the page as soon as it is accepted, not once the first tab has loaded.
+  /** @type {HTMLInputElement} */ ($('master-key')).value = '';
   $('client-name').textContent = me.name;
   $('login-panel').classList.add('hidden');
   $('app').classList.remove('hidden');
@@ -530,10 +532,7 @@ $('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const input = /** @type {HTMLInputElement} */ ($('master-key'));
   const key = input.value.trim();
-  attempt(async () => {
-    await signIn(key);
-    input.value = '';
-  });
+  attempt(() => signIn(key));
 });
 
 $('sign-out').addEventListener('click', () => {
