@@ -6,10 +6,11 @@
 # ticks (1/100 s) over the run, and the commands Redis ran.
 #
 #   loadtest/wrk.sh target/release/chatapi redis send 64 10    # POST /messages
+#   loadtest/wrk.sh target/release/chatapi redis send100 64 10 # the same, over 100 rooms
 #   loadtest/wrk.sh target/release/chatapi redis login 64 10   # POST /users/login
 #   loadtest/wrk.sh target/release/chatapi redis me 64 10      # GET /users/me
 #
-# usage: wrk.sh BIN [memory|redis] [send|me|login] [connections] [seconds]
+# usage: wrk.sh BIN [memory|redis] [send|send100|me|login] [connections] [seconds]
 BIN=$1; STORE=${2:-memory}; WHAT=${3:-send}; C=${4:-64}; D=${5:-10}
 set -e
 RP=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
@@ -31,12 +32,29 @@ MASTER=$(curl -sf -X POST $B/clients -H 'content-type: application/json' -d '{"n
 KEY=$(curl -sf -X POST $B/users -H "authorization: Bearer $MASTER" -H 'content-type: application/json' -d '{"email":"a@b.invalid","username":"bench_a"}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["scoped_api_key"])')
 ROOM=$(curl -sf -X POST $B/rooms -H "authorization: Bearer $KEY" -H 'content-type: application/json' -d '{"name":"bench"}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["id"])')
 CONTENT=$(python3 -c 'print("x"*64)')
+ROOMS="'$ROOM'"
+if [ "$WHAT" = send100 ]; then
+  for i in $(seq 99); do
+    ROOMS="$ROOMS,'$(curl -sf -X POST $B/rooms -H "authorization: Bearer $KEY" -H 'content-type: application/json' -d '{"name":"bench"}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["id"])')'"
+  done
+fi
 case $WHAT in
 send) cat > $TMP/s.lua <<LUA
 wrk.method = "POST"
 wrk.body = '{"room_id":"$ROOM","content":"$CONTENT"}'
 wrk.headers["content-type"] = "application/json"
 wrk.headers["authorization"] = "Bearer $KEY"
+LUA
+  URL=$B/messages;;
+send100) cat > $TMP/s.lua <<LUA
+local rooms = {$ROOMS}
+local headers = {["content-type"] = "application/json", ["authorization"] = "Bearer $KEY"}
+local turn = 0
+request = function()
+  turn = turn + 1
+  local body = '{"room_id":"' .. rooms[turn % #rooms + 1] .. '","content":"$CONTENT"}'
+  return wrk.format("POST", nil, headers, body)
+end
 LUA
   URL=$B/messages;;
 me) cat > $TMP/s.lua <<LUA

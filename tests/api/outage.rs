@@ -57,6 +57,56 @@ async fn a_redis_restart_gives_503s_then_recovers_with_nothing_lost() {
         .assert_error(401, "INVALID_CREDENTIALS");
 }
 
+/// Redis forgets its scripts when it restarts without a save, or on `SCRIPT FLUSH`.
+/// Sends committed together then meet `NOSCRIPT`; each must still be stored once, in
+/// the order its sender sent it.
+#[actix_web::test]
+async fn sends_after_redis_forgot_its_scripts_are_each_stored_once_in_order() {
+    let app = crate::helpers::spawn_unlimited(EngineKind::Redis).await;
+    let (_, owner, _) = app.new_user().await;
+    let room = app.create_room(&owner, json!({"name": "Forgetful"})).await;
+    app.send(&owner, &room, "before").await;
+    let (mut socket, _) = WsClient::connect(&app, &owner).await;
+    let redis = app.redis.as_ref().unwrap();
+    assert_eq!(redis.command("SCRIPT FLUSH"), "+OK");
+
+    // Sent without waiting, so the room commits them in batches.
+    let contents: Vec<String> = (0..20).map(|n| format!("after {n}")).collect();
+    for (n, content) in contents.iter().enumerate() {
+        let data = json!({"room_id": room, "content": content});
+        socket
+            .send_raw(json!({"type": "message.send", "id": format!("s{n}"), "data": data}))
+            .await;
+    }
+    for n in 0..contents.len() {
+        let id = format!("s{n}");
+        let answer = socket.next(|f| f["id"] == id.as_str()).await;
+        assert_eq!(answer["type"], "ack", "{answer}");
+    }
+    let history = app
+        .get(&format!("/rooms/{room}/messages?limit=100"), &owner)
+        .await;
+    assert_eq!(history.status, 200, "{history:?}");
+    let mut stored: Vec<(u64, String)> = history.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["seq"].as_u64().unwrap(),
+                m["content"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    stored.sort_unstable();
+    let expected: Vec<(u64, String)> = std::iter::once("before".to_owned())
+        .chain(contents)
+        .enumerate()
+        .map(|(at, content)| (at as u64 + 1, content))
+        .collect();
+    assert_eq!(stored, expected);
+}
+
 #[actix_web::test]
 async fn a_node_starts_while_redis_is_down_and_serves_once_it_is_up() {
     let mut redis = crate::helpers::RedisServer::start();
