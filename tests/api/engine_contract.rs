@@ -1167,7 +1167,13 @@ async fn append_message_to_a_missing_room_reports_room_gone(kind: EngineKind) {
     assert_eq!(engine.get_message(message.id).await.unwrap(), None);
     assert_eq!(engine.get_room(unsaved.id).await.unwrap(), None);
 
+    // A room that took messages before its deletion is as gone as one that took none.
     let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let early = engine
+        .append_message(&new_message(&room, "early"), None)
+        .await
+        .unwrap();
+    assert!(matches!(early, (Appended::New(_), None)), "{early:?}");
     engine.delete_room(&room).await.unwrap();
     let late = engine
         .append_message(&new_message(&room, "late"), None)

@@ -26,6 +26,9 @@ pub(super) async fn append_messages(
     engine: &RedisEngine,
     batch: &[(&Message, Option<&RateCheck>)],
 ) -> Result<Vec<(Appended, Option<RateStatus>)>, EngineError> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
     let invocations = batch
         .iter()
         .map(|(message, rate)| invocation(engine, message, *rate))

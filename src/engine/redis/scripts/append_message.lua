@@ -23,19 +23,33 @@
 -- The JSON is ARGV[1], whose seq is 0: the notice's seq is the message's.
 -- The seq comes from HINCRBY inside this one script, so concurrent appends get
 -- 1, 2, 3… with no gap and no repeat.
-local stored_room = redis.call('GET', KEYS[1])
-if not stored_room then
-  return {'GONE'}
-end
-local room = cjson.decode(stored_room)
-if ARGV[13] ~= '' then
-  local membership = redis.call('HGET', KEYS[5], ARGV[13])
-  if not membership then
-    return {'NOT_MEMBER'}
+-- What a send needs of the room (its client and type, which never change) is kept in
+-- its state hash, so only a room's first send decodes the record. delete_room.lua
+-- removes the state with the record, so these fields also say the room exists.
+local room = {}
+room.client_id, room.room_type = unpack(redis.call('HMGET', KEYS[2], 'client_id', 'room_type'))
+if not room.client_id then
+  local stored_room = redis.call('GET', KEYS[1])
+  if not stored_room then
+    return {'GONE'}
   end
-  local role = cjson.decode(membership).role
-  if room.room_type == 'channel' and role ~= 'owner' and role ~= 'admin' then
-    return {'NOT_PERMITTED'}
+  room = cjson.decode(stored_room)
+  redis.call('HSET', KEYS[2], 'client_id', room.client_id, 'room_type', room.room_type)
+end
+if ARGV[13] ~= '' then
+  if room.room_type ~= 'channel' then
+    if redis.call('HEXISTS', KEYS[5], ARGV[13]) == 0 then
+      return {'NOT_MEMBER'}
+    end
+  else
+    local membership = redis.call('HGET', KEYS[5], ARGV[13])
+    if not membership then
+      return {'NOT_MEMBER'}
+    end
+    local role = cjson.decode(membership).role
+    if role ~= 'owner' and role ~= 'admin' then
+      return {'NOT_PERMITTED'}
+    end
   end
 end
 local interval = tonumber(ARGV[6])
@@ -71,13 +85,16 @@ end
 redis.call('SET', KEYS[4], ARGV[3] .. ':' .. seq)
 -- The client's analytics are counted here, so the send costs no extra round trip.
 local client = room.client_id
+-- Each is given its lifetime when it is made (every writer of the usage hash sets it).
 local usage = ARGV[8] .. client .. ARGV[9]
-redis.call('HINCRBY', usage, 'messages_sent', 1)
-redis.call('EXPIRE', usage, ARGV[12])
+if redis.call('HINCRBY', usage, 'messages_sent', 1) == 1 then
+  redis.call('EXPIRE', usage, ARGV[12])
+end
 if ARGV[13] ~= '' then
   local active = ARGV[10] .. client .. ARGV[11]
-  redis.call('SADD', active, ARGV[13])
-  redis.call('EXPIRE', active, ARGV[12])
+  if redis.call('SADD', active, ARGV[13]) == 1 then
+    redis.call('EXPIRE', active, ARGV[12])
+  end
 end
 enqueue(ARGV[14] .. client .. ARGV[15], ARGV[16], ARGV[17], ARGV[18],
   'message.created', 'M|' .. seq .. '|' .. ARGV[1])
