@@ -36,7 +36,7 @@
 //! | `room:{id}:member_order` | sorted set | `Membership::order_key` members, lexically ordered |
 //! | `room:{id}:reads` | hash | user id → last read `seq` |
 //! | `room:{id}:messages` | hash | `seq` → message JSON (written with `seq` 0: the field is the truth) |
-//! | `room:{id}:state` | hash | `seq` (last given), `last_message_at`, and `direct_pair` (the pair key, direct rooms only) |
+//! | `room:{id}:state` | hash | `seq` (last given), `last_message_at`, `client_id` and `room_type` (copied from the record by the first send), and `direct_pair` (the pair key, direct rooms only) |
 //! | `room:{id}:cmid:{sender}:{client_msg_id}` | string | `seq` of the message its sender (a user id, or `system`) sent with it; expires after the idempotency window |
 //! | `message:{id}` | string | `{room_id}:{seq}`, where the message lives |
 //! | `room:{id}:events` | pub/sub channel | the room's events for other nodes |
