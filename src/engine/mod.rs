@@ -58,6 +58,15 @@ pub enum EngineError {
     Corrupt(anyhow::Error),
 }
 
+/// What a key rotation records in its own atomic step, so that a rotation and its
+/// record cannot part: its security event and, for a login, the webhook event it
+/// causes (its name and whole body). Nothing is recorded unless the key rotated.
+#[derive(Debug, Clone, Copy)]
+pub struct RotationRecord<'a> {
+    pub event: &'a SecurityEvent,
+    pub webhook: Option<(&'a str, &'a str)>,
+}
+
 /// The result of replacing an owner's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rotation {
@@ -119,12 +128,14 @@ pub trait Store: Send + Sync {
     /// Redis): how a node re-validates the keys of all its sessions.
     async fn find_keys(&self, digests: &[KeyDigest])
         -> Result<Vec<Option<KeyRecord>>, EngineError>;
-    /// Makes `new_key` its owner's live key and revokes the previous one, atomically;
-    /// refuses if the owner is gone or deactivated.
+    /// Makes `new_key` its owner's live key and revokes the previous one, and keeps
+    /// `record`, atomically (one round trip on Redis); refuses if the owner is gone or
+    /// deactivated.
     async fn rotate_key(
         &self,
         new_key: &KeyRecord,
         revoked_at: DateTime<Utc>,
+        record: RotationRecord<'_>,
     ) -> Result<Rotation, EngineError>;
     /// Revokes the user's live key; with `only` set, only if that key is the live one.
     /// Returns whether a key was revoked.

@@ -10,7 +10,7 @@ use chatapi::{
         analytics::{hour_of, ClientLoad, Counter},
         client::Client,
         ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId, WebhookId},
-        keys::KeyOwner,
+        keys::{KeyOwner, KeyRecord},
         message::{Appended, HistoryRange, Message},
         notification::{InboxFilter, Notification, Priority},
         page::PageRequest,
@@ -22,7 +22,7 @@ use chatapi::{
     },
     engine::{
         memory::MemoryEngine, redis::RedisEngine, AddMember, EngineError, Inbound, Rotation,
-        SharedEngine, Topic, Update,
+        RotationRecord, SharedEngine, Topic, Update,
     },
 };
 use chrono::{DateTime, Duration, Utc};
@@ -36,6 +36,7 @@ use crate::helpers::{EngineKind, RedisServer, DEADLINE};
 both_engines!(
     rotation_leaves_one_live_key_and_tombstones_the_rest,
     rotation_refuses_missing_and_disabled_owners,
+    rotation_records_its_event_and_webhook_event_only_when_it_rotates,
     update_user_is_compare_and_set,
     revoke_user_key_revokes_only_the_named_key,
     append_message_numbers_concurrent_appends_without_gaps,
@@ -139,6 +140,20 @@ async fn stored_user(engine: &SharedEngine, client: ClientId) -> UserId {
     id
 }
 
+/// Rotates to `key`, recording a login event of its owner and no webhook event.
+async fn rotate(engine: &SharedEngine, key: &KeyRecord) -> Rotation {
+    let login = event(
+        key.owner.client(),
+        SecurityEventKind::UserLogin,
+        key.owner.user(),
+    );
+    let record = RotationRecord {
+        event: &login,
+        webhook: None,
+    };
+    engine.rotate_key(key, Utc::now(), record).await.unwrap()
+}
+
 fn user_owner(user: &User) -> KeyOwner {
     KeyOwner::User {
         client: user.client_id,
@@ -152,7 +167,7 @@ async fn rotation_leaves_one_live_key_and_tombstones_the_rest(kind: EngineKind) 
     let mut digests = Vec::new();
     for _ in 0..3 {
         let key = issue(user_owner(&user), Utc::now(), Some(Duration::hours(1)));
-        let rotation = engine.rotate_key(&key.record, Utc::now()).await.unwrap();
+        let rotation = rotate(&engine, &key.record).await;
         assert_eq!(rotation, Rotation::Rotated);
         digests.push(key.record.digest);
     }
@@ -174,10 +189,7 @@ async fn rotation_refuses_missing_and_disabled_owners(kind: EngineKind) {
         user: UserId::random(),
     };
     let key = issue(stranger, Utc::now(), None);
-    assert_eq!(
-        engine.rotate_key(&key.record, Utc::now()).await.unwrap(),
-        Rotation::OwnerGone
-    );
+    assert_eq!(rotate(&engine, &key.record).await, Rotation::OwnerGone);
     assert!(engine.find_key(&key.record.digest).await.unwrap().is_none());
 
     let disabled = User {
@@ -190,8 +202,51 @@ async fn rotation_refuses_missing_and_disabled_owners(kind: EngineKind) {
         .unwrap();
     assert_eq!(applied, Update::Applied);
     let key = issue(user_owner(&user), Utc::now(), None);
-    let rotation = engine.rotate_key(&key.record, Utc::now()).await.unwrap();
+    let rotation = rotate(&engine, &key.record).await;
     assert_eq!(rotation, Rotation::OwnerDisabled);
+}
+
+/// A login's security event and `user.login` webhook event are kept in the rotation's
+/// own step: both when the key rotated, neither when it was refused.
+async fn rotation_records_its_event_and_webhook_event_only_when_it_rotates(kind: EngineKind) {
+    let (engine, _redis) = engine(kind).await;
+    let (client, user) = client_with_user(&engine).await;
+    let hook = webhook(client.id, &["user.login"]);
+    engine.create_webhook(&hook).await.unwrap();
+    let login = event(client.id, SecurityEventKind::UserLogin, Some(user.id));
+    let key = issue(user_owner(&user), Utc::now(), None);
+    let record = RotationRecord {
+        event: &login,
+        webhook: Some(("user.login", "{\"logged\":\"in\"}")),
+    };
+    let rotation = engine.rotate_key(&key.record, Utc::now(), record).await;
+    assert_eq!(rotation.unwrap(), Rotation::Rotated);
+
+    let stranger = KeyOwner::User {
+        client: client.id,
+        user: UserId::random(),
+    };
+    let refused = event(client.id, SecurityEventKind::MasterKeyRotated, None);
+    let record = RotationRecord {
+        event: &refused,
+        webhook: Some(("user.login", "{\"refused\":true}")),
+    };
+    let key = issue(stranger, Utc::now(), None);
+    let rotation = engine.rotate_key(&key.record, Utc::now(), record).await;
+    assert_eq!(rotation.unwrap(), Rotation::OwnerGone);
+
+    let events = engine
+        .list_events(client.id, &EventFilter::default(), &first_page(10))
+        .await
+        .unwrap();
+    assert_eq!(events.data, vec![login]);
+    let lease = std::time::Duration::from_secs(30);
+    let queued = engine.claim_outbox(hook.id, "node-a", lease).await.unwrap();
+    assert_eq!(
+        queued.map(|claimed| claimed.entry),
+        Some(OutboxEntry::Event("{\"logged\":\"in\"}".into()))
+    );
+    assert_eq!(engine.pending_webhooks().await.unwrap(), vec![hook.id]);
 }
 
 async fn update_user_is_compare_and_set(kind: EngineKind) {
@@ -224,7 +279,7 @@ async fn revoke_user_key_revokes_only_the_named_key(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
     let (_, user) = client_with_user(&engine).await;
     let key = issue(user_owner(&user), Utc::now(), Some(Duration::hours(1)));
-    engine.rotate_key(&key.record, Utc::now()).await.unwrap();
+    rotate(&engine, &key.record).await;
     let other = issue(user_owner(&user), Utc::now(), None).record.digest;
     assert!(!engine
         .revoke_user_key(user.id, Some(&other), Utc::now())
@@ -763,7 +818,7 @@ async fn ping_answers_and_clients_are_created_read_and_updated(kind: EngineKind)
 
     // A client's master key rotates like a user's.
     let next = issue(KeyOwner::Client(client.id), Utc::now(), None);
-    let rotation = engine.rotate_key(&next.record, Utc::now()).await.unwrap();
+    let rotation = rotate(&engine, &next.record).await;
     assert_eq!(rotation, Rotation::Rotated);
     let old = engine
         .find_key(&master.record.digest)
@@ -944,7 +999,7 @@ async fn update_user_renames_refuses_a_taken_username_and_deactivation_revokes_t
     );
 
     let live = issue(user_owner(&user), Utc::now(), Some(Duration::hours(1)));
-    engine.rotate_key(&live.record, Utc::now()).await.unwrap();
+    rotate(&engine, &live.record).await;
     let disabled = User {
         is_active: false,
         ..renamed.clone()
@@ -968,7 +1023,7 @@ async fn delete_user_frees_its_email_revokes_its_key_and_reports_a_second_delete
     let now = Utc::now();
     let user = named_user(&engine, client, "gone", "gone@example.com", now).await;
     let key = issue(user_owner(&user), Utc::now(), Some(Duration::hours(1)));
-    engine.rotate_key(&key.record, Utc::now()).await.unwrap();
+    rotate(&engine, &key.record).await;
 
     assert!(engine.delete_user(&user, Utc::now()).await.unwrap());
     assert!(!engine.delete_user(&user, Utc::now()).await.unwrap());

@@ -12,6 +12,7 @@
 use std::{
     collections::HashMap,
     fmt,
+    hash::{BuildHasher, RandomState},
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
         Mutex, MutexGuard, PoisonError,
@@ -32,16 +33,52 @@ use crate::domain::{
 const CAPACITY: usize = 100_000;
 /// Longest an entry is trusted without reading the store again.
 const MAX_AGE: Duration = Duration::from_secs(10);
+/// Groups the users' forgets are stamped in: one user's forget holds back the fills
+/// of the users of its group only (see [`Forgets`]).
+const USER_GROUPS: usize = 32;
 
 #[derive(Default)]
 pub struct CallerCache {
     inner: Mutex<Entries>,
-    /// Bumped by every forget: a read of the store that began before a forget may have
-    /// read what the forget was about, so it must not fill the cache ([`Self::put`]).
-    epoch: AtomicU64,
+    forgets: Forgets,
     /// Set while the subscriber connection is down: a forget from another node could
     /// be missed, so nothing is served from, nor put into, the cache.
     suspended: AtomicBool,
+}
+
+/// When each kind of caller was last forgotten. A read of the store that began before
+/// a forget may have read what the forget was about, so it must not fill the cache
+/// ([`CallerCache::put`]). Stamps are ticks of one clock, set under the entries' lock.
+/// A user's forget stamps its group, so a login storm (each login forgets its user)
+/// does not keep every other caller, the master key above all, out of the cache.
+#[derive(Default)]
+struct Forgets {
+    clock: AtomicU64,
+    /// The last forget of a client, or the last clear.
+    clients: AtomicU64,
+    users: [AtomicU64; USER_GROUPS],
+    groups: RandomState,
+}
+
+impl Forgets {
+    fn tick(&self) -> u64 {
+        self.clock.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    fn user(&self, user: UserId) -> &AtomicU64 {
+        let group = self.groups.hash_one(user) as usize % USER_GROUPS;
+        // In range by the modulo.
+        #[allow(clippy::indexing_slicing)]
+        &self.users[group]
+    }
+
+    /// Whether anything `caller` depends on was forgotten after tick `since`.
+    fn since(&self, caller: &Caller, since: u64) -> bool {
+        self.clients.load(Ordering::Acquire) > since
+            || caller
+                .user()
+                .is_some_and(|user| self.user(user.id).load(Ordering::Acquire) > since)
+    }
 }
 
 #[derive(Default)]
@@ -86,7 +123,7 @@ impl CallerCache {
 
     /// Read before reading the store; handed back to [`Self::put`].
     pub fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Acquire)
+        self.forgets.clock.load(Ordering::Acquire)
     }
 
     /// Caches what the store said, unless something was forgotten since `epoch` was
@@ -102,8 +139,8 @@ impl CallerCache {
             return;
         }
         let mut entries = self.lock();
-        // Under the lock, as every forget bumps it under the lock.
-        if self.epoch() != epoch {
+        // Under the lock, as every forget stamps under the lock.
+        if self.forgets.since(caller, epoch) {
             return;
         }
         if entries.by_digest.len() >= CAPACITY {
@@ -125,7 +162,8 @@ impl CallerCache {
     /// Forgets the user's callers.
     pub fn forget_user(&self, user: UserId) {
         let mut entries = self.lock();
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+        let tick = self.forgets.tick();
+        self.forgets.user(user).store(tick, Ordering::Release);
         for digest in entries.by_user.remove(&user).unwrap_or_default() {
             entries.by_digest.remove(&digest);
         }
@@ -135,7 +173,8 @@ impl CallerCache {
     /// but a client changes rarely.
     pub fn forget_client(&self, client: ClientId) {
         let mut entries = self.lock();
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+        let tick = self.forgets.tick();
+        self.forgets.clients.store(tick, Ordering::Release);
         let Entries { by_digest, by_user } = &mut *entries;
         by_digest.retain(|_, entry| entry.caller.client().id != client);
         by_user.retain(|_, digests| {
@@ -159,7 +198,8 @@ impl CallerCache {
 
     fn clear(&self) {
         let mut entries = self.lock();
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+        let tick = self.forgets.tick();
+        self.forgets.clients.store(tick, Ordering::Release);
         *entries = Entries::default();
     }
 
@@ -196,7 +236,13 @@ impl fmt::Debug for CallerCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{core::auth::MasterCaller, domain::client::Client};
+    use crate::{
+        core::auth::{MasterCaller, UserCaller},
+        domain::{
+            client::Client,
+            user::{Email, User, Username},
+        },
+    };
 
     fn master() -> (KeyDigest, Caller) {
         let now = Utc::now();
@@ -210,6 +256,31 @@ mod tests {
         };
         let digest = KeyDigest::of(&format!("ck_live_{}", client.id));
         let caller = Caller::Master(MasterCaller { client, ip: None });
+        (digest, caller)
+    }
+
+    /// A user of the master's client, with its key's digest.
+    fn user_of(master: &Caller) -> (KeyDigest, Caller) {
+        let client = master.client().clone();
+        let user = User {
+            id: UserId::random(),
+            client_id: client.id,
+            email: Email::parse("cached@example.com").unwrap(),
+            username: Username::parse("cached").unwrap(),
+            full_name: None,
+            metadata: Default::default(),
+            is_active: true,
+            created_at: client.created_at,
+            updated_at: client.created_at,
+        };
+        let digest = KeyDigest::of(&format!("sk_user_{}", user.id));
+        let caller = Caller::User(UserCaller {
+            client,
+            user,
+            key: digest,
+            key_expires_at: None,
+            ip: None,
+        });
         (digest, caller)
     }
 
@@ -233,13 +304,33 @@ mod tests {
     }
 
     #[test]
-    fn a_read_that_began_before_a_forget_does_not_fill_the_cache() {
+    fn a_read_that_began_before_a_forget_of_its_caller_does_not_fill_the_cache() {
         let cache = CallerCache::default();
         let (digest, caller) = master();
         let epoch = cache.epoch();
-        cache.forget_user(UserId::random());
+        cache.forget_client(caller.client().id);
         cache.put(digest, &caller, None, epoch);
         assert!(!cached(&cache, &digest));
+
+        let (user_digest, user) = user_of(&caller);
+        let epoch = cache.epoch();
+        cache.forget_user(user.user().unwrap().id);
+        cache.put(user_digest, &user, None, epoch);
+        assert!(cache
+            .get(&user_digest, KeyKind::User, Utc::now(), None)
+            .is_none());
+    }
+
+    #[test]
+    fn other_users_forgotten_meanwhile_do_not_keep_a_master_key_out() {
+        let cache = CallerCache::default();
+        let (digest, caller) = master();
+        let epoch = cache.epoch();
+        for _ in 0..1_000 {
+            cache.forget_user(UserId::random());
+        }
+        cache.put(digest, &caller, None, epoch);
+        assert!(cached(&cache, &digest));
     }
 
     #[test]

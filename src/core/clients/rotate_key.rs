@@ -7,14 +7,14 @@ use utoipa::ToSchema;
 
 use crate::{
     core::{
-        auth::{audit, keys::issue, MasterCaller},
+        auth::{keys::issue, MasterCaller},
         ApiError, Core, ErrorCode,
     },
     domain::{
         keys::KeyOwner,
         security_event::{SecurityEvent, SecurityEventKind},
     },
-    engine::Rotation,
+    engine::{Rotation, RotationRecord},
 };
 
 /// The new master key, shown this once.
@@ -29,19 +29,22 @@ impl Core {
     pub async fn rotate_master_key(&self, caller: &MasterCaller) -> Result<Rotated, ApiError> {
         let now = Utc::now();
         let key = issue(KeyOwner::Client(caller.client.id), now, None);
-        match self.engine.rotate_key(&key.record, now).await? {
+        let event = SecurityEvent::new(
+            caller.client.id,
+            SecurityEventKind::MasterKeyRotated,
+            caller.ip.clone(),
+        );
+        let record = RotationRecord {
+            event: &event,
+            webhook: None,
+        };
+        match self.engine.rotate_key(&key.record, now, record).await? {
             Rotation::Rotated => {}
             Rotation::OwnerGone => return Err(ErrorCode::InvalidCredentials.into()),
             Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),
         }
         // The old key stops working on every node.
         self.forget_callers(caller.client.id, None);
-        let event = SecurityEvent::new(
-            caller.client.id,
-            SecurityEventKind::MasterKeyRotated,
-            caller.ip.clone(),
-        );
-        audit::record(self.engine.as_ref(), event).await;
         Ok(Rotated {
             master_api_key: key.secret.expose().to_owned(),
             rotated_at: now,

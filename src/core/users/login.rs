@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::{
     core::{
-        auth::{audit, keys::issue, MasterCaller},
+        auth::{keys::issue, MasterCaller},
         limits::Metered,
         views::UserBody,
         webhooks, ApiError, Core, ErrorCode,
@@ -19,8 +19,11 @@ use crate::{
         user::Email,
         validation::Validator,
     },
-    engine::Rotation,
+    engine::{Rotation, RotationRecord},
 };
+
+/// The webhook event of a login, queued in the rotation's own step.
+const LOGIN_EVENT: &str = "user.login";
 
 /// The user and its fresh key, shown this once.
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,12 +58,6 @@ impl Core {
             user: user.id,
         };
         let key = issue(owner, now, Some(self.scoped_key_ttl));
-        match self.engine.rotate_key(&key.record, now).await? {
-            Rotation::Rotated => {}
-            Rotation::OwnerGone => return Err(ErrorCode::UserNotFound.into()),
-            Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),
-        }
-        self.close_sessions(user.id, Some(key.record.digest));
         let event = SecurityEvent::new(
             user.client_id,
             SecurityEventKind::UserLogin,
@@ -68,8 +65,17 @@ impl Core {
         )
         .user(user.id)
         .reason("key_rotated");
-        audit::record(self.engine.as_ref(), event).await;
-        webhooks::user_event(self.engine.as_ref(), "user.login", &user).await;
+        let webhook = webhooks::user_event_body(LOGIN_EVENT, &user);
+        let record = RotationRecord {
+            event: &event,
+            webhook: Some((LOGIN_EVENT, &webhook)),
+        };
+        match self.engine.rotate_key(&key.record, now, record).await? {
+            Rotation::Rotated => {}
+            Rotation::OwnerGone => return Err(ErrorCode::UserNotFound.into()),
+            Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),
+        }
+        self.close_sessions(user.id, Some(key.record.digest));
         tracing::info!(user_id = %user.id, "user logged in");
         let body = LoggedIn {
             user: user.into(),

@@ -52,15 +52,25 @@ pub fn message_created(client: ClientId, message: &Message) -> Value {
 /// webhook copy of the event, never the event: logged.
 pub async fn enqueue(engine: &dyn Engine, client: ClientId, event: &str, data: Value) {
     let body = webhook_event(event_id(), client, event, Utc::now(), data).to_string();
-    if let Err(err) = engine.enqueue_event(client, event, &body).await {
+    queue(engine, client, event, &body).await;
+}
+
+async fn queue(engine: &dyn Engine, client: ClientId, event: &str, body: &str) {
+    if let Err(err) = engine.enqueue_event(client, event, body).await {
         tracing::warn!(error = %err, event, "webhook event not queued");
     }
 }
 
 /// A `user.*` event, with the user as the API shows it (never a key).
 pub async fn user_event(engine: &dyn Engine, event: &str, user: &User) {
+    queue(engine, user.client_id, event, &user_event_body(event, user)).await;
+}
+
+/// The whole body of a `user.*` event, for a store step that queues it itself (a
+/// login's key rotation).
+pub fn user_event_body(event: &str, user: &User) -> String {
     let shown = serde_json::to_value(UserBody::from(user.clone())).unwrap_or_default();
-    enqueue(engine, user.client_id, event, shown).await;
+    webhook_event(event_id(), user.client_id, event, Utc::now(), shown).to_string()
 }
 
 /// A room command's events, in order, for the outboxes. The room actor awaits this

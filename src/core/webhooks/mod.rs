@@ -17,7 +17,7 @@ mod worker;
 use std::time::Duration;
 
 pub use self::{
-    events::{enqueue, room_events, user_event},
+    events::{enqueue, room_events, user_event, user_event_body},
     manage::{WebhookChange, WebhookFields},
     worker::start_worker,
 };

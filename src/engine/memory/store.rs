@@ -21,7 +21,7 @@ use crate::{
         user::{User, UserFilter},
         webhook::{Claimed, Delivery, OutboxEntry, Settle, Webhook},
     },
-    engine::{AddMember, EngineError, Limiter, Rotation, Store, Update},
+    engine::{AddMember, EngineError, Limiter, Rotation, RotationRecord, Store, Update},
 };
 
 #[async_trait]
@@ -71,8 +71,18 @@ impl Store for MemoryEngine {
         &self,
         new_key: &KeyRecord,
         revoked_at: DateTime<Utc>,
+        record: RotationRecord<'_>,
     ) -> Result<Rotation, EngineError> {
-        Ok(self.state()?.rotate_key(new_key, revoked_at))
+        let mut state = self.state()?;
+        let rotation = state.rotate_key(new_key, revoked_at);
+        if rotation == Rotation::Rotated {
+            state.record_event(record.event);
+            if let Some((event, body)) = record.webhook {
+                let entry = OutboxEntry::Event(body.to_owned());
+                state.enqueue(record.event.client_id, event, &entry);
+            }
+        }
+        Ok(rotation)
     }
 
     async fn revoke_user_key(

@@ -7,16 +7,17 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
 
-use super::{records::*, timed, unexpected, RedisEngine, SCAN_BATCH};
+use super::{records::*, timed, unexpected, RedisEngine, EVENT_FIELD, SCAN_BATCH};
 use crate::{
     domain::{
         client::Client,
         ids::{ClientId, UserId},
         keys::{KeyDigest, KeyOwner, KeyRecord},
+        webhook::OutboxEntry,
     },
     engine::{
-        rules::retention::{expired_record_until, tombstone_until},
-        EngineError, Rotation,
+        rules::retention::{event_horizon, expired_record_until, tombstone_until},
+        EngineError, Rotation, RotationRecord,
     },
 };
 
@@ -114,7 +115,18 @@ pub(super) async fn rotate_key(
     engine: &RedisEngine,
     new_key: &KeyRecord,
     revoked_at: DateTime<Utc>,
+    record: RotationRecord<'_>,
 ) -> Result<Rotation, EngineError> {
+    let client = record.event.client_id;
+    let (webhook_event, webhook_entry) =
+        record
+            .webhook
+            .map_or((String::new(), String::new()), |(event, body)| {
+                (
+                    event.to_owned(),
+                    OutboxEntry::Event(body.to_owned()).encode(),
+                )
+            });
     let (owner, pointer) = match new_key.owner {
         KeyOwner::Client(client) => (engine.keys.client(client), engine.keys.client_key(client)),
         KeyOwner::User { user, .. } => (engine.keys.user(user), engine.keys.user_key(user)),
@@ -124,9 +136,18 @@ pub(super) async fn rotate_key(
         .key(owner)
         .key(pointer)
         .key(engine.keys.key_record(&new_key.digest))
+        .key(engine.keys.events(client))
+        .key(engine.keys.client_webhooks(client))
+        .key(engine.keys.pending_webhooks())
         .arg(&engine.revocation_args(revoked_at))
         .arg(new_key.digest.to_hex())
-        .arg(key_purge_ms(new_key));
+        .arg(key_purge_ms(new_key))
+        .arg(event_horizon(record.event.at).timestamp_millis())
+        .arg(EVENT_FIELD)
+        .arg(to_json(record.event)?)
+        .arg(&engine.keys.outbox_family().args())
+        .arg(webhook_event)
+        .arg(webhook_entry);
     for (field, value) in key_fields(new_key) {
         invocation.arg(field).arg(value);
     }

@@ -41,7 +41,10 @@ impl Scripts {
         let unjoining = |body: &str| Script::new(&format!("{MEMBERSHIP_PRELUDE}\n{body}"));
         let limiting = |body: &str| Script::new(&format!("{GCRA_PRELUDE}\n{body}"));
         Self {
-            rotate_key: revoking(include_str!("scripts/rotate_key.lua")),
+            rotate_key: Script::new(&format!(
+                "{REVOKE_PRELUDE}\n{OUTBOX_PRELUDE}\n{}",
+                include_str!("scripts/rotate_key.lua")
+            )),
             create_user: Script::new(include_str!("scripts/create_user.lua")),
             update_user: revoking(include_str!("scripts/update_user.lua")),
             delete_user: revoking(include_str!("scripts/delete_user.lua")),

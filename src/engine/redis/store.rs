@@ -23,7 +23,7 @@ use crate::{
         user::{User, UserFilter},
         webhook::{Claimed, Delivery, Settle, Webhook},
     },
-    engine::{AddMember, EngineError, Limiter, Rotation, Store, Update},
+    engine::{AddMember, EngineError, Limiter, Rotation, RotationRecord, Store, Update},
 };
 
 #[async_trait]
@@ -69,8 +69,9 @@ impl Store for RedisEngine {
         &self,
         new_key: &KeyRecord,
         revoked_at: DateTime<Utc>,
+        record: RotationRecord<'_>,
     ) -> Result<Rotation, EngineError> {
-        clients::rotate_key(self, new_key, revoked_at).await
+        clients::rotate_key(self, new_key, revoked_at, record).await
     }
 
     async fn revoke_user_key(
