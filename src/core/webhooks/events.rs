@@ -2,7 +2,8 @@
 //! outboxes.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::{
     core::{
@@ -13,45 +14,58 @@ use crate::{
     engine::Engine,
 };
 
-/// `{id: "evt_…", event, created_at, client_id, data}`. The id is fixed here, once,
-/// so every retry of the event carries the same one.
-pub fn webhook_event(
+/// The body webhooks receive: `{id: "evt_…", event, created_at, client_id, data}`.
+/// The id is fixed when the event is queued, once, so every retry of the event
+/// carries the same one.
+#[derive(Serialize)]
+struct WebhookEvent<'a, T> {
     id: String,
-    client: ClientId,
-    event: &str,
+    event: &'a str,
     created_at: DateTime<Utc>,
-    data: Value,
-) -> Value {
-    json!({
-        "id": id,
-        "event": event,
-        "created_at": created_at,
-        "client_id": client,
-        "data": data,
-    })
+    client_id: ClientId,
+    data: T,
+}
+
+impl<'a, T: Serialize> WebhookEvent<'a, T> {
+    /// A new event, with a fresh id, happening now.
+    fn now(client_id: ClientId, event: &'a str, data: T) -> Self {
+        Self {
+            id: event_id(),
+            event,
+            created_at: Utc::now(),
+            client_id,
+            data,
+        }
+    }
+
+    fn body(&self) -> String {
+        // Ids, names, times and JSON values: nothing here fails to serialize.
+        serde_json::to_string(self).unwrap_or_default()
+    }
 }
 
 /// A fresh event id.
-pub fn event_id() -> String {
+fn event_id() -> String {
     format!("evt_{}", uuid::Uuid::new_v4().simple())
 }
 
 /// The body of a `message.created`, built from what the append left in the outbox:
 /// its id comes from the message's, so it is the same on every retry and node.
 pub fn message_created(client: ClientId, message: &Message) -> Value {
-    webhook_event(
-        format!("evt_{}", message.id.to_string().replace('-', "")),
-        client,
-        "message.created",
-        message.created_at,
-        json!(MessageBody::from(message)),
-    )
+    let event = WebhookEvent {
+        id: format!("evt_{}", message.id.to_string().replace('-', "")),
+        event: "message.created",
+        created_at: message.created_at,
+        client_id: client,
+        data: MessageBody::from(message),
+    };
+    serde_json::to_value(event).unwrap_or_default()
 }
 
 /// Puts one event into the client's matching outboxes. A failure loses only the
 /// webhook copy of the event, never the event: logged.
 pub async fn enqueue(engine: &dyn Engine, client: ClientId, event: &str, data: Value) {
-    let body = webhook_event(event_id(), client, event, Utc::now(), data).to_string();
+    let body = WebhookEvent::now(client, event, data).body();
     queue(engine, client, event, &body).await;
 }
 
@@ -69,8 +83,7 @@ pub async fn user_event(engine: &dyn Engine, event: &str, user: &User) {
 /// The whole body of a `user.*` event, for a store step that queues it itself (a
 /// login's key rotation).
 pub fn user_event_body(event: &str, user: &User) -> String {
-    let shown = serde_json::to_value(UserBody::from(user.clone())).unwrap_or_default();
-    webhook_event(event_id(), user.client_id, event, Utc::now(), shown).to_string()
+    WebhookEvent::now(user.client_id, event, UserBody::from(user.clone())).body()
 }
 
 /// A room command's events, in order, for the outboxes. The room actor awaits this
