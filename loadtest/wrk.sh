@@ -69,9 +69,9 @@ wrk.headers["authorization"] = "Bearer $MASTER"
 LUA
   URL=$B/users/login;;
 esac
-T0=$(awk '{print $14+$15}' /proc/$SPID/stat); R0=$( [ -n "${RPID:-}" ] && awk '{print $14+$15}' /proc/$RPID/stat || echo 0)
+T0=$(awk '{print $14+$15}' /proc/$SPID/stat); U0=$(awk '{print $14}' /proc/$SPID/stat); R0=$( [ -n "${RPID:-}" ] && awk '{print $14+$15}' /proc/$RPID/stat || echo 0)
 wrk -t2 -c$C -d${D}s --latency -s $TMP/s.lua $URL | grep -E "Requests/sec|99%|50%|Non-2xx|requests in"
-T1=$(awk '{print $14+$15}' /proc/$SPID/stat)
-R1=$( [ -n "${RPID:-}" ] && awk '{print $14+$15}' /proc/$RPID/stat || echo 0); echo "server cpu ticks: $((T1-T0)) redis cpu ticks: $((R1-R0))"
+T1=$(awk '{print $14+$15}' /proc/$SPID/stat); U1=$(awk '{print $14}' /proc/$SPID/stat)
+R1=$( [ -n "${RPID:-}" ] && awk '{print $14+$15}' /proc/$RPID/stat || echo 0); echo "server cpu ticks: $((T1-T0)) (user $((U1-U0))) redis cpu ticks: $((R1-R0))"
 [ -n "${RPID:-}" ] && redis-cli -p $RP INFO commandstats | grep -E "calls=[0-9]{4,}" | cut -d, -f1-3
 curl -s http://127.0.0.1:$PORT/metrics -H "authorization: Bearer $MASTER" | grep -E "^chatapi_send_batch_size_(sum|count)" || true
