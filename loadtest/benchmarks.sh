@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 LOADTEST=${LOADTEST:-target/release/loadtest}
 OUT=${OUT:-$(mktemp -d /tmp/chatapi-benchmarks.XXXXXX)}
 RUNS=${RUNS:-3}
+mkdir -p "$OUT"
 
 # name | arguments | figures (JSON keys, or `text:<regex>` capturing a number)
 SCENARIOS=(
