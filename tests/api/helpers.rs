@@ -93,13 +93,22 @@ impl Write for CapturedLog {
     }
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now, and never handed out before in this run: a
+/// test that kills its Redis and starts it again on the same port must not find
+/// another test's Redis there in between.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static HANDED_OUT: LazyLock<Mutex<std::collections::HashSet<u16>>> =
+        LazyLock::new(Default::default);
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if HANDED_OUT.lock().unwrap().insert(port) {
+            return port;
+        }
+    }
 }
 
 /// A private `redis-server` with the project's `redis.conf`, killed on drop.
