@@ -186,7 +186,7 @@ impl Keys {
     }
 
     pub fn user(&self, id: UserId) -> String {
-        format!("{}user:{id}", self.prefix)
+        self.user_family().with(id)
     }
 
     pub fn user_key(&self, id: UserId) -> String {
@@ -229,6 +229,10 @@ impl Keys {
 
     pub fn user_rooms(&self, user: UserId) -> String {
         self.user_rooms_family().with(user)
+    }
+
+    pub fn user_family(&self) -> Family {
+        self.family("user", "")
     }
 
     pub fn user_rooms_family(&self) -> Family {

@@ -16,6 +16,7 @@ const OUTBOX_PRELUDE: &str = include_str!("scripts/outbox.lua");
 pub struct Scripts {
     pub rotate_key: Script,
     pub create_user: Script,
+    pub find_user_by_email: Script,
     pub update_user: Script,
     pub delete_user: Script,
     pub purge_memberships: Script,
@@ -46,6 +47,7 @@ impl Scripts {
                 include_str!("scripts/rotate_key.lua")
             )),
             create_user: Script::new(include_str!("scripts/create_user.lua")),
+            find_user_by_email: Script::new(include_str!("scripts/find_user_by_email.lua")),
             update_user: revoking(include_str!("scripts/update_user.lua")),
             delete_user: revoking(include_str!("scripts/delete_user.lua")),
             purge_memberships: unjoining(include_str!("scripts/purge_memberships.lua")),

@@ -3,7 +3,7 @@
 
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
-use redis::{AsyncCommands, Pipeline};
+use redis::Pipeline;
 
 use super::{
     clients::key_purge_ms,
@@ -68,17 +68,23 @@ pub(super) async fn find_user_by_email(
     email_key: &str,
 ) -> Result<Option<User>, EngineError> {
     let mut conn = engine.conn().await?;
-    let id: Option<String> = timed(
+    let found: Option<(String, Option<String>)> = timed(
         "find_user_by_email",
-        conn.get(engine.keys.email(client, email_key)),
+        engine
+            .scripts
+            .find_user_by_email
+            .key(engine.keys.email(client, email_key))
+            .arg(&engine.keys.user_family().args())
+            .invoke_async(&mut conn),
     )
     .await?;
-    drop(conn);
-    match id.as_deref().map(UserId::parse) {
-        None => Ok(None),
-        Some(Some(id)) => get_user(engine, id).await,
-        Some(None) => Err(EngineError::Corrupt(anyhow!("bad id in the email index"))),
+    let Some((id, user)) = found else {
+        return Ok(None);
+    };
+    if UserId::parse(&id).is_none() {
+        return Err(EngineError::Corrupt(anyhow!("bad id in the email index")));
     }
+    user.map(|text| from_json(&text)).transpose()
 }
 
 pub(super) async fn list_users(
