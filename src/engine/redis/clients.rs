@@ -118,15 +118,10 @@ pub(super) async fn rotate_key(
     record: RotationRecord<'_>,
 ) -> Result<Rotation, EngineError> {
     let client = record.event.client_id;
-    let (webhook_event, webhook_entry) =
-        record
-            .webhook
-            .map_or((String::new(), String::new()), |(event, body)| {
-                (
-                    event.to_owned(),
-                    OutboxEntry::Event(body.to_owned()).encode(),
-                )
-            });
+    let (webhook_event, webhook_entry) = match record.webhook {
+        Some((event, body)) => (event, OutboxEntry::Event(body.to_owned()).encode()),
+        None => ("", String::new()),
+    };
     let (owner, pointer) = match new_key.owner {
         KeyOwner::Client(client) => (engine.keys.client(client), engine.keys.client_key(client)),
         KeyOwner::User { user, .. } => (engine.keys.user(user), engine.keys.user_key(user)),

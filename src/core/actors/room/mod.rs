@@ -586,8 +586,11 @@ impl Handler<Subscribe> for RoomActor {
                 let user = msg.link.user_id;
                 let session = msg.link.session_id;
                 let was_online = act.is_online(user);
-                act.subscribers.insert(session, msg.link);
-                act.change_presence(user, session, true, !was_online, ctx);
+                // A session subscribed twice (its own join, then the join's notice)
+                // is already counted present.
+                if act.subscribers.insert(session, msg.link).is_none() {
+                    act.change_presence(user, session, true, !was_online, ctx);
+                }
                 Some(act.last_seq)
             }),
         ))
