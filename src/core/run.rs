@@ -38,13 +38,15 @@ impl Core {
             })?
     }
 
-    /// Tells every node's sessions of a user that joined a room outside any room
+    /// Tells every node's sessions of a user that joined a new room outside any room
     /// command (a direct room made for a pair), so they subscribe to it.
     pub fn joined(&self, room_id: RoomId, user_id: UserId) {
         self.registry.tell(MembershipChanged {
             room_id,
             user_id,
             joined: true,
+            // A new room: every message is its members'.
+            after: Some(0),
         });
     }
 

@@ -81,7 +81,11 @@ pub enum Rotation {
 /// The outcome of adding a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddMember {
-    Added,
+    /// Added when the room's last `seq` was `last_seq`: every later message is the
+    /// new member's.
+    Added {
+        last_seq: u64,
+    },
     AlreadyMember,
     /// The room holds `max_members` already.
     Full,

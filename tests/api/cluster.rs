@@ -379,3 +379,32 @@ async fn a_redis_restart_loses_nothing_acknowledged_and_delivery_resumes() {
     assert_eq!(again.next(is_new_message).await["data"]["seq"], 21);
     assert_eq!(again.next(|f| f["id"] == "s").await["type"], "ack");
 }
+
+/// A REST join on one node while the user's socket is on another: the socket's node
+/// hears of the join by a notice, and a message sent right after the join, through a
+/// third node, can be appended before that node listens to the room. The join's own
+/// `seq` is its starting point, so the socket still gets that message, and the
+/// messages from before the join stay out.
+#[actix_web::test]
+async fn a_message_right_after_a_rest_join_reaches_the_users_socket_on_another_node() {
+    let nodes = spawn_cluster_with(3, unlimited).await;
+    let (a, b, c) = (&nodes[0], &nodes[1], &nodes[2]);
+    let (_, owner, _) = a.new_user().await;
+    let (_, joiner, _) = a.new_user().await;
+    let (mut socket, _) = WsClient::connect(a, &joiner).await;
+    for round in 0..10 {
+        let room = a.create_room(&owner, json!({"name": "Late"})).await;
+        a.send(&owner, &room, "before the join").await;
+        b.join(&joiner, &room).await;
+        c.send(&owner, &room, &format!("right after {round}")).await;
+        let frame = socket.next(is_new_message).await;
+        assert_eq!(frame["data"]["room_id"], room.as_str());
+        assert_eq!(frame["data"]["content"], format!("right after {round}"));
+        assert_eq!(frame["data"]["seq"], 2);
+    }
+    assert!(
+        socket
+            .stays_quiet(Duration::from_millis(300), is_new_message)
+            .await
+    );
+}

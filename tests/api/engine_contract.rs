@@ -428,9 +428,13 @@ async fn add_member_reports_added_already_member_full_and_room_gone(kind: Engine
     let client = ClientId::random();
     let room = store_room(&engine, new_room(client), &[UserId::random()]).await;
     let second = membership(&room, stored_user(&engine, client).await, Utc::now());
+    // The join's starting point: the messages before it are not the new member's.
+    for content in ["before", "the join"] {
+        append_new(&engine, &new_message(&room, content)).await;
+    }
     assert_eq!(
         engine.add_member(&second, 2).await.unwrap(),
-        AddMember::Added
+        AddMember::Added { last_seq: 2 }
     );
     assert_eq!(
         engine.add_member(&second, 3).await.unwrap(),
@@ -473,7 +477,7 @@ async fn mark_read_only_moves_forward_and_leaving_forgets_it(kind: EngineKind) {
     let rejoin = membership(&room, user, Utc::now());
     assert_eq!(
         engine.add_member(&rejoin, 10).await.unwrap(),
-        AddMember::Added
+        AddMember::Added { last_seq: 0 }
     );
     let member = engine.get_member(room.id, user).await.unwrap().unwrap();
     assert_eq!(member.last_read_seq, 0);

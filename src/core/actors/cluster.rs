@@ -90,6 +90,8 @@ pub enum Control {
         room_id: RoomId,
         user_id: UserId,
         joined: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<u64>,
     },
     /// A user's callers (or, without a user, every caller of the client) changed:
     /// forget them from the node's caller cache.

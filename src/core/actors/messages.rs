@@ -125,6 +125,9 @@ impl<C: RoomRequest> Message for Execute<C> {
 #[rtype(result = "Option<u64>")]
 pub struct Subscribe {
     pub link: SessionLink,
+    /// A join's starting point ([`MembershipChanged::after`]): the messages after it
+    /// that the room delivered before this subscription are sent to the session too.
+    pub after: Option<u64>,
 }
 
 /// Stop sending the room's events to a session.
@@ -202,6 +205,9 @@ pub struct MembershipChanged {
     pub room_id: RoomId,
     pub user_id: UserId,
     pub joined: bool,
+    /// For a join, the room's last `seq` when it was stored: the sessions get every
+    /// later message. `None` when unknown (a notice from an older node).
+    pub after: Option<u64>,
 }
 
 /// The user joined the room over one of its sockets here: subscribe the user's

@@ -210,7 +210,10 @@ impl Registry {
             if msg.joined {
                 entry.rooms.insert(msg.room_id);
                 let link = entry.link.clone();
-                room.tell(Subscribe { link });
+                room.tell(Subscribe {
+                    link,
+                    after: msg.after,
+                });
             } else {
                 entry.rooms.remove(&msg.room_id);
                 room.tell(Unsubscribe { session_id });
@@ -319,11 +322,13 @@ impl StreamHandler<Inbound> for Registry {
                         room_id,
                         user_id,
                         joined,
+                        after,
                     } => {
                         let change = MembershipChanged {
                             room_id,
                             user_id,
                             joined,
+                            after,
                         };
                         self.membership_changed(change, ctx);
                     }
@@ -418,7 +423,7 @@ impl Handler<Connect> for Registry {
             let subscriptions = rooms.into_iter().map(|(id, room)| {
                 let link = link.clone();
                 async move {
-                    match room.send(Subscribe { link }).await {
+                    match room.send(Subscribe { link, after: None }).await {
                         Ok(seq) => seq.map(|seq| (id, seq)),
                         Err(_) => {
                             tracing::warn!(room_id = %id, "room stopped while subscribing");
@@ -492,6 +497,7 @@ impl Handler<MembershipChanged> for Registry {
             room_id: msg.room_id,
             user_id: msg.user_id,
             joined: msg.joined,
+            after: msg.after,
         });
         self.membership_changed(msg, ctx);
     }
@@ -513,6 +519,7 @@ impl Handler<SubscribeJoined> for Registry {
                 entry.rooms.insert(msg.room_id);
                 subscribed.push(room.send(Subscribe {
                     link: entry.link.clone(),
+                    after: None,
                 }));
             }
         }

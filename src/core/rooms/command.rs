@@ -120,8 +120,19 @@ pub struct Effects {
     /// Typing started (`true`) or stopped by this user: the actor keeps its timer.
     pub typing: Option<(UserId, bool)>,
     pub events: Vec<Event>,
-    /// Users who joined (`true`) or left: their sessions are (un)subscribed.
-    pub memberships: Vec<(UserId, bool)>,
+    /// Users who joined or left: their sessions are (un)subscribed.
+    pub memberships: Vec<(UserId, MemberChange)>,
+}
+
+/// How a command changed one user's membership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    /// Joined when the room's last `seq` was `after`: every later message is the
+    /// user's, even one sent before the user's sessions were subscribed.
+    Joined {
+        after: u64,
+    },
+    Left,
 }
 
 impl Effects {
@@ -129,12 +140,13 @@ impl Effects {
         self.events.push(event);
     }
 
-    pub fn joined(&mut self, user: UserId) {
-        self.memberships.push((user, true));
+    pub fn joined(&mut self, user: UserId, after: u64) {
+        self.memberships
+            .push((user, MemberChange::Joined { after }));
     }
 
     pub fn left(&mut self, user: UserId) {
-        self.memberships.push((user, false));
+        self.memberships.push((user, MemberChange::Left));
     }
 }
 

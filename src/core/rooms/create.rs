@@ -138,7 +138,8 @@ impl RoomCommand for CreateRoom {
         )
         .await;
         for member in &members {
-            effects.joined(member.user_id);
+            // A new room: every message is its members'.
+            effects.joined(member.user_id, 0);
         }
         effects.room = RoomChange::Created;
         super::room_body(ctx, self.room).await

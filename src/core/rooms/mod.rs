@@ -24,7 +24,9 @@ mod update;
 pub use self::{
     access::Access,
     add_member::AddMember,
-    command::{Effects, Loaded, RoomChange, RoomCommand, RoomContext, RoomRequest, Target},
+    command::{
+        Effects, Loaded, MemberChange, RoomChange, RoomCommand, RoomContext, RoomRequest, Target,
+    },
     create::{CreateRoom, RoomFields},
     delete::DeleteRoom,
     join::JoinRoom,
@@ -68,19 +70,19 @@ async fn add(
     membership: Membership,
     effects: &mut Effects,
 ) -> Result<MembershipBody, ApiError> {
-    match ctx.engine.add_member(&membership, room.max_members).await? {
-        Added::Added => {}
+    let after = match ctx.engine.add_member(&membership, room.max_members).await? {
+        Added::Added { last_seq } => last_seq,
         Added::AlreadyMember => return Err(ErrorCode::AlreadyMember.into()),
         Added::Full => return Err(ErrorCode::RoomFull.into()),
         Added::RoomGone => return Err(ErrorCode::RoomNotFound.into()),
         Added::UserGone => return Err(ErrorCode::UserNotFound.into()),
-    }
+    };
     let user_id = membership.user_id;
     effects.emit(Event::MemberJoined {
         room_id: room.id,
         user_id,
     });
-    effects.joined(user_id);
+    effects.joined(user_id, after);
     Ok(membership.into())
 }
 

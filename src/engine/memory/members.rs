@@ -30,8 +30,9 @@ impl State {
         if room.members.len() as u64 >= u64::from(max_members) {
             return AddMember::Full;
         }
+        let last_seq = room.messages.len() as u64;
         self.insert_member(membership);
-        AddMember::Added
+        AddMember::Added { last_seq }
     }
 
     /// Removes a membership; returns whether there was one.

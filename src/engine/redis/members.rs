@@ -52,7 +52,7 @@ pub(super) async fn add_member(
 ) -> Result<AddMember, EngineError> {
     let room = membership.room_id;
     let mut conn = engine.conn().await?;
-    let reply: String = timed(
+    let reply: Vec<String> = timed(
         "add_member",
         engine
             .scripts
@@ -62,6 +62,7 @@ pub(super) async fn add_member(
             .key(engine.keys.member_order(room))
             .key(engine.keys.user_rooms(membership.user_id))
             .key(engine.keys.user(membership.user_id))
+            .key(engine.keys.room_state(room))
             .arg(membership.user_id.to_string())
             .arg(membership_json(membership)?)
             .arg(member_cursor(membership))
@@ -70,13 +71,16 @@ pub(super) async fn add_member(
             .invoke_async(&mut conn),
     )
     .await?;
-    match reply.as_str() {
-        "ADDED" => Ok(AddMember::Added),
-        "GONE" => Ok(AddMember::RoomGone),
-        "USER_GONE" => Ok(AddMember::UserGone),
-        "MEMBER" => Ok(AddMember::AlreadyMember),
-        "FULL" => Ok(AddMember::Full),
-        other => Err(unexpected("add_member", other)),
+    let words: Vec<&str> = reply.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["ADDED", seq] => Ok(AddMember::Added {
+            last_seq: parse_seq(seq)?,
+        }),
+        ["GONE"] => Ok(AddMember::RoomGone),
+        ["USER_GONE"] => Ok(AddMember::UserGone),
+        ["MEMBER"] => Ok(AddMember::AlreadyMember),
+        ["FULL"] => Ok(AddMember::Full),
+        _ => Err(unexpected("add_member", &reply.join(" "))),
     }
 }
 

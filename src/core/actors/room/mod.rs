@@ -37,7 +37,7 @@ use super::{
 use crate::{
     core::{
         events::Event,
-        rooms::{Effects, RoomChange, RoomCommand, RoomContext},
+        rooms::{Effects, MemberChange, RoomChange, RoomCommand, RoomContext},
         views::MessageBody,
         webhooks, ApiError,
     },
@@ -311,6 +311,55 @@ impl RoomActor {
         }
     }
 
+    /// Sends one session, in order, the messages in `after + 1 ..= last_seq`: those of
+    /// a room its user joined that were sent before the session was subscribed (on
+    /// another node, before this one heard the room). `wait` holds every other
+    /// request, so no live message overtakes them; the session drops any it has sent.
+    /// At most [`CATCH_UP_BATCH`]: a client that missed more sees the gap in `seq` and
+    /// `sync`s.
+    fn catch_up_session(&mut self, session: SessionId, after: u64, ctx: &mut Context<Self>) {
+        let engine = self.engine.clone();
+        let room = self.room_id;
+        let upto = self.last_seq;
+        let wanted =
+            usize::try_from(upto - after).map_or(CATCH_UP_BATCH, |n| n.min(CATCH_UP_BATCH));
+        ctx.wait(
+            async move {
+                engine
+                    .list_messages(room, HistoryRange::After(after), wanted)
+                    .await
+            }
+            .into_actor(self)
+            .map(move |result, act, _| {
+                let messages = match result {
+                    Ok(messages) => messages,
+                    Err(err) => {
+                        tracing::warn!(room_id = %room, error = %err, "join catch-up failed");
+                        return;
+                    }
+                };
+                let frames: Vec<Framed> = messages
+                    .iter()
+                    .filter(|message| message.seq <= upto)
+                    .filter_map(|message| {
+                        let frame = Event::MessageNew(MessageBody::from(message)).encode()?;
+                        Some(Framed {
+                            stream: Some((room, message.seq)),
+                            frame,
+                        })
+                    })
+                    .collect();
+                if let Some(link) = act.subscribers.get(&session) {
+                    for chunk in frames.chunks(FRAMES_PER_DELIVERY) {
+                        link.offer(Deliver {
+                            frames: chunk.into(),
+                        });
+                    }
+                }
+            }),
+        );
+    }
+
     /// Delivers, in order, every message the store holds beyond `last_seq`. `wait`
     /// holds every other request until it is done, so nothing overtakes it.
     fn catch_up(&mut self, ctx: &mut Context<Self>) {
@@ -409,11 +458,16 @@ impl RoomActor {
         if !effects.memberships.is_empty() {
             self.recount_members(ctx);
         }
-        for (user_id, joined) in effects.memberships {
+        for (user_id, change) in effects.memberships {
+            let (joined, after) = match change {
+                MemberChange::Joined { after } => (true, Some(after)),
+                MemberChange::Left => (false, None),
+            };
             self.registry.membership.tell(MembershipChanged {
                 room_id: self.room_id,
                 user_id,
                 joined,
+                after,
             });
         }
         match effects.room {
@@ -590,6 +644,9 @@ impl Handler<Subscribe> for RoomActor {
                 // is already counted present.
                 if act.subscribers.insert(session, msg.link).is_none() {
                     act.change_presence(user, session, true, !was_online, ctx);
+                }
+                if let Some(after) = msg.after.filter(|after| *after < act.last_seq) {
+                    act.catch_up_session(session, after, ctx);
                 }
                 Some(act.last_seq)
             }),
