@@ -34,7 +34,6 @@ use self::actors::{
     cluster::NodeInfo,
     messages::{CloseReason, CloseUserSessions, ForgetCallers},
     registry::Registry,
-    Tell,
 };
 pub use self::error::{ApiError, ErrorCode};
 use crate::{
@@ -89,24 +88,31 @@ impl Core {
     /// Closes the user's WebSockets on every node because their key was revoked, but
     /// those opened with `keep` (the key a rotation just issued).
     /// The key stops opening doors here at once (the caller cache), and on other
-    /// nodes when they hear the same notice.
-    pub fn close_sessions(&self, user_id: UserId, keep: Option<KeyDigest>) {
+    /// nodes when they hear the same notice. Returns once Redis has taken the notice,
+    /// so it is on its way to every node before the caller is answered.
+    pub async fn close_sessions(&self, user_id: UserId, keep: Option<KeyDigest>) {
         self.node.callers.forget_user(user_id);
-        self.registry.tell(CloseUserSessions {
+        let close = CloseUserSessions {
             user_id,
             keep,
             reason: CloseReason::KeyRevoked,
-        });
+        };
+        // Only a node shutting down refuses.
+        let _ = self.registry.send(close).await;
     }
 
     /// A user (or, without one, a whole client) changed: what a request sees of it
     /// is read from the store again, on this node at once and on the others when they
-    /// hear the notice.
-    pub fn forget_callers(&self, client_id: ClientId, user_id: Option<UserId>) {
+    /// hear the notice. Returns once Redis has taken the notice.
+    pub async fn forget_callers(&self, client_id: ClientId, user_id: Option<UserId>) {
         match user_id {
             Some(user_id) => self.node.callers.forget_user(user_id),
             None => self.node.callers.forget_client(client_id),
         }
-        self.registry.tell(ForgetCallers { client_id, user_id });
+        // Only a node shutting down refuses.
+        let _ = self
+            .registry
+            .send(ForgetCallers { client_id, user_id })
+            .await;
     }
 }

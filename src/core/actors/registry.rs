@@ -10,6 +10,7 @@
 
 use std::{
     collections::{hash_map::Entry, HashMap, HashSet},
+    future::Future,
     sync::Arc,
     time::Duration,
 };
@@ -133,20 +134,27 @@ impl Registry {
 
     /// Tells every node (this one hears it too, and skips it by origin).
     fn publish(&self, control: Control) {
+        actix::spawn(self.published(control));
+    }
+
+    /// Publishes a control notice; the future ends once Redis has taken it (it is
+    /// then on its way to every node's subscriber), or failed to.
+    fn published(&self, control: Control) -> impl Future<Output = ()> + 'static {
         let notice = ControlNotice {
             origin: self.node.id,
             control,
         };
-        let payload = match serde_json::to_string(&notice) {
-            Ok(payload) => payload,
-            Err(err) => return tracing::error!(error = %err, "control notice not encoded"),
-        };
+        let payload = serde_json::to_string(&notice);
         let engine = self.engine.clone();
-        actix::spawn(async move {
+        async move {
+            let payload = match payload {
+                Ok(payload) => payload,
+                Err(err) => return tracing::error!(error = %err, "control notice not encoded"),
+            };
             if let Err(err) = engine.publish(Topic::Control, payload).await {
                 tracing::warn!(error = %err, "control notice not published");
             }
-        });
+        }
     }
 
     fn close_user(&mut self, user_id: UserId, keep: Option<KeyDigest>, reason: CloseReason) {
@@ -543,22 +551,25 @@ impl Handler<NotifyUsers> for Registry {
 }
 
 impl Handler<ForgetCallers> for Registry {
-    type Result = ();
+    type Result = ResponseFuture<()>;
 
-    fn handle(&mut self, msg: ForgetCallers, _: &mut Context<Self>) {
-        self.publish(Control::ForgetCallers {
+    /// Answers once the notice is published: the request that changed the caller is
+    /// answered after every node was sent it, not before.
+    fn handle(&mut self, msg: ForgetCallers, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.published(Control::ForgetCallers {
             client_id: msg.client_id,
             user_id: msg.user_id,
-        });
+        }))
     }
 }
 
 impl Handler<CloseUserSessions> for Registry {
-    type Result = ();
+    type Result = ResponseFuture<()>;
 
-    fn handle(&mut self, msg: CloseUserSessions, _: &mut Context<Self>) {
-        self.publish(Control::close_user(msg.user_id, msg.keep, msg.reason));
+    /// Answers once the notice is published, as [`ForgetCallers`] does.
+    fn handle(&mut self, msg: CloseUserSessions, _: &mut Context<Self>) -> Self::Result {
         self.close_user(msg.user_id, msg.keep, msg.reason);
+        Box::pin(self.published(Control::close_user(msg.user_id, msg.keep, msg.reason)))
     }
 }
 

@@ -44,7 +44,7 @@ impl Core {
             Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),
         }
         // The old key stops working on every node.
-        self.forget_callers(caller.client.id, None);
+        self.forget_callers(caller.client.id, None).await;
         Ok(Rotated {
             master_api_key: key.secret.expose().to_owned(),
             rotated_at: now,

@@ -41,7 +41,7 @@ impl Core {
         }
         client.updated_at = Utc::now();
         self.engine.update_client(&client).await?;
-        self.forget_callers(client.id, None);
+        self.forget_callers(client.id, None).await;
         Ok(client.into())
     }
 }

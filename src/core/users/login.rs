@@ -75,7 +75,7 @@ impl Core {
             Rotation::OwnerGone => return Err(ErrorCode::UserNotFound.into()),
             Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),
         }
-        self.close_sessions(user.id, Some(key.record.digest));
+        self.close_sessions(user.id, Some(key.record.digest)).await;
         tracing::info!(user_id = %user.id, "user logged in");
         let body = LoggedIn {
             user: user.into(),

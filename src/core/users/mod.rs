@@ -56,7 +56,7 @@ impl Core {
     /// What follows every revocation of a user's key: its sockets close on every
     /// node, and the revocation is recorded with `reason`.
     async fn key_revoked(&self, client: ClientId, user: UserId, ip: Option<String>, reason: &str) {
-        self.close_sessions(user, None);
+        self.close_sessions(user, None).await;
         let event = SecurityEvent::new(client, SecurityEventKind::KeyRevoked, ip)
             .user(user)
             .reason(reason);

@@ -101,7 +101,7 @@ impl UserChanges {
         .await?;
         let before = saved.before;
         let after = saved.after.unwrap_or_else(|| before.clone());
-        core.forget_callers(after.client_id, Some(after.id));
+        core.forget_callers(after.client_id, Some(after.id)).await;
         Ok((before, after))
     }
 }

@@ -43,7 +43,7 @@ use crate::{
     },
     domain::{
         ids::{ClientId, RoomId, SessionId, UserId},
-        message::HistoryRange,
+        message::{HistoryRange, Message},
     },
     engine::{SharedEngine, Topic},
 };
@@ -341,13 +341,7 @@ impl RoomActor {
                 let frames: Vec<Framed> = messages
                     .iter()
                     .filter(|message| message.seq <= upto)
-                    .filter_map(|message| {
-                        let frame = Event::MessageNew(MessageBody::from(message)).encode()?;
-                        Some(Framed {
-                            stream: Some((room, message.seq)),
-                            frame,
-                        })
-                    })
+                    .filter_map(stored_frame)
                     .collect();
                 if let Some(link) = act.subscribers.get(&session) {
                     for chunk in frames.chunks(FRAMES_PER_DELIVERY) {
@@ -382,13 +376,7 @@ impl RoomActor {
                         if message.seq != act.last_seq + 1 {
                             break;
                         }
-                        let event = Event::MessageNew(MessageBody::from(&message));
-                        if let Some(frame) = event.encode() {
-                            batch.push(Framed {
-                                stream: Some((act.room_id, message.seq)),
-                                frame,
-                            });
-                        }
+                        batch.extend(stored_frame(&message));
                         act.last_seq = message.seq;
                         act.node.metrics.gaps_repaired.inc();
                     }
@@ -716,6 +704,15 @@ impl Handler<Remote> for RoomActor {
             self.fan_out(vec![framed], Instant::now());
         }
     }
+}
+
+/// The `message.new` frame of a message read back from the store (a catch-up).
+fn stored_frame(message: &Message) -> Option<Framed> {
+    let frame = Event::MessageNew(MessageBody::from(message)).encode()?;
+    Some(Framed {
+        stream: Some((message.room_id, message.seq)),
+        frame,
+    })
 }
 
 impl Handler<CatchUp> for RoomActor {
