@@ -3,7 +3,7 @@
 
 use super::{
     actors::{
-        messages::{Execute, MembershipChanged, SubscribeJoined, ToRoom},
+        messages::{Execute, MembershipChanged, ToRoom},
         room::RoomActor,
         Tell,
     },
@@ -48,16 +48,6 @@ impl Core {
             // A new room: every message is its members'.
             after: Some(0),
         });
-    }
-
-    /// Waits until the user's sessions on this node are subscribed to a room the
-    /// user just joined over one of them (see [`SubscribeJoined`]).
-    pub async fn subscribe_joined(&self, room_id: RoomId, user_id: UserId) {
-        // Only a node shutting down refuses; its sockets are closing anyway.
-        let _ = self
-            .registry
-            .send(SubscribeJoined { room_id, user_id })
-            .await;
     }
 
     /// The room a message lives in; `MESSAGE_NOT_FOUND` if there is no such message.

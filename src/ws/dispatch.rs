@@ -30,14 +30,7 @@ pub async fn dispatch(
         R::RemoveReaction(command) => ack(id, core.run(caller, command).await),
         R::Typing(command) => ack(id, core.run(caller, command).await),
         R::Read(command) => ack(id, core.run(caller, command).await),
-        R::Join(command) => {
-            let (room_id, user) = (command.room_id, caller.user().map(|user| user.id));
-            let joined = core.run(caller, command).await;
-            if let (Ok(_), Some(user)) = (&joined, user) {
-                core.subscribe_joined(room_id, user).await;
-            }
-            ack(id, joined)
-        }
+        R::Join(command) => ack(id, core.run(caller, command).await),
         R::Leave(command) => ack(id, core.run(caller, command).await),
         R::Presence(command) => ack(id, core.run(caller, command).await),
     }

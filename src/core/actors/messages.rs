@@ -210,17 +210,6 @@ pub struct MembershipChanged {
     pub after: Option<u64>,
 }
 
-/// The user joined the room over one of its sockets here: subscribe the user's
-/// sessions on this node, and answer once each subscription is in place (the room
-/// heard on Redis and the session's starting `seq` read). The join's `ack` waits for
-/// it, so a message sent after the `ack` through any node reaches the socket.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct SubscribeJoined {
-    pub room_id: RoomId,
-    pub user_id: UserId,
-}
-
 /// Close the user's sessions, but those opened with `keep` (the key a rotation just
 /// issued, if any).
 #[derive(Message)]

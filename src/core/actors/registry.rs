@@ -28,8 +28,8 @@ use super::{
     messages::{
         CatchUp, Census, CloseReason, CloseUserSessions, Connect, Deliver, Disconnect, Execute,
         ForgetCallers, Headcount, MembershipChanged, NotifyUsers, RegistryLink, Remote,
-        RoomDeleted, RoomIdle, SessionClosed, SessionLink, Shutdown, StopRoom, Subscribe,
-        SubscribeJoined, ToRoom, Unsubscribe,
+        RoomDeleted, RoomIdle, SessionClosed, SessionLink, Shutdown, StopRoom, Subscribe, ToRoom,
+        Unsubscribe,
     },
     room::RoomActor,
     Tell,
@@ -508,33 +508,6 @@ impl Handler<MembershipChanged> for Registry {
             after: msg.after,
         });
         self.membership_changed(msg, ctx);
-    }
-}
-
-impl Handler<SubscribeJoined> for Registry {
-    type Result = ResponseFuture<()>;
-
-    fn handle(&mut self, msg: SubscribeJoined, ctx: &mut Context<Self>) -> Self::Result {
-        let sessions: Vec<SessionId> = self
-            .by_user
-            .get(&msg.user_id)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default();
-        let room = self.room(msg.room_id, ctx).addr.clone();
-        let mut subscribed = Vec::with_capacity(sessions.len());
-        for session_id in sessions {
-            if let Some(entry) = self.sessions.get_mut(&session_id) {
-                entry.rooms.insert(msg.room_id);
-                subscribed.push(room.send(Subscribe {
-                    link: entry.link.clone(),
-                    after: None,
-                }));
-            }
-        }
-        Box::pin(async move {
-            // A room that stopped meanwhile has nothing to deliver: nothing to wait for.
-            join_all(subscribed).await;
-        })
     }
 }
 

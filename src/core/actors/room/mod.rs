@@ -628,7 +628,7 @@ impl Handler<Subscribe> for RoomActor {
                 let user = msg.link.user_id;
                 let session = msg.link.session_id;
                 let was_online = act.is_online(user);
-                // A session subscribed twice (its own join, then the join's notice)
+                // A session subscribed twice (a join's notice racing its connect)
                 // is already counted present.
                 if act.subscribers.insert(session, msg.link).is_none() {
                     act.change_presence(user, session, true, !was_online, ctx);
