@@ -6,10 +6,8 @@ use std::{net::TcpListener, sync::Arc};
 use actix::{Actor, Addr};
 use actix_web::{
     dev::{Server, ServerHandle},
-    middleware::from_fn,
-    web, App, HttpServer,
+    web,
 };
-use tracing_actix_web::TracingLogger;
 
 use crate::{
     config::Settings,
@@ -21,7 +19,7 @@ use crate::{
     },
     domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
-    http::{self, client_ip::TrustedProxies, cors, request_id, request_log::RedactedRootSpan},
+    http::{self, client_ip::TrustedProxies},
     metrics::Metrics,
 };
 
@@ -85,27 +83,12 @@ impl Application {
         analytics::start_reporting(engine.clone(), node.clone());
         let core = web::Data::new(Core::new(engine, registry.clone(), node.clone(), &settings));
         webhooks::start_worker(core.engine.clone(), node.clone(), core.webhooks);
-        let proxies = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
-        let cors_origins = settings.cors_origins.clone();
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(cors::layer(&cors_origins))
-                .wrap(from_fn(cors::documented_refusals))
-                .wrap(from_fn(http::metrics::count))
-                .wrap(from_fn(request_id::echo))
-                .wrap(TracingLogger::<RedactedRootSpan>::new())
-                .app_data(core.clone())
-                .app_data(proxies.clone())
-                .configure(http::configure)
-        })
-        .workers(settings.workers)
-        // Chat frames are small and latency-bound: Nagle's algorithm would hold a frame
-        // written while an earlier one is unacknowledged for up to a delayed-ACK (40 ms).
-        .tcp_nodelay(true)
-        // Signals are ours: a SIGTERM first tells the sockets (see `Stopper`).
-        .disable_signals()
-        .listen(listener)?
-        .run();
+        let edge = http::server::Edge {
+            core,
+            proxies: web::Data::new(TrustedProxies(settings.trusted_proxies.clone())),
+            cors_origins: settings.cors_origins.clone(),
+        };
+        let server = http::server::start(listener, settings.workers, edge)?;
         let stopper = Stopper {
             registry,
             server: server.handle(),

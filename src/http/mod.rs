@@ -22,6 +22,7 @@ pub mod request_id;
 pub mod request_log;
 pub mod rooms;
 pub mod security_events;
+pub mod server;
 pub mod upgrade;
 pub mod users;
 pub mod webhooks;

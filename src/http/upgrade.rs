@@ -40,11 +40,7 @@ use crate::{
         Faults,
     )
 )]
-pub async fn upgrade(
-    req: HttpRequest,
-    stream: web::Payload,
-    core: web::Data<Core>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn upgrade(req: HttpRequest, core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
     ws::route::check_handshake(&req)?;
     let (user, rate) = if bearer(&req).is_some() {
         let admitted = core.admit_session(&credentials(&req)).await?;
@@ -52,7 +48,7 @@ pub async fn upgrade(
     } else {
         (None, None)
     };
-    let mut response = ws::route::start(core.into_inner(), client_ip(&req), user, &req, stream)?;
+    let mut response = ws::route::accept(core.into_inner(), client_ip(&req), user, &req)?;
     if let Some(status) = rate {
         rate_headers(response.headers_mut(), status);
     }

@@ -25,6 +25,8 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
 /// Close codes of `API.md` §6.
 pub mod close {
+    /// The answer to a client's own close.
+    pub const NORMAL: u16 = 1000;
     pub const INVALID_CREDENTIALS: u16 = 4001;
     pub const KEY_EXPIRED: u16 = 4002;
     pub const KEY_REVOKED: u16 = 4003;

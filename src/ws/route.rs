@@ -2,13 +2,27 @@
 //! client's `Authorization` header, checked before the upgrade, and the caller's
 //! address). A browser authenticates with its first frame instead. Keys in the URL
 //! are never read.
+//!
+//! The route answers `101` with an [`Accepted`] in the response's extensions; the
+//! server's upgrade service (`http::server`) writes that answer and hands the socket to
+//! [`Accepted::run`].
 
 use std::sync::Arc;
 
-use actix_web::{web, HttpRequest, HttpResponse};
-use actix_web_actors::ws::{self, HandshakeError};
+use actix::{Actor, AsyncContext};
+use actix_http::{
+    header::{HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY},
+    ws::{hash_key, verify_handshake, HandshakeError},
+};
+use actix_web::{HttpRequest, HttpResponse};
+use bytes::BytesMut;
+use tokio::net::TcpStream;
 
-use super::{protocol::MAX_FRAME_BYTES, session::WsSession};
+use super::{
+    protocol::MAX_FRAME_BYTES,
+    session::WsSession,
+    wire::{Inbound, Outbound, Writer},
+};
 use crate::{
     core::{auth::UserCaller, ApiError, Core},
     domain::validation::FieldError,
@@ -18,26 +32,53 @@ use crate::{
 /// connect from the user's budget) is spent on it. A request that is not one is 422
 /// naming the header at fault, in the documented body, not actix's plain-text 400.
 pub fn check_handshake(req: &HttpRequest) -> Result<(), ApiError> {
-    ws::handshake(req).map(drop).map_err(refusal)
+    verify_handshake(req.head()).map_err(refusal)
 }
 
-/// Starts the session actor on the upgraded connection; `user` is set when the
-/// request authenticated in its header.
-pub fn start(
+/// A handshake the route accepted: the session to run on the socket once the `101` is
+/// written. `user` is set when the request authenticated in its header.
+pub struct Accepted {
+    core: Arc<Core>,
+    ip: Option<String>,
+    user: Option<UserCaller>,
+}
+
+impl Accepted {
+    /// Starts the session actor on the upgraded socket; `read_ahead` is what the client
+    /// sent behind its handshake.
+    pub fn run(self, socket: TcpStream, read_ahead: BytesMut) {
+        let (reader, writer) = socket.into_split();
+        let inbound = Inbound::new(reader, &read_ahead, MAX_FRAME_BYTES);
+        WsSession::create(move |ctx| {
+            ctx.add_stream(inbound);
+            ctx.spawn(Writer);
+            WsSession::new(self.core, self.ip, self.user, Outbound::new(writer))
+        });
+    }
+}
+
+/// The `101` for a handshake [`check_handshake`] passed, carrying the session to start.
+pub fn accept(
     core: Arc<Core>,
     ip: Option<String>,
     user: Option<UserCaller>,
     req: &HttpRequest,
-    stream: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let session = WsSession::new(core, ip, user);
-    ws::WsResponseBuilder::new(session, req, stream)
-        .frame_size(MAX_FRAME_BYTES)
-        .start()
-        .map_err(|err| match err.as_error::<HandshakeError>() {
-            Some(&handshake) => refusal(handshake),
-            None => ApiError::internal(anyhow::anyhow!("WebSocket start failed: {err}")),
-        })
+    let key = req
+        .headers()
+        .get(SEC_WEBSOCKET_KEY)
+        .map(|key| hash_key(key.as_bytes()));
+    let accept = key
+        .and_then(|key| HeaderValue::from_bytes(&key).ok())
+        .ok_or_else(|| refusal(HandshakeError::BadWebsocketKey))?;
+    let mut response = HttpResponse::SwitchingProtocols()
+        .upgrade("websocket")
+        .insert_header((SEC_WEBSOCKET_ACCEPT, accept))
+        .finish();
+    response
+        .extensions_mut()
+        .insert(Accepted { core, ip, user });
+    Ok(response)
 }
 
 fn refusal(err: HandshakeError) -> ApiError {

@@ -17,10 +17,10 @@ use std::{
 };
 
 use actix::{
-    Actor, ActorContext, ActorFutureExt, ActorState, AsyncContext, Handler, StreamHandler,
+    Actor, ActorContext, ActorFutureExt, ActorState, AsyncContext, Context, Handler, StreamHandler,
     WrapFuture,
 };
-use actix_web_actors::ws;
+use actix_http::ws::ProtocolError;
 use bytestring::ByteString;
 use chrono::Utc;
 use serde_json::json;
@@ -31,6 +31,7 @@ use super::{
     protocol::{
         self, close, close_for, close_for_auth, close_for_connect, ClientFrame, RoomRequest,
     },
+    wire::{Incoming, Outbound},
 };
 use crate::{
     core::{
@@ -52,15 +53,19 @@ pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
 /// A browser must send its `auth` frame within this.
 pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
-/// Deliveries queued for one connection before it counts as too slow (4009). A
-/// delivery is one event, or the messages of one room commit (at most
-/// `FRAMES_PER_DELIVERY`); the hold for a `sync` counts frames against it.
+/// Deliveries queued for one connection before it counts as too slow (4009): in its
+/// mailbox, and again in what its socket has not yet taken. A delivery is one event, or
+/// the messages of one room commit (at most `FRAMES_PER_DELIVERY`); the hold for a
+/// `sync` counts frames against it.
 pub const OUTBOUND_QUEUE: usize = 256;
 /// How long after `ready` new messages wait for a `sync`.
 pub const SYNC_HOLD: Duration = Duration::from_secs(1);
 /// The most messages one `sync` replays, over all its rooms together; more gives
 /// `truncated: true` (the client syncs again from where the replay stopped).
 pub const SYNC_LIMIT: usize = 1000;
+/// How long a closed session's last frames (its backlog, then the close frame) may take
+/// to reach a client that reads slowly, before the socket is dropped.
+const LINGER: Duration = Duration::from_secs(10);
 /// Sends refused in a row before the connection is closed with 4008: a client that
 /// ignores `RATE_LIMIT_EXCEEDED` this long is not going to slow down.
 const RATE_STRIKES: u32 = 20;
@@ -81,6 +86,7 @@ pub struct WsSession {
     /// error's report included) is in it, tagged `session_id`, and `user_id` once
     /// authenticated, so a 5xx raised here is found the way a REST one is.
     span: Span,
+    out: Outbound,
 }
 
 /// What this connection has sent of one room's messages.
@@ -107,7 +113,12 @@ impl RoomCursor {
 }
 
 impl WsSession {
-    pub fn new(core: Arc<Core>, ip: Option<String>, user: Option<UserCaller>) -> Self {
+    pub fn new(
+        core: Arc<Core>,
+        ip: Option<String>,
+        user: Option<UserCaller>,
+        out: Outbound,
+    ) -> Self {
         let id = SessionId::random();
         Self {
             span: tracing::info_span!("WebSocket session", session_id = %id, user_id = field::Empty),
@@ -119,6 +130,7 @@ impl WsSession {
             rooms: HashMap::new(),
             held: None,
             refused_sends: 0,
+            out,
         }
     }
 
@@ -127,16 +139,24 @@ impl WsSession {
         self.span.in_scope(|| protocol::error(id, err))
     }
 
-    fn close(&self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
-        ctx.close(Some(ws::CloseReason {
-            code: ws::CloseCode::Other(code),
-            description: Some(reason.to_owned()),
-        }));
+    /// Sends the close frame (written as the session stops) and stops.
+    fn close(&mut self, ctx: &mut Context<Self>, code: u16, reason: &str) {
+        self.out.close(code, reason);
         ctx.stop();
     }
 
+    /// Closes for `reason`, counting a first close for being too slow.
+    fn close_for(&mut self, reason: CloseReason, ctx: &mut Context<Self>) {
+        // Several rooms may find the same session too slow; it closes once.
+        if matches!(reason, CloseReason::TooSlow) && ctx.state() == ActorState::Running {
+            self.core.node.metrics.slow_consumer_closes.inc();
+        }
+        let (code, reason) = close_for(reason);
+        self.close(ctx, code, reason);
+    }
+
     /// Registers with the registry, subscribes to the user's rooms, sends `ready`.
-    fn start_session(&mut self, caller: UserCaller, ctx: &mut ws::WebsocketContext<Self>) {
+    fn start_session(&mut self, caller: UserCaller, ctx: &mut Context<Self>) {
         self.span.record("user_id", field::display(caller.user.id));
         if let Some(expires_at) = caller.key_expires_at {
             let left = (expires_at - Utc::now()).to_std().unwrap_or_default();
@@ -170,12 +190,12 @@ impl WsSession {
                             .map(|(room_id, last_seq)| json!({"room_id": room_id, "last_seq": last_seq}))
                             .collect();
                         let data = json!({"user": UserBody::from(user), "rooms": rooms});
-                        ctx.text(protocol::reply("ready", None, data));
+                        act.out.text(&protocol::reply("ready", None, data));
                         act.held = Some(Vec::new());
                         ctx.run_later(SYNC_HOLD, |act, ctx| act.release(ctx));
                     }
                     Err(err) => {
-                        ctx.text(act.error_frame(None, &err));
+                        act.out.text(&act.error_frame(None, &err));
                         let (code, reason) = close_for_connect(err.code());
                         act.close(ctx, code, reason);
                     }
@@ -183,16 +203,23 @@ impl WsSession {
         );
     }
 
-    /// Ends the hold after `ready`: sends what was held, in order.
-    fn release(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        for deliver in self.held.take().unwrap_or_default() {
+    /// Ends the hold after `ready`: sends what was held, in order, at once (a request
+    /// that ends the hold may hold the session's writer until it is answered).
+    fn release(&mut self, ctx: &mut Context<Self>) {
+        let Some(held) = self.held.take() else {
+            return;
+        };
+        for deliver in held {
             self.send_live(&deliver, ctx);
         }
+        self.out.write_now();
+        self.out.flush_soon();
     }
 
     /// Writes the frames, but a message this session has already sent (a catch-up
     /// that overlaps a sync). Every frame queued in one wake-up goes out as one write.
-    fn send_live(&mut self, deliver: &Deliver, ctx: &mut ws::WebsocketContext<Self>) {
+    /// A socket that leaves more than [`OUTBOUND_QUEUE`] deliveries unwritten is too slow.
+    fn send_live(&mut self, deliver: &Deliver, ctx: &mut Context<Self>) {
         for framed in deliver.frames.iter() {
             if let Some((room_id, seq)) = framed.stream {
                 let cursor = self.rooms.entry(room_id).or_default();
@@ -201,15 +228,18 @@ impl WsSession {
                 }
                 cursor.sent = cursor.sent.max(seq);
             }
-            ctx.text(framed.frame.clone());
+            self.out.text(&framed.frame);
+        }
+        if self.out.delivered() > OUTBOUND_QUEUE {
+            self.close_for(CloseReason::TooSlow, ctx);
         }
     }
 
     /// Parse, dispatch, reply.
-    fn handle_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
+    fn handle_text(&mut self, text: &str, ctx: &mut Context<Self>) {
         let (id, frame) = match ClientFrame::parse(text) {
             Ok(parsed) => parsed,
-            Err((id, err)) => return ctx.text(self.error_frame(id.as_deref(), &err)),
+            Err((id, err)) => return self.out.text(&self.error_frame(id.as_deref(), &err)),
         };
         let Some(caller) = self.user.clone() else {
             return self.handle_auth(id, frame, ctx);
@@ -221,9 +251,11 @@ impl WsSession {
             ClientFrame::Auth { .. } => {
                 let err =
                     ApiError::with_detail(ErrorCode::ValidationError, "Already authenticated");
-                ctx.text(self.error_frame(id.as_deref(), &err));
+                self.out.text(&self.error_frame(id.as_deref(), &err));
             }
-            ClientFrame::Ping => ctx.text(protocol::reply("pong", id.as_deref(), json!({}))),
+            ClientFrame::Ping => self
+                .out
+                .text(&protocol::reply("pong", id.as_deref(), json!({}))),
             ClientFrame::Sync { rooms } => self.sync(id, caller, rooms, ctx),
             ClientFrame::Room(request) => self.execute(id, caller, request, ctx),
         }
@@ -231,7 +263,7 @@ impl WsSession {
 
     /// Counts sends the user's message limit refused in a row: a client that keeps
     /// sending past `RATE_LIMIT_EXCEEDED` is closed with 4008.
-    fn count_refusal(&mut self, refused: Option<ErrorCode>, ctx: &mut ws::WebsocketContext<Self>) {
+    fn count_refusal(&mut self, refused: Option<ErrorCode>, ctx: &mut Context<Self>) {
         if refused != Some(ErrorCode::RateLimitExceeded) {
             self.refused_sends = 0;
             return;
@@ -243,16 +275,10 @@ impl WsSession {
     }
 
     /// Before authentication the only frame accepted is `auth`.
-    fn handle_auth(
-        &mut self,
-        id: Option<String>,
-        frame: ClientFrame,
-        ctx: &mut ws::WebsocketContext<Self>,
-    ) {
+    fn handle_auth(&mut self, id: Option<String>, frame: ClientFrame, ctx: &mut Context<Self>) {
         let ClientFrame::Auth { token } = frame else {
-            ctx.text(
-                self.error_frame(id.as_deref(), &ApiError::new(ErrorCode::InvalidCredentials)),
-            );
+            let refusal = ApiError::new(ErrorCode::InvalidCredentials);
+            self.out.text(&self.error_frame(id.as_deref(), &refusal));
             return self.close(ctx, close::INVALID_CREDENTIALS, "authenticate first");
         };
         let core = self.core.clone();
@@ -268,7 +294,7 @@ impl WsSession {
                 .map(move |result, act, ctx| match result {
                     Ok(admitted) => act.start_session(admitted.body, ctx),
                     Err(err) => {
-                        ctx.text(act.error_frame(id.as_deref(), &err));
+                        act.out.text(&act.error_frame(id.as_deref(), &err));
                         act.close(ctx, close_for_auth(err.code()), err.detail());
                     }
                 }),
@@ -282,7 +308,7 @@ impl WsSession {
         id: Option<String>,
         caller: UserCaller,
         request: RoomRequest,
-        ctx: &mut ws::WebsocketContext<Self>,
+        ctx: &mut Context<Self>,
     ) {
         let core = self.core.clone();
         let send = matches!(request, RoomRequest::Send(_));
@@ -291,7 +317,7 @@ impl WsSession {
                 .instrument(self.span.clone())
                 .into_actor(self)
                 .map(move |(frame, refused), act, ctx| {
-                    ctx.text(frame);
+                    act.out.text(&frame);
                     if send {
                         act.count_refusal(refused, ctx);
                     }
@@ -306,7 +332,7 @@ impl WsSession {
         id: Option<String>,
         caller: UserCaller,
         rooms: HashMap<RoomId, u64>,
-        ctx: &mut ws::WebsocketContext<Self>,
+        ctx: &mut Context<Self>,
     ) {
         let core = self.core.clone();
         let user = caller.user.id;
@@ -317,7 +343,7 @@ impl WsSession {
                 .map(move |result, act, ctx| {
                     let replays = match result {
                         Ok(replays) => replays,
-                        Err(err) => return ctx.text(act.error_frame(id.as_deref(), &err)),
+                        Err(err) => return act.out.text(&act.error_frame(id.as_deref(), &err)),
                     };
                     let mut truncated = false;
                     let mut positions = serde_json::Map::new();
@@ -332,7 +358,7 @@ impl WsSession {
                         for message in messages.iter().filter(|m| cursor.unsent(m.seq)) {
                             let event = Event::MessageNew(MessageBody::from(message));
                             if let Some(frame) = event.encode() {
-                                ctx.text(frame);
+                                act.out.text(&frame);
                             }
                         }
                         let last = messages.last().map(|m| m.seq);
@@ -355,15 +381,21 @@ impl WsSession {
                         positions.insert(room_id.to_string(), json!(position));
                     }
                     let data = json!({"rooms": positions, "truncated": truncated});
-                    ctx.text(protocol::reply("ack", id.as_deref(), data));
+                    act.out.text(&protocol::reply("ack", id.as_deref(), data));
                     act.release(ctx);
                 }),
         );
     }
 }
 
+impl AsMut<Outbound> for WsSession {
+    fn as_mut(&mut self) -> &mut Outbound {
+        &mut self.out
+    }
+}
+
 impl Actor for WsSession {
-    type Context = ws::WebsocketContext<Self>;
+    type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(OUTBOUND_QUEUE);
@@ -372,7 +404,8 @@ impl Actor for WsSession {
                 // The peer is gone or stuck: no close handshake to wait for.
                 return ctx.stop();
             }
-            ctx.ping(b"");
+            act.out.ping(b"");
+            act.out.flush_soon();
         });
         match self.user.take() {
             Some(caller) => self.start_session(caller, ctx),
@@ -387,6 +420,7 @@ impl Actor for WsSession {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
+        self.out.linger(LINGER);
         if let Some(caller) = &self.user {
             self.core.node.load.disconnected(caller.client.id);
             self.core.registry.tell(SessionClosed {
@@ -421,34 +455,30 @@ impl Handler<Disconnect> for WsSession {
     type Result = ();
 
     fn handle(&mut self, msg: Disconnect, ctx: &mut Self::Context) {
-        // Several rooms may find the same session too slow; it closes once.
-        if matches!(msg.reason, CloseReason::TooSlow) && ctx.state() == ActorState::Running {
-            self.core.node.metrics.slow_consumer_closes.inc();
-        }
-        let (code, reason) = close_for(msg.reason);
-        self.close(ctx, code, reason);
+        self.close_for(msg.reason, ctx);
     }
 }
 
-impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
-    fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+impl StreamHandler<Result<Incoming, ProtocolError>> for WsSession {
+    fn handle(&mut self, item: Result<Incoming, ProtocolError>, ctx: &mut Self::Context) {
         let span = self.span.clone();
         let _in_session = span.enter();
         self.last_heard = Instant::now();
         match item {
-            Ok(ws::Message::Text(text)) => self.handle_text(&text, ctx),
-            Ok(ws::Message::Ping(payload)) => ctx.pong(&payload),
-            Ok(ws::Message::Pong(_)) => {}
-            Ok(ws::Message::Binary(_)) => {
+            Ok(Incoming::Text(text)) => self.handle_text(&text, ctx),
+            Ok(Incoming::Ping(payload)) => self.out.pong(&payload),
+            Ok(Incoming::Pong) => {}
+            Ok(Incoming::Binary) => {
                 let err = ApiError::with_detail(ErrorCode::InvalidJson, "Frames are JSON text");
-                ctx.text(self.error_frame(None, &err));
+                self.out.text(&self.error_frame(None, &err));
             }
-            Ok(ws::Message::Close(_)) => ctx.stop(),
-            Ok(ws::Message::Continuation(_) | ws::Message::Nop) => {}
-            Err(ws::ProtocolError::Overflow) => {
+            // Answered in kind, as RFC 6455 §5.5.1 asks, so the client sees a clean close.
+            Ok(Incoming::Close) => self.close(ctx, close::NORMAL, ""),
+            Err(ProtocolError::Overflow) => {
                 self.close(ctx, close::FRAME_TOO_LARGE, "frame too large");
             }
             Err(_) => ctx.stop(),
         }
+        self.out.flush_soon();
     }
 }

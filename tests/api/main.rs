@@ -32,4 +32,5 @@ mod security_events;
 mod settings;
 mod users;
 mod webhooks;
+mod wire;
 mod ws_client;

@@ -7,7 +7,15 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::{
     connect_async,
-    tungstenite::{client::IntoClientRequest, Message},
+    tungstenite::{
+        client::IntoClientRequest,
+        protocol::{
+            frame::coding::{CloseCode, Data, OpCode},
+            frame::Frame,
+            CloseFrame,
+        },
+        Message,
+    },
     MaybeTlsStream, WebSocketStream,
 };
 
@@ -83,6 +91,35 @@ impl WsClient {
 
     pub async fn send_text(&mut self, text: String) {
         self.stream.send(Message::Text(text)).await.unwrap();
+    }
+
+    /// Sends `frame` as one text message cut into fragments of `piece` bytes (RFC 6455
+    /// §5.4); a cut may fall inside a character.
+    pub async fn send_fragmented(&mut self, frame: Value, piece: usize) {
+        let bytes = frame.to_string().into_bytes();
+        let pieces: Vec<&[u8]> = bytes.chunks(piece).collect();
+        for (index, piece) in pieces.iter().enumerate() {
+            let opcode = match index {
+                0 => OpCode::Data(Data::Text),
+                _ => OpCode::Data(Data::Continue),
+            };
+            let last = index + 1 == pieces.len();
+            let fragment = Frame::message(piece.to_vec(), opcode, last);
+            self.stream.send(Message::Frame(fragment)).await.unwrap();
+        }
+    }
+
+    /// Closes from this side (1000) and returns how the server answered.
+    pub async fn close(&mut self) -> Closed {
+        let normal = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "".into(),
+        };
+        self.stream
+            .send(Message::Close(Some(normal)))
+            .await
+            .unwrap();
+        self.closed().await
     }
 
     /// Sends a request with a fresh id and returns its `ack` or `error` frame.
