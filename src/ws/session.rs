@@ -404,7 +404,7 @@ impl Actor for WsSession {
                 // The peer is gone or stuck: no close handshake to wait for.
                 return ctx.stop();
             }
-            act.out.ping(b"");
+            act.out.ping();
             act.out.flush_soon();
         });
         match self.user.take() {
@@ -466,7 +466,7 @@ impl StreamHandler<Result<Incoming, ProtocolError>> for WsSession {
         self.last_heard = Instant::now();
         match item {
             Ok(Incoming::Text(text)) => self.handle_text(&text, ctx),
-            Ok(Incoming::Ping(payload)) => self.out.pong(&payload),
+            Ok(Incoming::Ping(payload)) => self.out.pong(payload),
             Ok(Incoming::Pong) => {}
             Ok(Incoming::Binary) => {
                 let err = ApiError::with_detail(ErrorCode::InvalidJson, "Frames are JSON text");
