@@ -54,7 +54,8 @@ pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
 /// A browser must send its `auth` frame within this.
 pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries queued for one connection before it counts as too slow (4009): in its
-/// mailbox, and again in what its socket has not yet taken. A delivery is one event, or
+/// mailbox, and again in what its socket has not yet taken (which is also bounded at
+/// 1 MiB). A delivery is one event, or
 /// the messages of one room commit (at most `FRAMES_PER_DELIVERY`); the hold for a
 /// `sync` counts frames against it.
 pub const OUTBOUND_QUEUE: usize = 256;
@@ -218,7 +219,8 @@ impl WsSession {
 
     /// Writes the frames, but a message this session has already sent (a catch-up
     /// that overlaps a sync). Every frame queued in one wake-up goes out as one write.
-    /// A socket that leaves more than [`OUTBOUND_QUEUE`] deliveries unwritten is too slow.
+    /// A socket that leaves more than [`OUTBOUND_QUEUE`] deliveries, or 1 MiB, unwritten
+    /// is too slow.
     fn send_live(&mut self, deliver: &Deliver, ctx: &mut Context<Self>) {
         for framed in deliver.frames.iter() {
             if let Some((room_id, seq)) = framed.stream {
@@ -230,7 +232,7 @@ impl WsSession {
             }
             self.out.text(&framed.frame);
         }
-        if self.out.delivered() > OUTBOUND_QUEUE {
+        if self.out.delivered(OUTBOUND_QUEUE) {
             self.close_for(CloseReason::TooSlow, ctx);
         }
     }
@@ -466,7 +468,7 @@ impl StreamHandler<Result<Incoming, ProtocolError>> for WsSession {
         self.last_heard = Instant::now();
         match item {
             Ok(Incoming::Text(text)) => self.handle_text(&text, ctx),
-            Ok(Incoming::Ping(payload)) => self.out.pong(payload),
+            Ok(Incoming::Ping(payload)) => self.out.pong(&payload),
             Ok(Incoming::Pong) => {}
             Ok(Incoming::Binary) => {
                 let err = ApiError::with_detail(ErrorCode::InvalidJson, "Frames are JSON text");

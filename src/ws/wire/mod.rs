@@ -4,9 +4,8 @@
 //! life of a connection, which was two thirds of a socket's memory (BENCHMARKS.md,
 //! "One room of 10,000 sockets"). Here an idle connection holds no buffer: frames are
 //! read through one on the stack, and only the bytes of a frame not yet whole are kept
-//! ([`Inbound`]); frames to send wait as the very bytes every session of a room was
-//! given, behind a header of their own, and go out together in one write per wake-up
-//! ([`Outbound`]).
+//! ([`Inbound`]); frames to send are gathered in one buffer, written once per wake-up
+//! and released once the socket took it ([`Outbound`]).
 
 mod inbound;
 mod outbound;
