@@ -1,5 +1,5 @@
 //! The HTTP server: actix-http's HTTP/1 service over the app, built here rather than by
-//! actix-web's `HttpServer` for the one hook that lacks, the upgrade. A WebSocket
+//! actix-web's `HttpServer` for the one hook it lacks, the upgrade. A WebSocket
 //! handshake still goes through the whole app (middleware, route, authentication);
 //! when the route accepts it, the socket leaves the HTTP dispatcher, whose buffers
 //! would otherwise stay with it for its life, and goes to its session.
