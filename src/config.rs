@@ -70,6 +70,11 @@ pub struct Settings {
     /// would otherwise send a frame to every member, so filling a room of N would cost
     /// N²/2 frames.
     pub presence_events_max_members: u64,
+    /// `CHATAPI_MAX_SOCKETS`, default 0 (no cap): WebSockets this node holds at once.
+    /// A handshake past it is 503 with `Retry-After`, so the client tries again, or
+    /// another node behind the load balancer. An upgraded socket no longer counts
+    /// against the HTTP server's connection limit per worker.
+    pub max_sockets: u64,
     /// `CHATAPI_TRUSTED_PROXIES`, default none: addresses or networks (comma-separated,
     /// e.g. `10.0.0.0/8,127.0.0.1`) of load balancers whose `X-Forwarded-For` is
     /// believed. Anyone else could write that header, so by default nobody is.
@@ -152,6 +157,8 @@ pub const MAX_PRESENCE_TTL_SECS: u64 = 3600;
 pub const DEFAULT_PRESENCE_EVENTS_MAX_MEMBERS: u64 = 100;
 /// Above any room's possible size: presence frames in every room.
 pub const MAX_PRESENCE_EVENTS_MAX_MEMBERS: u64 = 1_000_000;
+/// `CHATAPI_MAX_SOCKETS` above this is a typo, not a plan.
+pub const MAX_SOCKETS: u64 = 100_000_000;
 /// The largest value a rate setting takes: beyond it a limit is as good as off.
 pub const MAX_RATE: u32 = 1_000_000;
 /// Shorter admin tokens are refused: the token guards the creation of tenants.
@@ -171,6 +178,7 @@ impl Default for Settings {
             node_name: None,
             presence_ttl: DEFAULT_PRESENCE_TTL,
             presence_events_max_members: DEFAULT_PRESENCE_EVENTS_MAX_MEMBERS,
+            max_sockets: 0,
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
             rate_limits: RateLimitSettings::default(),
@@ -270,6 +278,10 @@ impl Settings {
                     let expected = "a number of members from 0 to 1000000";
                     let max = MAX_PRESENCE_EVENTS_MAX_MEMBERS;
                     settings.presence_events_max_members = within(&name, &value, 0, max, expected)?;
+                }
+                "CHATAPI_MAX_SOCKETS" => {
+                    let expected = "a number of sockets from 0 to 100000000";
+                    settings.max_sockets = within(&name, &value, 0, MAX_SOCKETS, expected)?;
                 }
                 "CHATAPI_RATE_MESSAGES_PER_SEC" => {
                     settings.rate_limits.messages_per_sec = rate(&name, &value)?;
@@ -486,6 +498,13 @@ mod tests {
     }
 
     #[test]
+    fn max_sockets_is_read_and_defaults_to_no_cap() {
+        assert_eq!(vars(&[]).unwrap().max_sockets, 0);
+        let settings = vars(&[("CHATAPI_MAX_SOCKETS", "50000")]).unwrap();
+        assert_eq!(settings.max_sockets, 50_000);
+    }
+
+    #[test]
     fn trusted_proxies_take_addresses_and_networks() {
         let settings = vars(&[("CHATAPI_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")]).unwrap();
         let trusted = settings.trusted_proxies;
@@ -531,6 +550,8 @@ mod tests {
             ("CHATAPI_TRUSTED_PROXIES", "10.0.0.0/8,nonsense"),
             ("CHATAPI_NODE_ID", "has space"),
             ("CHATAPI_PRESENCE_TTL", "1"),
+            ("CHATAPI_MAX_SOCKETS", "-1"),
+            ("CHATAPI_MAX_SOCKETS", "100000001"),
             ("CHATAPI_PRESENCE_TTL", "3601"),
             ("CHATAPI_PRESENCE_EVENTS_MAX_MEMBERS", "-1"),
             ("CHATAPI_PRESENCE_EVENTS_MAX_MEMBERS", "1000001"),

@@ -15,6 +15,7 @@ use crate::{
         actors::{cluster::NodeInfo, messages::Shutdown, registry::Registry},
         analytics,
         limits::RateLimits,
+        sockets::SocketSlots,
         webhooks, Core,
     },
     domain::ids::NodeId,
@@ -75,6 +76,7 @@ impl Application {
             load: Arc::default(),
             inactivity: settings.inactivity,
             callers: Arc::default(),
+            sockets: SocketSlots::new(usize::try_from(settings.max_sockets).unwrap_or(usize::MAX)),
         });
         if let Err(err) = engine.presence_clear_node(&node.name).await {
             tracing::warn!(error = %err, "stale presence of this node not cleared");

@@ -69,6 +69,11 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "rooms with more members than this get no per-user `presence` frames; members ask with `presence.query` or `GET /rooms/{id}/presence` (0 to 1000000; `0`: no presence frames at all)",
     },
     Setting {
+        name: "CHATAPI_MAX_SOCKETS",
+        default: "`0` (no cap)",
+        meaning: "WebSockets this node holds at once (0 to 100000000); a handshake past it is 503 `SERVICE_UNAVAILABLE` with `Retry-After`. An upgraded socket no longer counts against the HTTP server's connection limit per worker, so this is the node's bound",
+    },
+    Setting {
         name: "CHATAPI_TRUSTED_PROXIES",
         default: "unset",
         meaning: "comma-separated addresses or networks (`10.0.0.0/8,127.0.0.1`) of load balancers whose `X-Forwarded-For` is believed, read from the right; without it the peer address is the client's",

@@ -20,6 +20,7 @@ pub mod rooms;
 mod run;
 pub mod security_events;
 pub mod sessions;
+pub mod sockets;
 pub mod update;
 pub mod users;
 pub mod views;

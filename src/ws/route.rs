@@ -24,7 +24,7 @@ use super::{
     wire::{Inbound, Outbound, Writer},
 };
 use crate::{
-    core::{auth::UserCaller, ApiError, Core},
+    core::{auth::UserCaller, sockets::SocketSlot, ApiError, Core, ErrorCode},
     domain::validation::FieldError,
 };
 
@@ -41,6 +41,7 @@ pub struct Accepted {
     core: Arc<Core>,
     ip: Option<String>,
     user: Option<UserCaller>,
+    slot: SocketSlot,
 }
 
 impl Accepted {
@@ -52,18 +53,26 @@ impl Accepted {
         WsSession::create(move |ctx| {
             ctx.add_stream(inbound);
             ctx.spawn(Writer);
-            WsSession::new(self.core, self.ip, self.user, Outbound::new(writer))
+            let out = Outbound::new(writer);
+            WsSession::new(self.core, self.ip, self.user, out, self.slot)
         });
     }
 }
 
-/// The `101` for a handshake [`check_handshake`] passed, carrying the session to start.
+/// The `101` for a handshake [`check_handshake`] passed, carrying the session to start;
+/// 503 when the node holds as many sockets as `CHATAPI_MAX_SOCKETS` allows.
 pub fn accept(
     core: Arc<Core>,
     ip: Option<String>,
     user: Option<UserCaller>,
     req: &HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let slot = core.node.sockets.take().ok_or_else(|| {
+        ApiError::with_detail(
+            ErrorCode::ServiceUnavailable,
+            "This node holds all the WebSockets it may; retry shortly",
+        )
+    })?;
     let key = req
         .headers()
         .get(SEC_WEBSOCKET_KEY)
@@ -75,9 +84,12 @@ pub fn accept(
         .upgrade("websocket")
         .insert_header((SEC_WEBSOCKET_ACCEPT, accept))
         .finish();
-    response
-        .extensions_mut()
-        .insert(Accepted { core, ip, user });
+    response.extensions_mut().insert(Accepted {
+        core,
+        ip,
+        user,
+        slot,
+    });
     Ok(response)
 }
 

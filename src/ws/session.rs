@@ -41,6 +41,7 @@ use crate::{
         },
         auth::{Caller, Credentials, UserCaller},
         events::Event,
+        sockets::SocketSlot,
         views::{MessageBody, UserBody},
         ApiError, Core, ErrorCode,
     },
@@ -88,6 +89,8 @@ pub struct WsSession {
     /// authenticated, so a 5xx raised here is found the way a REST one is.
     span: Span,
     out: Outbound,
+    /// This socket's place under the node's cap, given back with the session.
+    _slot: SocketSlot,
 }
 
 /// What this connection has sent of one room's messages.
@@ -119,6 +122,7 @@ impl WsSession {
         ip: Option<String>,
         user: Option<UserCaller>,
         out: Outbound,
+        slot: SocketSlot,
     ) -> Self {
         let id = SessionId::random();
         Self {
@@ -132,6 +136,7 @@ impl WsSession {
             held: None,
             refused_sends: 0,
             out,
+            _slot: slot,
         }
     }
 

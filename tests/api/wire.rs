@@ -11,7 +11,7 @@ use tokio::{
 use tokio_tungstenite::{tungstenite::protocol::Role, WebSocketStream};
 
 use crate::{
-    helpers::{spawn_app, EngineKind, DEADLINE},
+    helpers::{spawn_app, spawn_app_with, EngineKind, DEADLINE},
     ws_client::{Closed, WsClient},
 };
 
@@ -20,6 +20,7 @@ both_engines!(
     fragments_over_the_frame_limit_close_with_1009,
     a_clients_close_is_answered_with_1000,
     a_frame_sent_right_behind_the_handshake_is_read,
+    a_node_at_its_socket_cap_refuses_handshakes_with_503,
 );
 
 async fn a_message_in_fragments_is_read_whole(engine: EngineKind) {
@@ -95,6 +96,28 @@ async fn a_frame_sent_right_behind_the_handshake_is_read(engine: EngineKind) {
     let frame: Value = serde_json::from_str(first.to_text().unwrap()).unwrap();
     assert_eq!(frame["type"], "ready");
     assert!(frame["data"]["user"]["id"].is_string());
+}
+
+/// `CHATAPI_MAX_SOCKETS=2`: a third handshake is 503 with `Retry-After`, whether or not
+/// the first two authenticated; once one closes, its place is free again.
+async fn a_node_at_its_socket_cap_refuses_handshakes_with_503(engine: EngineKind) {
+    let app = spawn_app_with(engine, |settings| settings.max_sockets = 2).await;
+    let (_, key, _) = app.new_user().await;
+    let (mut first, _) = WsClient::connect(&app, &key).await;
+    let _unauthenticated = WsClient::open(&app).await;
+    let refused = app.handshake(None, &[]).await;
+    refused.assert_error(503, "SERVICE_UNAVAILABLE");
+    assert!(refused.headers.contains_key("retry-after"));
+
+    assert_eq!(first.close().await, Closed::Code(1000));
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while app.handshake(None, &[]).await.status != 101 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the place never came back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 /// A client's text frame: final, masked (RFC 6455 §5.3), length in 16 bits.

@@ -8,6 +8,7 @@ use std::{sync::Arc, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use super::messages::CloseReason;
+use crate::core::sockets::SocketSlots;
 use crate::domain::{
     ids::{ClientId, NodeId, RoomId, UserId},
     keys::KeyDigest,
@@ -42,6 +43,8 @@ pub struct NodeInfo {
     /// Callers of the keys in use here, so a request authenticates without a store
     /// read; kept true by the control channel.
     pub callers: Arc<CallerCache>,
+    /// The WebSockets open here, against `CHATAPI_MAX_SOCKETS`.
+    pub sockets: Arc<SocketSlots>,
 }
 
 /// A payload on a room channel.
