@@ -152,7 +152,7 @@ impl WsSession {
     }
 
     /// Closes for `reason`, counting a first close for being too slow.
-    fn close_for(&mut self, reason: CloseReason, ctx: &mut Context<Self>) {
+    fn close_for_reason(&mut self, reason: CloseReason, ctx: &mut Context<Self>) {
         // Several rooms may find the same session too slow; it closes once.
         if matches!(reason, CloseReason::TooSlow) && ctx.state() == ActorState::Running {
             self.core.node.metrics.slow_consumer_closes.inc();
@@ -238,7 +238,7 @@ impl WsSession {
             self.out.text(&framed.frame);
         }
         if self.out.delivered(OUTBOUND_QUEUE) {
-            self.close_for(CloseReason::TooSlow, ctx);
+            self.close_for_reason(CloseReason::TooSlow, ctx);
         }
     }
 
@@ -462,7 +462,7 @@ impl Handler<Disconnect> for WsSession {
     type Result = ();
 
     fn handle(&mut self, msg: Disconnect, ctx: &mut Self::Context) {
-        self.close_for(msg.reason, ctx);
+        self.close_for_reason(msg.reason, ctx);
     }
 }
 

@@ -16,6 +16,7 @@ mod commit;
 
 use std::{
     collections::HashMap,
+    future::Future,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -45,7 +46,7 @@ use crate::{
         ids::{ClientId, RoomId, SessionId, UserId},
         message::{HistoryRange, Message},
     },
-    engine::{SharedEngine, Topic},
+    engine::{EngineError, SharedEngine, Topic},
 };
 
 /// Typing indicators lapse after this long without a refresh.
@@ -217,18 +218,7 @@ impl RoomActor {
         }
         let messages = frames.iter().filter(|f| f.stream.is_some()).count() as u64;
         let count = frames.len() as u64;
-        let batches: Vec<Deliver> = if frames.len() <= FRAMES_PER_DELIVERY {
-            vec![Deliver {
-                frames: frames.into(),
-            }]
-        } else {
-            let chunks = frames.chunks(FRAMES_PER_DELIVERY);
-            chunks
-                .map(|chunk| Deliver {
-                    frames: chunk.into(),
-                })
-                .collect()
-        };
+        let batches = deliveries(frames);
         let mut gone = Vec::new();
         for (id, link) in &self.subscribers {
             if !batches.iter().all(|batch| link.offer(batch.clone())) {
@@ -318,23 +308,15 @@ impl RoomActor {
     /// At most [`CATCH_UP_BATCH`]: a client that missed more sees the gap in `seq` and
     /// `sync`s.
     fn catch_up_session(&mut self, session: SessionId, after: u64, ctx: &mut Context<Self>) {
-        let engine = self.engine.clone();
-        let room = self.room_id;
         let upto = self.last_seq;
         let wanted =
             usize::try_from(upto - after).map_or(CATCH_UP_BATCH, |n| n.min(CATCH_UP_BATCH));
-        ctx.wait(
-            async move {
-                engine
-                    .list_messages(room, HistoryRange::After(after), wanted)
-                    .await
-            }
-            .into_actor(self)
-            .map(move |result, act, _| {
+        ctx.wait(self.history_after(after, wanted).into_actor(self).map(
+            move |result, act, _| {
                 let messages = match result {
                     Ok(messages) => messages,
                     Err(err) => {
-                        tracing::warn!(room_id = %room, error = %err, "join catch-up failed");
+                        tracing::warn!(room_id = %act.room_id, error = %err, "join catch-up failed");
                         return;
                     }
                 };
@@ -344,51 +326,57 @@ impl RoomActor {
                     .filter_map(stored_frame)
                     .collect();
                 if let Some(link) = act.subscribers.get(&session) {
-                    for chunk in frames.chunks(FRAMES_PER_DELIVERY) {
-                        link.offer(Deliver {
-                            frames: chunk.into(),
-                        });
+                    for batch in deliveries(frames) {
+                        link.offer(batch);
                     }
                 }
-            }),
-        );
+            },
+        ));
+    }
+
+    /// The stored messages after `after`, at most `limit`: what both catch-ups read.
+    fn history_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Message>, EngineError>> + 'static {
+        let engine = self.engine.clone();
+        let room = self.room_id;
+        async move {
+            engine
+                .list_messages(room, HistoryRange::After(after), limit)
+                .await
+        }
     }
 
     /// Delivers, in order, every message the store holds beyond `last_seq`. `wait`
     /// holds every other request until it is done, so nothing overtakes it.
     fn catch_up(&mut self, ctx: &mut Context<Self>) {
-        let engine = self.engine.clone();
-        let room = self.room_id;
-        let after = self.last_seq;
         ctx.wait(
-            async move {
-                engine
-                    .list_messages(room, HistoryRange::After(after), CATCH_UP_BATCH)
-                    .await
-            }
-            .into_actor(self)
-            .map(|result, act, ctx| match result {
-                Ok(messages) => {
-                    let ready = Instant::now();
-                    let full = messages.len() == CATCH_UP_BATCH;
-                    let mut batch = Vec::with_capacity(messages.len());
-                    for message in messages {
-                        if message.seq != act.last_seq + 1 {
-                            break;
+            self.history_after(self.last_seq, CATCH_UP_BATCH)
+                .into_actor(self)
+                .map(|result, act, ctx| match result {
+                    Ok(messages) => {
+                        let ready = Instant::now();
+                        let full = messages.len() == CATCH_UP_BATCH;
+                        let mut batch = Vec::with_capacity(messages.len());
+                        for message in messages {
+                            if message.seq != act.last_seq + 1 {
+                                break;
+                            }
+                            batch.extend(stored_frame(&message));
+                            act.last_seq = message.seq;
+                            act.node.metrics.gaps_repaired.inc();
                         }
-                        batch.extend(stored_frame(&message));
-                        act.last_seq = message.seq;
-                        act.node.metrics.gaps_repaired.inc();
+                        act.fan_out(batch, ready);
+                        if full {
+                            act.catch_up(ctx);
+                        }
                     }
-                    act.fan_out(batch, ready);
-                    if full {
-                        act.catch_up(ctx);
+                    Err(err) => {
+                        tracing::warn!(room_id = %act.room_id, error = %err, "catch-up failed")
                     }
-                }
-                Err(err) => {
-                    tracing::warn!(room_id = %act.room_id, error = %err, "catch-up failed")
-                }
-            }),
+                }),
         );
     }
 
@@ -704,6 +692,25 @@ impl Handler<Remote> for RoomActor {
             self.fan_out(vec![framed], Instant::now());
         }
     }
+}
+
+/// Frames as the deliveries a session takes, at most [`FRAMES_PER_DELIVERY`] each; a
+/// batch that fits in one is moved, not copied. No frames, no delivery.
+fn deliveries(frames: Vec<Framed>) -> Vec<Deliver> {
+    if frames.is_empty() {
+        return Vec::new();
+    }
+    if frames.len() <= FRAMES_PER_DELIVERY {
+        return vec![Deliver {
+            frames: frames.into(),
+        }];
+    }
+    frames
+        .chunks(FRAMES_PER_DELIVERY)
+        .map(|chunk| Deliver {
+            frames: chunk.into(),
+        })
+        .collect()
 }
 
 /// The `message.new` frame of a message read back from the store (a catch-up).
