@@ -239,7 +239,13 @@ impl Settings {
                     }
                     settings.redis_url = Some(Secret(value));
                 }
-                "CHATAPI_REDIS_PREFIX" => settings.redis_prefix = value,
+                "CHATAPI_REDIS_PREFIX" => {
+                    // A brace would make the prefix, not the tenant, each key's hash tag.
+                    if value.contains(['{', '}']) {
+                        return Err(malformed(&name, "a prefix without { or }", &value));
+                    }
+                    settings.redis_prefix = value;
+                }
                 "CHATAPI_SCOPED_KEY_TTL" => {
                     let expected = "a number of seconds from 1 to 315360000 (ten years)";
                     let seconds = within(&name, &value, 1, MAX_SCOPED_KEY_TTL_SECS, expected)?;
@@ -472,6 +478,22 @@ mod tests {
             "redis://127.0.0.1:6379"
         );
         assert_eq!(settings.host.to_string(), "0.0.0.0");
+    }
+
+    #[test]
+    fn a_redis_prefix_with_a_brace_is_refused() {
+        assert_eq!(
+            vars(&[("CHATAPI_REDIS_PREFIX", "app:")])
+                .unwrap()
+                .redis_prefix,
+            "app:"
+        );
+        for prefix in ["{app}:", "app}:"] {
+            assert!(
+                vars(&[("CHATAPI_REDIS_PREFIX", prefix)]).is_err(),
+                "{prefix}"
+            );
+        }
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         name: "CHATAPI_REDIS_PREFIX",
         default: "`chatapi:`",
-        meaning: "prefix of every Redis key, so deployments can share a Redis",
+        meaning: "prefix of every Redis key, so deployments can share a Redis (no `{` or `}`: each tenant's keys carry a hash tag for Redis Cluster)",
     },
     Setting {
         name: "CHATAPI_SCOPED_KEY_TTL",

@@ -12,7 +12,7 @@ use super::{
 use crate::{
     config::RateLimitSettings,
     domain::{
-        ids::{ClientId, UserId},
+        ids::{ClientId, Shard, UserId},
         rate::{Limit, RateCheck, RateStatus},
     },
 };
@@ -38,27 +38,32 @@ impl RateLimits {
 
     /// A user's messages, REST and WebSocket together.
     pub fn message(&self, user: UserId) -> Option<RateCheck> {
-        check(self.messages, format!("msg:{user}"))
+        check(self.messages, Some(user.shard()), format!("msg:{user}"))
     }
 
     /// Logins for one email of one client (its lower-cased key), known or not.
     pub fn login(&self, client: ClientId, email_key: &str) -> Option<RateCheck> {
-        check(self.logins, format!("login:{client}:{email_key}"))
+        let bucket = format!("login:{client}:{email_key}");
+        check(self.logins, Some(client.shard()), bucket)
     }
 
     /// A user's WebSocket connects.
     pub fn ws_connect(&self, user: UserId) -> Option<RateCheck> {
-        check(self.ws_connects, format!("ws:{user}"))
+        check(self.ws_connects, Some(user.shard()), format!("ws:{user}"))
     }
 
     /// Failed authentications from one client address.
     pub fn auth_failure(&self, ip: &str) -> Option<RateCheck> {
-        check(self.auth_failures, format!("authfail:{ip}"))
+        check(self.auth_failures, None, format!("authfail:{ip}"))
     }
 }
 
-fn check(limit: Option<Limit>, bucket: String) -> Option<RateCheck> {
-    limit.map(|limit| RateCheck { bucket, limit })
+fn check(limit: Option<Limit>, shard: Option<Shard>, bucket: String) -> Option<RateCheck> {
+    limit.map(|limit| RateCheck {
+        bucket,
+        shard,
+        limit,
+    })
 }
 
 /// An answer from a limited action, with the bucket's status for the

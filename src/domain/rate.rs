@@ -6,6 +6,8 @@
 //! is written once per language: `engine::rules::rate` for the memory engine and
 //! `engine/redis/scripts/gcra.lua` for Redis, and the contract suite holds both to it.
 
+use super::ids::Shard;
+
 /// At most `burst` at once, then one per `interval_ms`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -36,6 +38,9 @@ impl Limit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateCheck {
     pub bucket: String,
+    /// The tenant the bucket belongs to, so a store can keep it beside the tenant's
+    /// other keys (the send draws from it in the same step); `None` for an address's.
+    pub shard: Option<Shard>,
     pub limit: Limit,
 }
 

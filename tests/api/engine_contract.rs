@@ -9,7 +9,7 @@ use chatapi::{
     domain::{
         analytics::{hour_of, ClientLoad, Counter},
         client::Client,
-        ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, UserId, WebhookId},
+        ids::{ClientId, MessageId, NotificationId, RoomId, SessionId, Shard, UserId, WebhookId},
         keys::{KeyOwner, KeyRecord},
         message::{Appended, HistoryRange, Message},
         notification::{InboxFilter, Notification, Priority},
@@ -31,9 +31,9 @@ use serde_json::json;
 
 use tokio::{sync::mpsc, time::timeout};
 
-use crate::helpers::{EngineKind, RedisServer, DEADLINE};
+use crate::helpers::{EngineKind, RedisServer, CLUSTER_REDIS, DEADLINE};
 
-both_engines!(
+every_deployment!(
     rotation_leaves_one_live_key_and_tombstones_the_rest,
     rotation_refuses_missing_and_disabled_owners,
     rotation_records_its_event_and_webhook_event_only_when_it_rotates,
@@ -77,24 +77,36 @@ both_engines!(
     an_outbox_lease_admits_one_node_and_a_dead_nodes_lease_lapses,
 );
 
+/// The memory engine; Redis, on a server of the test's own; or Redis in cluster mode,
+/// on the binary's shared one, which refuses any call that touches two slots.
 async fn engine(kind: EngineKind) -> (SharedEngine, Option<RedisServer>) {
+    let prefix = format!("contract:{}:", uuid::Uuid::new_v4());
     match kind {
         EngineKind::Memory => (Arc::new(MemoryEngine::new()), None),
-        // The contract suite runs on single engines; a cluster is the API suites' concern.
-        EngineKind::Redis | EngineKind::Cluster => {
+        EngineKind::Redis => {
             let redis = RedisServer::start();
-            let prefix = format!("contract:{}:", uuid::Uuid::new_v4());
             let engine = RedisEngine::new(&redis.url(), &prefix).unwrap();
             (Arc::new(engine), Some(redis))
         }
+        EngineKind::Cluster => {
+            let engine = RedisEngine::new(&CLUSTER_REDIS.url(), &prefix).unwrap();
+            (Arc::new(engine), None)
+        }
     }
+}
+
+/// The shard of every id here, as a tenant's ids share theirs: on a cluster-mode Redis
+/// a key name that leaves its tenant's slot, or an untagged key used beside a tagged
+/// one, is then refused.
+fn shard() -> Shard {
+    Shard::parse("c0de").unwrap()
 }
 
 /// A stored client with one stored user; returns both.
 async fn client_with_user(engine: &SharedEngine) -> (Client, User) {
     let now = Utc::now();
     let client = Client {
-        id: ClientId::random(),
+        id: ClientId::random_in(shard()),
         name: "Contract".into(),
         description: None,
         is_active: true,
@@ -104,7 +116,7 @@ async fn client_with_user(engine: &SharedEngine) -> (Client, User) {
     let master = issue(KeyOwner::Client(client.id), now, None);
     engine.create_client(&client, &master.record).await.unwrap();
     let user = User {
-        id: UserId::random(),
+        id: UserId::random_in(shard()),
         client_id: client.id,
         email: Email::parse("c@example.com").unwrap(),
         username: Username::parse("contract").unwrap(),
@@ -122,7 +134,7 @@ async fn client_with_user(engine: &SharedEngine) -> (Client, User) {
 /// A stored user of `client` (no client record needed), for membership checks.
 async fn stored_user(engine: &SharedEngine, client: ClientId) -> UserId {
     let now = Utc::now();
-    let id = UserId::random();
+    let id = UserId::random_in(shard());
     let name = format!("u{}", &id.to_string()[..8]);
     let user = User {
         id,
@@ -186,7 +198,7 @@ async fn rotation_refuses_missing_and_disabled_owners(kind: EngineKind) {
     let (client, user) = client_with_user(&engine).await;
     let stranger = KeyOwner::User {
         client: client.id,
-        user: UserId::random(),
+        user: UserId::random_in(shard()),
     };
     let key = issue(stranger, Utc::now(), None);
     assert_eq!(rotate(&engine, &key.record).await, Rotation::OwnerGone);
@@ -224,7 +236,7 @@ async fn rotation_records_its_event_and_webhook_event_only_when_it_rotates(kind:
 
     let stranger = KeyOwner::User {
         client: client.id,
-        user: UserId::random(),
+        user: UserId::random_in(shard()),
     };
     let refused = event(client.id, SecurityEventKind::MasterKeyRotated, None);
     let record = RotationRecord {
@@ -303,7 +315,7 @@ async fn revoke_user_key_revokes_only_the_named_key(kind: EngineKind) {
 fn new_room(client: ClientId) -> Room {
     let now = Utc::now();
     Room {
-        id: RoomId::random(),
+        id: RoomId::random_in(shard()),
         client_id: client,
         name: "Contract room".into(),
         description: None,
@@ -339,7 +351,7 @@ async fn store_room(engine: &SharedEngine, room: Room, members: &[UserId]) -> Ro
 /// A message for `room`, not yet appended (`seq` 0).
 fn new_message(room: &Room, content: &str) -> Message {
     Message {
-        id: MessageId::random(),
+        id: MessageId::random_in(shard()),
         room_id: room.id,
         seq: 0,
         sender_id: None,
@@ -381,7 +393,7 @@ fn first_page(limit: usize) -> PageRequest {
 
 async fn append_message_numbers_concurrent_appends_without_gaps(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let room = store_room(&engine, new_room(ClientId::random_in(shard())), &[]).await;
     let appends = (0..50).map(|i| {
         let (engine, message) = (engine.clone(), new_message(&room, &format!("m{i}")));
         async move { append_new(&engine, &message).await }
@@ -402,14 +414,14 @@ async fn append_message_numbers_concurrent_appends_without_gaps(kind: EngineKind
 
 async fn append_message_with_a_seen_client_msg_id_returns_the_original(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let room = store_room(&engine, new_room(ClientId::random_in(shard())), &[]).await;
     let first = Message {
         client_msg_id: Some("cm-1".into()),
         ..new_message(&room, "first")
     };
     let original = append_new(&engine, &first).await;
     let resend = Message {
-        id: MessageId::random(),
+        id: MessageId::random_in(shard()),
         content: "resent".into(),
         ..first.clone()
     };
@@ -425,8 +437,8 @@ async fn append_message_with_a_seen_client_msg_id_returns_the_original(kind: Eng
 
 async fn add_member_reports_added_already_member_full_and_room_gone(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
-    let room = store_room(&engine, new_room(client), &[UserId::random()]).await;
+    let client = ClientId::random_in(shard());
+    let room = store_room(&engine, new_room(client), &[UserId::random_in(shard())]).await;
     let second = membership(&room, stored_user(&engine, client).await, Utc::now());
     // The join's starting point: the messages before it are not the new member's.
     for content in ["before", "the join"] {
@@ -442,7 +454,7 @@ async fn add_member_reports_added_already_member_full_and_room_gone(kind: Engine
     );
     let third = membership(&room, stored_user(&engine, client).await, Utc::now());
     assert_eq!(engine.add_member(&third, 2).await.unwrap(), AddMember::Full);
-    let deleted = membership(&room, UserId::random(), Utc::now());
+    let deleted = membership(&room, UserId::random_in(shard()), Utc::now());
     assert_eq!(
         engine.add_member(&deleted, 9).await.unwrap(),
         AddMember::UserGone
@@ -450,7 +462,7 @@ async fn add_member_reports_added_already_member_full_and_room_gone(kind: Engine
     let (_, stats) = engine.get_room(room.id).await.unwrap().unwrap();
     assert_eq!(stats.member_count, 2);
     let unsaved = new_room(client);
-    let stray = membership(&unsaved, UserId::random(), Utc::now());
+    let stray = membership(&unsaved, UserId::random_in(shard()), Utc::now());
     assert_eq!(
         engine.add_member(&stray, 2).await.unwrap(),
         AddMember::RoomGone
@@ -459,7 +471,7 @@ async fn add_member_reports_added_already_member_full_and_room_gone(kind: Engine
 
 async fn mark_read_only_moves_forward_and_leaving_forgets_it(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
+    let client = ClientId::random_in(shard());
     let user = stored_user(&engine, client).await;
     let room = store_room(&engine, new_room(client), &[user]).await;
     assert_eq!(engine.mark_read(room.id, user, 5).await.unwrap(), Some(5));
@@ -467,7 +479,7 @@ async fn mark_read_only_moves_forward_and_leaving_forgets_it(kind: EngineKind) {
     // Exact at the top of the range, where a double would round.
     let top = engine.mark_read(room.id, user, u64::MAX).await.unwrap();
     assert_eq!(top, Some(u64::MAX));
-    let stranger = UserId::random();
+    let stranger = UserId::random_in(shard());
     assert_eq!(engine.mark_read(room.id, stranger, 1).await.unwrap(), None);
     let member = engine.get_member(room.id, user).await.unwrap().unwrap();
     assert_eq!(member.last_read_seq, u64::MAX);
@@ -485,7 +497,7 @@ async fn mark_read_only_moves_forward_and_leaving_forgets_it(kind: EngineKind) {
 
 async fn list_messages_reads_before_and_after_ranges_in_order(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let room = store_room(&engine, new_room(ClientId::random_in(shard())), &[]).await;
     for i in 1..=5 {
         append_new(&engine, &new_message(&room, &format!("m{i}"))).await;
     }
@@ -510,16 +522,19 @@ async fn list_messages_reads_before_and_after_ranges_in_order(kind: EngineKind) 
         history(&engine, id, HistoryRange::Before(u64::MAX), 2).await,
         [5, 4]
     );
-    assert!(
-        history(&engine, RoomId::random(), HistoryRange::After(0), 10)
-            .await
-            .is_empty()
-    );
+    assert!(history(
+        &engine,
+        RoomId::random_in(shard()),
+        HistoryRange::After(0),
+        10
+    )
+    .await
+    .is_empty());
 }
 
 async fn update_message_is_compare_and_set_and_keeps_metadata_exact(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let room = store_room(&engine, new_room(ClientId::random_in(shard())), &[]).await;
     let metadata = json!({"big": u64::MAX, "small": -9_007_199_254_740_993_i64, "f": 0.1});
     let original = append_new(
         &engine,
@@ -549,10 +564,10 @@ async fn update_message_is_compare_and_set_and_keeps_metadata_exact(kind: Engine
 
 async fn create_direct_room_makes_one_room_per_pair(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let (a, b) = (UserId::random(), UserId::random());
+    let (a, b) = (UserId::random_in(shard()), UserId::random_in(shard()));
     let direct = || Room {
         room_type: RoomType::Direct,
-        ..new_room(ClientId::random())
+        ..new_room(ClientId::random_in(shard()))
     };
     let first = direct();
     let second = Room {
@@ -580,8 +595,8 @@ async fn create_direct_room_makes_one_room_per_pair(kind: EngineKind) {
 
 async fn delete_room_clears_members_user_rooms_and_messages(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
-    let mut users = vec![UserId::random(), UserId::random()];
+    let client = ClientId::random_in(shard());
+    let mut users = vec![UserId::random_in(shard()), UserId::random_in(shard())];
     let room = store_room(&engine, new_room(client), &users).await;
     let message = append_new(&engine, &new_message(&room, "bye")).await;
 
@@ -610,7 +625,7 @@ async fn delete_room_clears_members_user_rooms_and_messages(kind: EngineKind) {
 async fn delete_user_removes_its_memberships(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
     let (client, user) = client_with_user(&engine).await;
-    let other = UserId::random();
+    let other = UserId::random_in(shard());
     let shared = store_room(&engine, new_room(client.id), &[user.id, other]).await;
     let own = store_room(&engine, new_room(client.id), &[user.id]).await;
     engine.mark_read(shared.id, user.id, 1).await.unwrap();
@@ -636,8 +651,8 @@ async fn delete_user_removes_its_memberships(kind: EngineKind) {
 
 async fn list_members_pages_in_joining_order_with_a_cursor(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let users: Vec<UserId> = (0..5).map(|_| UserId::random()).collect();
-    let room = store_room(&engine, new_room(ClientId::random()), &users).await;
+    let users: Vec<UserId> = (0..5).map(|_| UserId::random_in(shard())).collect();
+    let room = store_room(&engine, new_room(ClientId::random_in(shard())), &users).await;
     let mut seen = Vec::new();
     let mut cursors = Vec::new();
     let mut page = first_page(2);
@@ -656,7 +671,7 @@ async fn list_members_pages_in_joining_order_with_a_cursor(kind: EngineKind) {
 
 async fn list_rooms_and_user_rooms_page_with_cursors(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let (client, user) = (ClientId::random(), UserId::random());
+    let (client, user) = (ClientId::random_in(shard()), UserId::random_in(shard()));
     let start = Utc::now();
     let mut rooms = Vec::new();
     for i in 0..3 {
@@ -707,8 +722,8 @@ async fn list_rooms_and_user_rooms_page_with_cursors(kind: EngineKind) {
 
 async fn presence_counts_users_across_nodes_until_their_entries_lapse(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let room = RoomId::random();
-    let (ann, bob) = (UserId::random(), UserId::random());
+    let room = RoomId::random_in(shard());
+    let (ann, bob) = (UserId::random_in(shard()), UserId::random_in(shard()));
     let long = std::time::Duration::from_secs(60);
     let short = std::time::Duration::from_millis(300);
     let (ann_1, ann_2, bob_1) = (
@@ -769,7 +784,7 @@ async fn named_user(
     created_at: DateTime<Utc>,
 ) -> User {
     let user = User {
-        id: UserId::random(),
+        id: UserId::random_in(shard()),
         client_id: client,
         email: Email::parse(email).unwrap(),
         username: Username::parse(username).unwrap(),
@@ -789,7 +804,7 @@ async fn ping_answers_and_clients_are_created_read_and_updated(kind: EngineKind)
     engine.ping().await.unwrap();
     let now = Utc::now();
     let client = Client {
-        id: ClientId::random(),
+        id: ClientId::random_in(shard()),
         name: "Before".into(),
         description: None,
         is_active: true,
@@ -818,7 +833,13 @@ async fn ping_answers_and_clients_are_created_read_and_updated(kind: EngineKind)
     };
     engine.update_client(&updated).await.unwrap();
     assert_eq!(engine.get_client(client.id).await.unwrap(), Some(updated));
-    assert_eq!(engine.get_client(ClientId::random()).await.unwrap(), None);
+    assert_eq!(
+        engine
+            .get_client(ClientId::random_in(shard()))
+            .await
+            .unwrap(),
+        None
+    );
 
     // A client's master key rotates like a user's.
     let next = issue(KeyOwner::Client(client.id), Utc::now(), None);
@@ -834,11 +855,11 @@ async fn ping_answers_and_clients_are_created_read_and_updated(kind: EngineKind)
 
 async fn create_user_refuses_a_taken_email_or_username_whatever_the_case(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
+    let client = ClientId::random_in(shard());
     let now = Utc::now();
     let first = named_user(&engine, client, "alice", "alice@example.com", now).await;
     let clash = |username: &str, email: &str| User {
-        id: UserId::random(),
+        id: UserId::random_in(shard()),
         username: Username::parse(username).unwrap(),
         email: Email::parse(email).unwrap(),
         ..first.clone()
@@ -860,7 +881,7 @@ async fn create_user_refuses_a_taken_email_or_username_whatever_the_case(kind: E
     // The same names are free in another client.
     named_user(
         &engine,
-        ClientId::random(),
+        ClientId::random_in(shard()),
         "alice",
         "alice@example.com",
         now,
@@ -871,7 +892,7 @@ async fn create_user_refuses_a_taken_email_or_username_whatever_the_case(kind: E
 
 async fn find_user_by_email_finds_by_the_lower_cased_key_within_one_client(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
+    let client = ClientId::random_in(shard());
     let user = named_user(
         &engine,
         client,
@@ -886,7 +907,7 @@ async fn find_user_by_email_finds_by_the_lower_cased_key_within_one_client(kind:
         .unwrap();
     assert_eq!(found, Some(user.clone()));
     let elsewhere = engine
-        .find_user_by_email(ClientId::random(), "mixed.case@example.com")
+        .find_user_by_email(ClientId::random_in(shard()), "mixed.case@example.com")
         .await
         .unwrap();
     assert_eq!(elsewhere, None);
@@ -899,7 +920,7 @@ async fn find_user_by_email_finds_by_the_lower_cased_key_within_one_client(kind:
 
 async fn list_users_pages_in_creation_order_and_filters_by_prefix(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
+    let client = ClientId::random_in(shard());
     let start = Utc::now();
     let names = ["carol", "alice", "albert", "bob", "alfred"];
     let mut users = Vec::new();
@@ -910,7 +931,7 @@ async fn list_users_pages_in_creation_order_and_filters_by_prefix(kind: EngineKi
     }
     named_user(
         &engine,
-        ClientId::random(),
+        ClientId::random_in(shard()),
         "alien",
         "alien@example.com",
         start,
@@ -964,7 +985,7 @@ async fn update_user_renames_refuses_a_taken_username_and_deactivation_revokes_t
     kind: EngineKind,
 ) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
+    let client = ClientId::random_in(shard());
     let now = Utc::now();
     let user = named_user(&engine, client, "first", "first@example.com", now).await;
     named_user(&engine, client, "taken", "taken@example.com", now).await;
@@ -991,7 +1012,7 @@ async fn update_user_renames_refuses_a_taken_username_and_deactivation_revokes_t
     // The old name is free again, the new one is held.
     named_user(&engine, client, "FIRST", "other@example.com", now).await;
     let clash = User {
-        id: UserId::random(),
+        id: UserId::random_in(shard()),
         email: Email::parse("third@example.com").unwrap(),
         ..renamed.clone()
     };
@@ -1023,7 +1044,7 @@ async fn update_user_renames_refuses_a_taken_username_and_deactivation_revokes_t
 
 async fn delete_user_frees_its_email_revokes_its_key_and_reports_a_second_delete(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
+    let client = ClientId::random_in(shard());
     let now = Utc::now();
     let user = named_user(&engine, client, "gone", "gone@example.com", now).await;
     let key = issue(user_owner(&user), Utc::now(), Some(Duration::hours(1)));
@@ -1052,8 +1073,11 @@ async fn delete_user_frees_its_email_revokes_its_key_and_reports_a_second_delete
 
 async fn get_room_with_member_reads_a_room_and_one_membership_together(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
-    let (member, stranger) = (stored_user(&engine, client).await, UserId::random());
+    let client = ClientId::random_in(shard());
+    let (member, stranger) = (
+        stored_user(&engine, client).await,
+        UserId::random_in(shard()),
+    );
     let room = store_room(&engine, new_room(client), &[member]).await;
     append_new(&engine, &new_message(&room, "one")).await;
     engine.mark_read(room.id, member, 1).await.unwrap();
@@ -1090,7 +1114,7 @@ async fn get_room_with_member_reads_a_room_and_one_membership_together(kind: Eng
         .unwrap();
     assert_eq!((read.id, none), (room.id, None));
     let missing = engine
-        .get_room_with_member(RoomId::random(), Some(member))
+        .get_room_with_member(RoomId::random_in(shard()), Some(member))
         .await
         .unwrap();
     assert_eq!(missing, None);
@@ -1107,19 +1131,20 @@ async fn get_room_with_member_reads_a_room_and_one_membership_together(kind: Eng
 /// a refusal inside the batch answered for itself without disturbing the others.
 async fn append_messages_commits_a_batch_in_order_with_each_outcome_its_own(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let room = store_room(&engine, new_room(ClientId::random_in(shard())), &[]).await;
     let first = Message {
         client_msg_id: Some("cm-batch".into()),
         ..new_message(&room, "first")
     };
     let resend = Message {
-        id: MessageId::random(),
+        id: MessageId::random_in(shard()),
         ..first.clone()
     };
     let (second, third) = (new_message(&room, "second"), new_message(&room, "third"));
-    let limited_user = UserId::random();
+    let limited_user = UserId::random_in(shard());
     let empty_bucket = RateCheck {
         bucket: format!("contract-batch:{limited_user}"),
+        shard: Some(shard()),
         limit: Limit {
             interval_ms: 60_000,
             burst: 1,
@@ -1160,7 +1185,7 @@ async fn append_messages_commits_a_batch_in_order_with_each_outcome_its_own(kind
 
 async fn update_room_overwrites_a_stored_room_and_leaves_a_deleted_one_deleted(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
+    let client = ClientId::random_in(shard());
     let room = store_room(&engine, new_room(client), &[]).await;
     let renamed = Room {
         name: "Renamed".into(),
@@ -1187,7 +1212,7 @@ async fn update_room_overwrites_a_stored_room_and_leaves_a_deleted_one_deleted(k
 
 async fn remove_member_updates_the_count_the_listings_and_the_read_position(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
+    let client = ClientId::random_in(shard());
     let (stays, leaves) = (
         stored_user(&engine, client).await,
         stored_user(&engine, client).await,
@@ -1197,7 +1222,10 @@ async fn remove_member_updates_the_count_the_listings_and_the_read_position(kind
 
     assert!(engine.remove_member(room.id, leaves).await.unwrap());
     assert!(!engine.remove_member(room.id, leaves).await.unwrap());
-    assert!(!engine.remove_member(RoomId::random(), stays).await.unwrap());
+    assert!(!engine
+        .remove_member(RoomId::random_in(shard()), stays)
+        .await
+        .unwrap());
     let (_, stats) = engine.get_room(room.id).await.unwrap().unwrap();
     assert_eq!(stats.member_count, 1);
     let members = engine.list_members(room.id, &first_page(10)).await.unwrap();
@@ -1219,7 +1247,7 @@ async fn remove_member_updates_the_count_the_listings_and_the_read_position(kind
 
 async fn append_message_to_a_missing_room_reports_room_gone(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let unsaved = new_room(ClientId::random());
+    let unsaved = new_room(ClientId::random_in(shard()));
     let message = new_message(&unsaved, "nowhere");
     let appended = engine.append_message(&message, None).await.unwrap().0;
     assert_eq!(appended, Appended::RoomGone);
@@ -1227,7 +1255,7 @@ async fn append_message_to_a_missing_room_reports_room_gone(kind: EngineKind) {
     assert_eq!(engine.get_room(unsaved.id).await.unwrap(), None);
 
     // A room that took messages before its deletion is as gone as one that took none.
-    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let room = store_room(&engine, new_room(ClientId::random_in(shard())), &[]).await;
     let early = engine
         .append_message(&new_message(&room, "early"), None)
         .await
@@ -1247,7 +1275,7 @@ async fn append_message_stores_a_members_message_and_in_a_channel_only_a_manager
     kind: EngineKind,
 ) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
+    let client = ClientId::random_in(shard());
     let (owner, member, outsider) = (
         stored_user(&engine, client).await,
         stored_user(&engine, client).await,
@@ -1295,10 +1323,16 @@ async fn append_message_stores_a_members_message_and_in_a_channel_only_a_manager
 
 async fn get_message_of_an_unknown_id_is_none(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let room = store_room(&engine, new_room(ClientId::random_in(shard())), &[]).await;
     let stored = append_new(&engine, &new_message(&room, "known")).await;
     assert_eq!(engine.get_message(stored.id).await.unwrap(), Some(stored));
-    assert_eq!(engine.get_message(MessageId::random()).await.unwrap(), None);
+    assert_eq!(
+        engine
+            .get_message(MessageId::random_in(shard()))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 // --- security events ----------------------------------------------------------------
@@ -1312,8 +1346,8 @@ fn event(client: ClientId, kind: SecurityEventKind, user: Option<UserId>) -> Sec
 
 async fn list_events_pages_newest_first_with_filters_within_retention(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
-    let (ann, bob) = (UserId::random(), UserId::random());
+    let client = ClientId::random_in(shard());
+    let (ann, bob) = (UserId::random_in(shard()), UserId::random_in(shard()));
     // Recorded first, so it is the oldest in any log: past the retention window.
     let expired = SecurityEvent {
         at: Utc::now() - RETENTION - Duration::days(1),
@@ -1332,7 +1366,7 @@ async fn list_events_pages_newest_first_with_filters_within_retention(kind: Engi
     }
     engine
         .record_event(&event(
-            ClientId::random(),
+            ClientId::random_in(shard()),
             SecurityEventKind::UserLogin,
             None,
         ))
@@ -1384,7 +1418,7 @@ async fn list_events_pages_newest_first_with_filters_within_retention(kind: Engi
         .unwrap();
     assert_eq!(listed.data, [recorded[4].clone(), recorded[1].clone()]);
     let other = engine
-        .list_events(ClientId::random(), &all, &first_page(10))
+        .list_events(ClientId::random_in(shard()), &all, &first_page(10))
         .await
         .unwrap();
     assert!(other.data.is_empty());
@@ -1394,8 +1428,8 @@ async fn list_events_pages_newest_first_with_filters_within_retention(kind: Engi
 
 async fn presence_refresh_extends_entries_and_each_node_clears_only_its_own(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let (room, other_room) = (RoomId::random(), RoomId::random());
-    let (ann, bob) = (UserId::random(), UserId::random());
+    let (room, other_room) = (RoomId::random_in(shard()), RoomId::random_in(shard()));
+    let (ann, bob) = (UserId::random_in(shard()), UserId::random_in(shard()));
     let (ann_1, bob_1) = (SessionId::random(), SessionId::random());
     let short = std::time::Duration::from_millis(200);
     let long = std::time::Duration::from_secs(60);
@@ -1525,7 +1559,11 @@ fn room_payload(room: RoomId, payload: &str) -> Inbound {
 async fn broker_delivers_control_always_and_a_room_only_while_subscribed(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
     let mut inbound = start_broker(&engine);
-    let (heard, unheard, marker) = (RoomId::random(), RoomId::random(), RoomId::random());
+    let (heard, unheard, marker) = (
+        RoomId::random_in(shard()),
+        RoomId::random_in(shard()),
+        RoomId::random_in(shard()),
+    );
     subscribe_live(&engine, &mut inbound, heard).await;
 
     engine
@@ -1565,7 +1603,7 @@ async fn broker_delivers_control_always_and_a_room_only_while_subscribed(kind: E
 async fn broker_subscriptions_are_a_set_not_a_count(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
     let mut inbound = start_broker(&engine);
-    let (room, marker) = (RoomId::random(), RoomId::random());
+    let (room, marker) = (RoomId::random_in(shard()), RoomId::random_in(shard()));
     engine.subscribe(room).await;
     subscribe_live(&engine, &mut inbound, room).await;
     // Two subscriptions, one unsubscription: the room is no longer heard.
@@ -1584,7 +1622,7 @@ async fn broker_subscriptions_are_a_set_not_a_count(kind: EngineKind) {
 
 async fn broker_ignores_subscriptions_made_before_it_starts(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let (early, late) = (RoomId::random(), RoomId::random());
+    let (early, late) = (RoomId::random_in(shard()), RoomId::random_in(shard()));
     engine.subscribe(early).await;
     // Publishing with no listener is not an error.
     engine
@@ -1607,7 +1645,7 @@ async fn broker_ignores_subscriptions_made_before_it_starts(kind: EngineKind) {
 async fn append_message_announces_its_seq_on_the_room_channel(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
     let mut inbound = start_broker(&engine);
-    let room = store_room(&engine, new_room(ClientId::random()), &[]).await;
+    let room = store_room(&engine, new_room(ClientId::random_in(shard())), &[]).await;
     let quiet = store_room(&engine, new_room(room.client_id), &[]).await;
     subscribe_live(&engine, &mut inbound, room.id).await;
 
@@ -1651,7 +1689,7 @@ async fn redis_broker_resubscribes_and_says_so_after_its_connection_is_killed() 
     let (engine, redis) = engine(EngineKind::Redis).await;
     let redis = redis.unwrap();
     let mut inbound = start_broker(&engine);
-    let room = RoomId::random();
+    let room = RoomId::random_in(shard());
     subscribe_live(&engine, &mut inbound, room).await;
 
     assert_eq!(redis.command("CLIENT KILL TYPE pubsub"), ":1");
@@ -1673,8 +1711,8 @@ async fn redis_broker_resubscribes_and_says_so_after_its_connection_is_killed() 
 
 fn notification(title: &str, created_at: DateTime<Utc>) -> Notification {
     Notification {
-        id: NotificationId::random(),
-        client_id: ClientId::random(),
+        id: NotificationId::random_in(shard()),
+        client_id: ClientId::random_in(shard()),
         title: title.to_owned(),
         body: "body".to_owned(),
         data: json!({"k": [1, 2]}).as_object().unwrap().clone(),
@@ -1685,7 +1723,7 @@ fn notification(title: &str, created_at: DateTime<Utc>) -> Notification {
 
 async fn notifications_fill_every_inbox_newest_first_and_mark_read_once(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let (ann, bob) = (UserId::random(), UserId::random());
+    let (ann, bob) = (UserId::random_in(shard()), UserId::random_in(shard()));
     let now = Utc::now();
     let older = notification("older", now - Duration::seconds(5));
     let newer = notification("newer", now);
@@ -1751,7 +1789,7 @@ async fn notifications_fill_every_inbox_newest_first_and_mark_read_once(kind: En
         .await
         .unwrap()
         .is_none());
-    let unknown = NotificationId::random();
+    let unknown = NotificationId::random_in(shard());
     assert!(engine
         .mark_notification_read(ann, unknown, at)
         .await
@@ -1761,7 +1799,11 @@ async fn notifications_fill_every_inbox_newest_first_and_mark_read_once(kind: En
 
 async fn connections_count_users_until_they_close_lapse_or_their_node_clears(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let (ann, bob, cat) = (UserId::random(), UserId::random(), UserId::random());
+    let (ann, bob, cat) = (
+        UserId::random_in(shard()),
+        UserId::random_in(shard()),
+        UserId::random_in(shard()),
+    );
     let (ann_1, bob_1, cat_1) = (
         SessionId::random(),
         SessionId::random(),
@@ -1781,7 +1823,7 @@ async fn connections_count_users_until_they_close_lapse_or_their_node_clears(kin
         .connections_refresh("node-c", &[(cat, cat_1)], long)
         .await
         .unwrap();
-    let everyone = [cat, ann, bob, UserId::random()];
+    let everyone = [cat, ann, bob, UserId::random_in(shard())];
     assert_eq!(
         engine.users_connected(&everyone).await.unwrap(),
         [cat, ann, bob]
@@ -1806,8 +1848,8 @@ async fn connections_count_users_until_they_close_lapse_or_their_node_clears(kin
 
 async fn usage_counts_appends_creations_and_node_reports_per_client_and_hour(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let (client, other) = (ClientId::random(), ClientId::random());
-    let (ann, bob) = (UserId::random(), UserId::random());
+    let (client, other) = (ClientId::random_in(shard()), ClientId::random_in(shard()));
+    let (ann, bob) = (UserId::random_in(shard()), UserId::random_in(shard()));
     let room = store_room(&engine, new_room(client), &[ann, bob]).await;
     for sender in [Some(ann), Some(ann), Some(bob), None] {
         let message = Message {
@@ -1881,7 +1923,7 @@ async fn usage_counts_appends_creations_and_node_reports_per_client_and_hour(kin
 fn webhook(client: ClientId, events: &[&str]) -> Webhook {
     let now = Utc::now();
     Webhook {
-        id: WebhookId::random(),
+        id: WebhookId::random_in(shard()),
         client_id: client,
         url: "http://127.0.0.1:9/hook".into(),
         events: WebhookEvents::parse(events.iter().map(|e| e.to_string()).collect()).unwrap(),
@@ -1912,7 +1954,7 @@ async fn outboxes_take_matching_events_in_order_and_the_append_queues_new_messag
     kind: EngineKind,
 ) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
+    let client = ClientId::random_in(shard());
     let all = webhook(client, &["*"]);
     let rooms_only = webhook(client, &["room.created"]);
     let mut off = webhook(client, &["*"]);
@@ -1944,7 +1986,7 @@ async fn outboxes_take_matching_events_in_order_and_the_append_queues_new_messag
         .await
         .unwrap();
     engine
-        .enqueue_event(ClientId::random(), "room.created", "{}")
+        .enqueue_event(ClientId::random_in(shard()), "room.created", "{}")
         .await
         .unwrap();
     let mut pending = engine.pending_webhooks().await.unwrap();
@@ -2027,7 +2069,7 @@ async fn outboxes_take_matching_events_in_order_and_the_append_queues_new_messag
 
 async fn an_outbox_lease_admits_one_node_and_a_dead_nodes_lease_lapses(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
-    let client = ClientId::random();
+    let client = ClientId::random_in(shard());
     let hook = webhook(client, &["*"]);
     engine.create_webhook(&hook).await.unwrap();
     engine

@@ -42,8 +42,9 @@ macro_rules! both_engines {
 }
 
 /// Runs each named `async fn name(engine: EngineKind)` as `memory::name`,
-/// `redis::name`, and `cluster::name` on three nodes sharing one Redis, each REST
-/// request going to a node picked at random: the API must not tell them apart.
+/// `redis::name`, and `cluster::name` on three nodes sharing one Redis in cluster mode
+/// ([`CLUSTER_REDIS`]), each REST request going to a node picked at random: the API
+/// must not tell them apart.
 macro_rules! every_deployment {
     ($($name:ident),* $(,)?) => {
         both_engines!($($name),*);
@@ -65,7 +66,7 @@ pub const DEADLINE: Duration = Duration::from_secs(15);
 pub enum EngineKind {
     Memory,
     Redis,
-    /// Three Redis nodes behind one `TestApp`.
+    /// Three nodes behind one `TestApp`, sharing [`CLUSTER_REDIS`].
     Cluster,
 }
 
@@ -116,7 +117,17 @@ pub struct RedisServer {
     port: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
+    /// In cluster mode, as one node that serves every slot.
+    cluster: bool,
 }
+
+/// One Redis in cluster mode, shared by this binary's `cluster` tests, each under a
+/// prefix of its own. Cluster mode refuses any command or script that touches keys of
+/// two slots, so every test run on it checks that each tenant's keys stay in its slot.
+/// A cluster node takes about two seconds to serve, hence one per binary. Statics are
+/// never dropped, so this one dies with the test binary instead (see
+/// [`RedisServer::start_cluster`]).
+pub static CLUSTER_REDIS: LazyLock<RedisServer> = LazyLock::new(RedisServer::start_cluster);
 
 impl RedisServer {
     /// Runs one command (inline protocol) and returns the first line of the reply.
@@ -162,9 +173,37 @@ impl RedisServer {
             port: free_port(),
             dir: tempfile::tempdir().unwrap(),
             child: None,
+            cluster: false,
         };
         server.restart();
         server
+    }
+
+    /// A cluster-mode server that gives itself all 16,384 slots. It runs under a shell
+    /// that kills it once this process is gone: the shell waits to read its standard
+    /// input, whose other end only this process holds.
+    fn start_cluster() -> Self {
+        let mut server = Self {
+            port: free_port(),
+            dir: tempfile::tempdir().unwrap(),
+            child: None,
+            cluster: true,
+        };
+        server.restart();
+        server.command("CLUSTER ADDSLOTSRANGE 0 16383");
+        let mut conn = server.connection();
+        let started = Instant::now();
+        loop {
+            let info: String = redis::cmd("CLUSTER").arg("INFO").query(&mut conn).unwrap();
+            if info.contains("cluster_state:ok") {
+                return server;
+            }
+            assert!(
+                started.elapsed() < DEADLINE,
+                "the Redis cluster did not come up"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn url(&self) -> String {
@@ -183,12 +222,24 @@ impl RedisServer {
     /// Starts the server (again) on the same port and data directory.
     pub fn restart(&mut self) {
         let conf = concat!(env!("CARGO_MANIFEST_DIR"), "/redis.conf");
-        let child = Command::new("redis-server")
+        let mut command = if self.cluster {
+            let mut shell = Command::new("sh");
+            shell.args(["-c", r#"redis-server "$@" & read -r _; kill $!"#, "sh"]);
+            shell.stdin(Stdio::piped());
+            shell
+        } else {
+            Command::new("redis-server")
+        };
+        command
             .arg(conf)
             .args(["--port", &self.port.to_string()])
             .arg("--dir")
             .arg(self.dir.path())
-            .args(["--save", "", "--daemonize", "no", "--bind", "127.0.0.1"])
+            .args(["--save", "", "--daemonize", "no", "--bind", "127.0.0.1"]);
+        if self.cluster {
+            command.args(["--cluster-enabled", "yes"]);
+        }
+        let child = command
             .stdout(Stdio::null())
             .spawn()
             .expect("redis-server must be installed (the README's test command installs it)");
@@ -343,13 +394,16 @@ pub async fn start_node(settings: Settings) -> (String, chatapi::startup::Stoppe
 /// Starts a node with settings adjusted by `customize`, and registers one client.
 pub async fn spawn_app_with(engine: EngineKind, customize: impl FnOnce(&mut Settings)) -> TestApp {
     LazyLock::force(&LOGS);
-    let redis = (engine != EngineKind::Memory).then(RedisServer::start);
+    let redis = (engine == EngineKind::Redis).then(RedisServer::start);
+    let redis_url = match engine {
+        EngineKind::Memory => None,
+        EngineKind::Redis => redis.as_ref().map(RedisServer::url),
+        EngineKind::Cluster => Some(CLUSTER_REDIS.url()),
+    };
     let mut settings = Settings {
         port: 0,
         workers: 1,
-        redis_url: redis
-            .as_ref()
-            .map(|r| chatapi::config::Secret::new(r.url())),
+        redis_url: redis_url.map(chatapi::config::Secret::new),
         redis_prefix: format!("test:{}:", Uuid::new_v4()),
         ..Settings::default()
     };

@@ -256,7 +256,7 @@ impl SendMessage {
             Caller::User(user) => Some(user.user.id),
         };
         Ok(Message {
-            id: MessageId::random(),
+            id: MessageId::random_in(room_id.shard()),
             room_id,
             seq: 0,
             sender_id,

@@ -118,7 +118,7 @@ impl Core {
         let request = SendNotification::parse(fields)?;
         let recipients = self.audience(caller, &request.audience).await?;
         let notification = Notification {
-            id: NotificationId::random(),
+            id: NotificationId::random_in(caller.client.id.shard()),
             client_id: caller.client.id,
             title: request.title,
             body: request.body,

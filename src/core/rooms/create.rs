@@ -67,7 +67,7 @@ impl CreateRoom {
         };
         let now = Utc::now();
         let room = Room {
-            id: RoomId::random(),
+            id: RoomId::random_in(caller.client().id.shard()),
             client_id: caller.client().id,
             name,
             description,

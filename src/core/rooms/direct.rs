@@ -35,7 +35,7 @@ impl Core {
         let now = Utc::now();
         let me = caller.user.id;
         let room = Room {
-            id: RoomId::random(),
+            id: RoomId::random_in(caller.client.id.shard()),
             client_id: caller.client.id,
             name: format!("{} & {}", caller.user.username.as_str(), other),
             description: None,

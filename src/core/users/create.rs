@@ -64,7 +64,7 @@ impl Core {
         };
         let now = Utc::now();
         let user = User {
-            id: UserId::random(),
+            id: UserId::random_in(caller.client.id.shard()),
             client_id: caller.client.id,
             email,
             username,

@@ -111,7 +111,7 @@ impl Core {
         }
         let now = Utc::now();
         let webhook = Webhook {
-            id: WebhookId::random(),
+            id: WebhookId::random_in(caller.client.id.shard()),
             client_id: caller.client.id,
             url,
             events,

@@ -108,9 +108,10 @@ fn invocation<'a>(
         .arg(rate.map_or(0, |check| check.limit.interval_ms))
         .arg(rate.map_or(0, |check| check.limit.burst));
     let hour = hour_of(message.created_at);
+    let shard = room.shard();
     invocation
-        .arg(&engine.keys.usage_family(hour).args())
-        .arg(&engine.keys.active_family(hour).args())
+        .arg(&engine.keys.usage_family(shard, hour).args())
+        .arg(&engine.keys.active_family(shard, hour).args())
         .arg(USAGE_RETENTION_SECS)
         .arg(
             message
@@ -118,11 +119,11 @@ fn invocation<'a>(
                 .map(|user| user.to_string())
                 .unwrap_or_default(),
         )
-        .arg(&engine.keys.client_webhooks_family().args())
-        .arg(&engine.keys.outbox_family().args())
-        .arg(engine.keys.pending_webhooks());
+        .arg(&engine.keys.client_webhooks_family(shard).args())
+        .arg(&engine.keys.outbox_family(shard).args())
+        .arg(engine.keys.pending_webhooks(shard));
     if let Some(check) = rate {
-        invocation.key(engine.keys.rate(&check.bucket));
+        invocation.key(engine.keys.rate(check));
     }
     if let Some(cmid) = &message.client_msg_id {
         invocation.key(engine.keys.client_msg_id(room, message.sender_id, cmid));
@@ -170,7 +171,7 @@ pub(super) async fn take(
         engine
             .scripts
             .rate_limit
-            .key(engine.keys.rate(&check.bucket))
+            .key(engine.keys.rate(check))
             .arg(check.limit.interval_ms)
             .arg(check.limit.burst)
             .invoke_async(&mut conn),

@@ -118,9 +118,9 @@ pub(super) async fn user_memberships(
                 .key(&set_aside)
                 .arg(user.to_string())
                 .arg(PURGE_CHUNK)
-                .arg(&engine.keys.members_family().args())
-                .arg(&engine.keys.member_order_family().args())
-                .arg(&engine.keys.reads_family().args())
+                .arg(&engine.keys.members_family(user.shard()).args())
+                .arg(&engine.keys.member_order_family(user.shard()).args())
+                .arg(&engine.keys.reads_family(user.shard()).args())
                 .invoke_async(conn),
         )
         .await?;

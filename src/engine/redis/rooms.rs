@@ -62,7 +62,7 @@ pub(super) async fn create_direct_room(
         .arg(room.id.to_string())
         .arg(to_json(room)?)
         .arg(room_cursor(room))
-        .arg(&engine.keys.room_family().args());
+        .arg(&engine.keys.room_family(room.id.shard()).args());
     for membership in pair {
         invocation
             .arg(membership.user_id.to_string())

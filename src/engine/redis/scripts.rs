@@ -5,8 +5,24 @@
 //! webhook outboxes share `outbox.lua`. A script's work is bounded: one that would walk
 //! a whole room or user (the deletions) does its atomic part alone and leaves the rest
 //! to bounded chunks (`purge.rs`).
+//!
+//! Every script starts with a `#!lua` line. With it, Redis Cluster refuses a script
+//! that touches keys of two slots, instead of running it while its keys happen to
+//! share a node, so a key name that strays from its tenant's slot (see `keys.rs`)
+//! fails at once, in tests too. A script that only reads says `no-writes`, so a Redis
+//! at its memory limit still runs it.
 
 use redis::Script;
+
+/// A script that writes.
+fn writing(body: &str) -> Script {
+    Script::new(&format!("#!lua\n{body}"))
+}
+
+/// A script that only reads.
+fn reading(body: &str) -> Script {
+    Script::new(&format!("#!lua flags=no-writes\n{body}"))
+}
 
 const REVOKE_PRELUDE: &str = include_str!("scripts/revoke.lua");
 const MEMBERSHIP_PRELUDE: &str = include_str!("scripts/membership.lua");
@@ -38,38 +54,38 @@ pub struct Scripts {
 
 impl Scripts {
     pub fn load() -> Self {
-        let revoking = |body: &str| Script::new(&format!("{REVOKE_PRELUDE}\n{body}"));
-        let unjoining = |body: &str| Script::new(&format!("{MEMBERSHIP_PRELUDE}\n{body}"));
-        let limiting = |body: &str| Script::new(&format!("{GCRA_PRELUDE}\n{body}"));
+        let revoking = |body: &str| writing(&format!("{REVOKE_PRELUDE}\n{body}"));
+        let unjoining = |body: &str| writing(&format!("{MEMBERSHIP_PRELUDE}\n{body}"));
+        let limiting = |body: &str| writing(&format!("{GCRA_PRELUDE}\n{body}"));
         Self {
-            rotate_key: Script::new(&format!(
+            rotate_key: writing(&format!(
                 "{REVOKE_PRELUDE}\n{OUTBOX_PRELUDE}\n{}",
                 include_str!("scripts/rotate_key.lua")
             )),
-            create_user: Script::new(include_str!("scripts/create_user.lua")),
-            find_user_by_email: Script::new(include_str!("scripts/find_user_by_email.lua")),
+            create_user: writing(include_str!("scripts/create_user.lua")),
+            find_user_by_email: reading(include_str!("scripts/find_user_by_email.lua")),
             update_user: revoking(include_str!("scripts/update_user.lua")),
             delete_user: revoking(include_str!("scripts/delete_user.lua")),
             purge_memberships: unjoining(include_str!("scripts/purge_memberships.lua")),
             revoke_user_key: revoking(include_str!("scripts/revoke_user_key.lua")),
-            create_direct_room: Script::new(include_str!("scripts/create_direct_room.lua")),
-            delete_room: Script::new(include_str!("scripts/delete_room.lua")),
-            add_member: Script::new(include_str!("scripts/add_member.lua")),
+            create_direct_room: writing(include_str!("scripts/create_direct_room.lua")),
+            delete_room: writing(include_str!("scripts/delete_room.lua")),
+            add_member: writing(include_str!("scripts/add_member.lua")),
             remove_member: unjoining(include_str!("scripts/remove_member.lua")),
-            mark_read: Script::new(include_str!("scripts/mark_read.lua")),
-            append_message: Script::new(&format!(
+            mark_read: writing(include_str!("scripts/mark_read.lua")),
+            append_message: writing(&format!(
                 "{GCRA_PRELUDE}\n{OUTBOX_PRELUDE}\n{}",
                 include_str!("scripts/append_message.lua")
             )),
-            enqueue_event: Script::new(&format!(
+            enqueue_event: writing(&format!(
                 "{OUTBOX_PRELUDE}\n{}",
                 include_str!("scripts/enqueue_event.lua")
             )),
-            claim_outbox: Script::new(include_str!("scripts/claim_outbox.lua")),
-            settle_outbox: Script::new(include_str!("scripts/settle_outbox.lua")),
-            update_message: Script::new(include_str!("scripts/update_message.lua")),
-            record_load: Script::new(include_str!("scripts/record_load.lua")),
-            mark_notification_read: Script::new(include_str!("scripts/mark_notification_read.lua")),
+            claim_outbox: writing(include_str!("scripts/claim_outbox.lua")),
+            settle_outbox: writing(include_str!("scripts/settle_outbox.lua")),
+            update_message: writing(include_str!("scripts/update_message.lua")),
+            record_load: writing(include_str!("scripts/record_load.lua")),
+            mark_notification_read: writing(include_str!("scripts/mark_notification_read.lua")),
             rate_limit: limiting(include_str!("scripts/rate_limit.lua")),
         }
     }

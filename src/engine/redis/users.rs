@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use redis::Pipeline;
 
 use super::{
-    clients::key_purge_ms,
+    clients::{key_purge_ms, run_locating},
     next_reply,
     pages::{lex_page, ordered_id},
     purge,
@@ -35,7 +35,7 @@ pub(super) async fn create_user(
         .key(engine.keys.username(client, &user.username.key()))
         .key(engine.keys.user(user.id))
         .key(engine.keys.user_order(client))
-        .key(engine.keys.key_record(&key.digest))
+        .key(engine.keys.key_record(client.shard(), &key.digest))
         .key(engine.keys.user_key(user.id))
         .arg(user.id.to_string())
         .arg(to_json(user)?)
@@ -45,8 +45,7 @@ pub(super) async fn create_user(
     for (field, value) in key_fields(key) {
         invocation.arg(field).arg(value);
     }
-    let mut conn = engine.conn().await?;
-    let reply: String = timed("create_user", invocation.invoke_async(&mut conn)).await?;
+    let reply: String = run_locating(engine, "create_user", key, &invocation).await?;
     match reply.as_str() {
         "OK" => Ok(()),
         "EMAIL_TAKEN" => Err(EngineError::EmailTaken),
@@ -74,7 +73,7 @@ pub(super) async fn find_user_by_email(
             .scripts
             .find_user_by_email
             .key(engine.keys.email(client, email_key))
-            .arg(&engine.keys.user_family().args())
+            .arg(&engine.keys.user_family(client.shard()).args())
             .invoke_async(&mut conn),
     )
     .await?;
@@ -135,7 +134,7 @@ pub(super) async fn update_user(
             )
             .key(engine.keys.username(after.client_id, &after.username.key()))
             .key(engine.keys.user_key(before.id))
-            .arg(&engine.revocation_args(revoked_at))
+            .arg(&engine.revocation_args(before.id.shard(), revoked_at))
             .arg(to_json(before)?)
             .arg(to_json(after)?)
             .arg(after.id.to_string())
@@ -171,7 +170,7 @@ pub(super) async fn delete_user(
             .key(engine.keys.user_key(user.id))
             .key(engine.keys.user_rooms(user.id))
             .key(engine.keys.purged_user_rooms(user.id))
-            .arg(&engine.revocation_args(revoked_at))
+            .arg(&engine.revocation_args(user.id.shard(), revoked_at))
             .arg(user_cursor(user))
             .invoke_async(&mut conn),
     )

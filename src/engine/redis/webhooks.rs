@@ -2,6 +2,11 @@
 //! the scripts match events against), and per webhook a list as outbox, a hash for
 //! the head's attempts, a lease string and a stream as log. Claiming and settling
 //! the head are one script each, so a lease decides every attempt.
+//!
+//! The outboxes with events waiting are listed per shard (the scripts that fill them
+//! work within a tenant's slot). The workers find those lists through the untagged set
+//! of shards that ever had a webhook, which a webhook's creation adds its shard to; it
+//! never shrinks, and holds at most 65,536 entries.
 
 use anyhow::anyhow;
 use chrono::{TimeZone, Utc};
@@ -16,7 +21,7 @@ use super::{
 use crate::{
     domain::{
         cursor::event_id,
-        ids::{ClientId, WebhookId},
+        ids::{ClientId, Shard, WebhookId},
         page::{Page, PageRequest},
         webhook::{Claimed, Delivery, OutboxEntry, Settle, Webhook},
     },
@@ -51,6 +56,10 @@ pub(super) async fn create_webhook(
     engine: &RedisEngine,
     webhook: &Webhook,
 ) -> Result<(), EngineError> {
+    let mut conn = engine.conn().await?;
+    let shards = engine.keys.webhook_shards();
+    let shard = webhook.id.shard().to_string();
+    timed("create_webhook", conn.sadd::<_, _, ()>(shards, shard)).await?;
     let mut pipe = redis::pipe();
     pipe.atomic();
     queue_webhook(engine, &mut pipe, webhook)?;
@@ -60,7 +69,6 @@ pub(super) async fn create_webhook(
         0,
     )
     .ignore();
-    let mut conn = engine.conn().await?;
     timed("create_webhook", pipe.query_async::<()>(&mut conn)).await
 }
 
@@ -133,7 +141,7 @@ pub(super) async fn delete_webhook(
             engine.keys.deliveries(id),
         ])
         .ignore()
-        .srem(engine.keys.pending_webhooks(), id.to_string())
+        .srem(engine.keys.pending_webhooks(id.shard()), id.to_string())
         .ignore();
     let mut conn = engine.conn().await?;
     let (deleted,): (u64,) = timed("delete_webhook", pipe.query_async(&mut conn)).await?;
@@ -154,8 +162,8 @@ pub(super) async fn enqueue_event(
             .scripts
             .enqueue_event
             .key(engine.keys.client_webhooks(client))
-            .key(engine.keys.pending_webhooks())
-            .arg(&engine.keys.outbox_family().args())
+            .key(engine.keys.pending_webhooks(client.shard()))
+            .arg(&engine.keys.outbox_family(client.shard()).args())
             .arg(event)
             .arg(entry)
             .invoke_async(&mut conn),
@@ -173,7 +181,10 @@ pub(super) async fn requeue_entry(
     pipe.atomic()
         .rpush(engine.keys.outbox(webhook), entry)
         .ignore()
-        .sadd(engine.keys.pending_webhooks(), webhook.to_string())
+        .sadd(
+            engine.keys.pending_webhooks(webhook.shard()),
+            webhook.to_string(),
+        )
         .ignore();
     let mut conn = engine.conn().await?;
     timed("requeue_entry", pipe.query_async::<()>(&mut conn)).await
@@ -181,12 +192,21 @@ pub(super) async fn requeue_entry(
 
 pub(super) async fn pending_webhooks(engine: &RedisEngine) -> Result<Vec<WebhookId>, EngineError> {
     let mut conn = engine.conn().await?;
-    let ids: Vec<String> = timed(
+    let shards: Vec<String> = timed(
         "pending_webhooks",
-        conn.smembers(engine.keys.pending_webhooks()),
+        conn.smembers(engine.keys.webhook_shards()),
     )
     .await?;
-    Ok(ids.iter().filter_map(|id| WebhookId::parse(id)).collect())
+    let mut pipe = redis::pipe();
+    for shard in shards.iter().filter_map(|shard| Shard::parse(shard)) {
+        pipe.smembers(engine.keys.pending_webhooks(shard));
+    }
+    let pending: Vec<Vec<String>> = timed("pending_webhooks", pipe.query_async(&mut conn)).await?;
+    Ok(pending
+        .iter()
+        .flatten()
+        .filter_map(|id| WebhookId::parse(id))
+        .collect())
 }
 
 pub(super) async fn claim_outbox(
@@ -204,7 +224,7 @@ pub(super) async fn claim_outbox(
             .key(engine.keys.outbox(webhook))
             .key(engine.keys.outbox_head(webhook))
             .key(engine.keys.outbox_lease(webhook))
-            .key(engine.keys.pending_webhooks())
+            .key(engine.keys.pending_webhooks(webhook.shard()))
             .arg(node)
             .arg(u64::try_from(lease.as_millis()).unwrap_or(u64::MAX))
             .arg(Utc::now().timestamp_millis())

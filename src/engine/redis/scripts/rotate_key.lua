@@ -13,15 +13,16 @@
 -- ARGV[9..10] head and tail of a webhook's outbox key, ARGV[11] the webhook event's
 -- name ('' for none), ARGV[12] its outbox entry
 -- ARGV[13..] new record field/value pairs
--- Returns 'OK', 'GONE' (no owner) or 'DISABLED' (owner deactivated).
+-- Returns {'OK', the revoked digest or ''}, {'GONE'} (no owner) or {'DISABLED'} (owner
+-- deactivated).
 local owner = redis.call('GET', KEYS[1])
 if not owner then
-  return 'GONE'
+  return {'GONE'}
 end
 if not cjson.decode(owner)['is_active'] then
-  return 'DISABLED'
+  return {'DISABLED'}
 end
-revoke_live(KEYS[2])
+local revoked = revoke_live(KEYS[2]) or ''
 redis.call('HSET', KEYS[3], unpack(ARGV, 13))
 if ARGV[5] ~= '' then
   redis.call('PEXPIREAT', KEYS[3], ARGV[5])
@@ -31,4 +32,4 @@ redis.call('XADD', KEYS[4], 'MINID', '~', ARGV[6], '*', ARGV[7], ARGV[8])
 if ARGV[11] ~= '' then
   enqueue(KEYS[5], ARGV[9], ARGV[10], KEYS[6], ARGV[11], ARGV[12])
 end
-return 'OK'
+return {'OK', revoked}
