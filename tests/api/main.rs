@@ -17,6 +17,7 @@ mod deletes;
 mod engine_contract;
 mod errors;
 mod isolation;
+mod layout;
 mod limits;
 mod logs;
 mod malformed;

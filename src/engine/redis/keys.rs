@@ -5,10 +5,16 @@
 //! the prefix: `room:{id}:members` below is really `{prefix}{{shard}}:room:{id}:members`,
 //! where the shard is the first four hex digits of the id in the name (every id of a
 //! tenant begins with them, see `domain::ids`). So each script and `MULTI` of a tenant
-//! works within one slot, the ones a script finds as it runs included. Only the keys
+//! works within one slot, the keys a script finds as it runs included. Only the keys
 //! marked *untagged* below are outside every tenant's slot, and no script or
 //! transaction touches them together with another key. With a cluster the tenants
 //! spread over the shards; one tenant is one slot.
+//!
+//! A script declares in `KEYS` every key its caller can name. The ones it finds as it
+//! runs (a webhook's outbox for each of the client's webhooks, the rooms of a deleted
+//! user, the client of a room that its state hash names) it builds from a [`Family`]
+//! of the same shard, which Redis Cluster allows within the script's slot, and the
+//! `#!lua` line of `scripts.rs` has it refuse anything else.
 //!
 //! | key | type | holds |
 //! |---|---|---|

@@ -1,6 +1,7 @@
-//! Messages: per room, a hash `seq` → JSON, the counters in `room:{id}:state`, and a
-//! global index `message:{id}` → `{room}:{seq}`. Appending (numbering, idempotency,
-//! the announcement on the room's channel) is one script.
+//! Messages: per room, a hash `seq` → JSON, the counters in `room:{id}:state`, and an
+//! index `message:{id}` → `{room}:{seq}` (in the tenant's slot, like the rest).
+//! Appending (numbering, idempotency, the announcement on the room's channel) is one
+//! script.
 
 use redis::{AsyncCommands, ScriptInvocation};
 
@@ -100,6 +101,7 @@ fn invocation<'a>(
         .key(engine.keys.messages(room))
         .key(engine.keys.message(message.id))
         .key(engine.keys.members(room))
+        .key(engine.keys.pending_webhooks(room.shard()))
         .arg(message_json(message)?)
         .arg(message.created_at.to_rfc3339())
         .arg(room.to_string())
@@ -120,8 +122,7 @@ fn invocation<'a>(
                 .unwrap_or_default(),
         )
         .arg(&engine.keys.client_webhooks_family(shard).args())
-        .arg(&engine.keys.outbox_family(shard).args())
-        .arg(engine.keys.pending_webhooks(shard));
+        .arg(&engine.keys.outbox_family(shard).args());
     if let Some(check) = rate {
         invocation.key(engine.keys.rate(check));
     }

@@ -2,17 +2,18 @@
 -- already sent its client_msg_id in this room, or its rate limit refuses it (gcra.lua
 -- is prepended), all in one round trip: the whole send.
 -- KEYS[1] room record, KEYS[2] room state, KEYS[3] room's messages,
--- KEYS[4] message index entry, KEYS[5] room's members, then the sender's rate bucket
--- (when ARGV[6] > 0), then the (room, sender, client_msg_id) key (when there is one).
+-- KEYS[4] message index entry, KEYS[5] room's members, KEYS[6] the pending-webhooks
+-- set, then the sender's rate bucket (when ARGV[6] > 0), then the (room, sender,
+-- client_msg_id) key (when there is one).
 -- ARGV[1] message JSON (seq 0: the hash field is the seq), ARGV[2] created_at (RFC 3339),
 -- ARGV[3] room id, ARGV[4] idempotency window in milliseconds,
 -- ARGV[5] the room's pub/sub channel, ARGV[6] rate interval in ms (0: no limit),
 -- ARGV[7] rate burst, ARGV[8..9] head and tail of the client's usage hash of this
 -- hour, ARGV[10..11] the same of its active-users set, ARGV[12] their lifetime in
 -- seconds, ARGV[13] the sender's id ('' for a system message), ARGV[14..15] head
--- and tail of the client's webhook hash, ARGV[16..17] of a webhook's outbox,
--- ARGV[18] the pending-webhooks set (outbox.lua is prepended: message.created goes
--- into the outboxes here, so they hold a room's messages in seq order).
+-- and tail of the client's webhook hash, ARGV[16..17] of a webhook's outbox
+-- (outbox.lua is prepended: message.created goes into the outboxes here, so they hold
+-- a room's messages in seq order).
 -- Returns {'NEW', seq, rate...}, {'DUPLICATE', seq, original JSON},
 -- {'LIMITED', rate...}, {'GONE'} (no room), {'NOT_MEMBER'} (the sender is not one)
 -- or {'NOT_PERMITTED'} (a channel, and the sender neither its owner nor an admin);
@@ -53,7 +54,7 @@ if ARGV[13] ~= '' then
   end
 end
 local interval = tonumber(ARGV[6])
-local next_key = 6
+local next_key = 7
 local bucket = nil
 if interval > 0 then
   bucket = KEYS[next_key]
@@ -96,7 +97,7 @@ if ARGV[13] ~= '' then
     redis.call('EXPIRE', active, ARGV[12])
   end
 end
-enqueue(ARGV[14] .. client .. ARGV[15], ARGV[16], ARGV[17], ARGV[18],
+enqueue(ARGV[14] .. client .. ARGV[15], ARGV[16], ARGV[17], KEYS[6],
   'message.created', 'M|' .. seq .. '|' .. ARGV[1])
 redis.call('PUBLISH', ARGV[5], '{"seq":' .. seq .. ',"message":' .. ARGV[1] .. '}')
 return {'NEW', seq, rate[1], rate[2], rate[3], rate[4]}
