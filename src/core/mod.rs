@@ -32,7 +32,7 @@ use actix::Addr;
 use chrono::Duration;
 
 use self::actors::{
-    cluster::NodeInfo,
+    cluster::{Control, ControlNotice, NodeInfo},
     messages::{CloseReason, CloseUserSessions, ForgetCallers},
     registry::Registry,
 };
@@ -86,6 +86,31 @@ impl Core {
         }
     }
 
+    /// The control notice a key rotation publishes in its own atomic step
+    /// (`RotationRecord`), from this node.
+    pub fn rotation_notice(&self, control: Control) -> Result<String, ApiError> {
+        let notice = ControlNotice {
+            origin: self.node.id,
+            control,
+        };
+        serde_json::to_string(&notice).map_err(ApiError::internal)
+    }
+
+    /// After a rotation that announced itself: closes the user's WebSockets on this
+    /// node, but those opened with `keep` (the new key). The other nodes close theirs
+    /// when they hear the rotation's notice.
+    pub async fn close_sessions_here(&self, user_id: UserId, keep: KeyDigest) {
+        self.node.callers.forget_user(user_id);
+        let close = CloseUserSessions {
+            user_id,
+            keep: Some(keep),
+            reason: CloseReason::KeyRevoked,
+            announce: false,
+        };
+        // Only a node shutting down refuses.
+        let _ = self.registry.send(close).await;
+    }
+
     /// Closes the user's WebSockets on every node because their key was revoked, but
     /// those opened with `keep` (the key a rotation just issued).
     /// The key stops opening doors here at once (the caller cache), and on other
@@ -97,6 +122,7 @@ impl Core {
             user_id,
             keep,
             reason: CloseReason::KeyRevoked,
+            announce: true,
         };
         // Only a node shutting down refuses.
         let _ = self.registry.send(close).await;

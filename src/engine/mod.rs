@@ -59,12 +59,15 @@ pub enum EngineError {
 }
 
 /// What a key rotation records in its own atomic step, so that a rotation and its
-/// record cannot part: its security event and, for a login, the webhook event it
-/// causes (its name and whole body). Nothing is recorded unless the key rotated.
+/// record cannot part: its security event, for a login the webhook event it causes
+/// (its name and whole body), and the control notice that tells every node the old
+/// key is dead (published on [`Topic::Control`]). Nothing is recorded or published
+/// unless the key rotated, and no node can miss a rotation that happened.
 #[derive(Debug, Clone, Copy)]
 pub struct RotationRecord<'a> {
     pub event: &'a SecurityEvent,
     pub webhook: Option<(&'a str, &'a str)>,
+    pub notice: &'a str,
 }
 
 /// The result of replacing an owner's key.

@@ -162,6 +162,7 @@ async fn rotate(engine: &SharedEngine, key: &KeyRecord) -> Rotation {
     let record = RotationRecord {
         event: &login,
         webhook: None,
+        notice: "rotated",
     };
     engine.rotate_key(key, Utc::now(), record).await.unwrap()
 }
@@ -218,10 +219,13 @@ async fn rotation_refuses_missing_and_disabled_owners(kind: EngineKind) {
     assert_eq!(rotation, Rotation::OwnerDisabled);
 }
 
-/// A login's security event and `user.login` webhook event are kept in the rotation's
-/// own step: both when the key rotated, neither when it was refused.
+/// A login's security event, `user.login` webhook event and control notice are kept
+/// and published in the rotation's own step: all when the key rotated, none when it
+/// was refused.
 async fn rotation_records_its_event_and_webhook_event_only_when_it_rotates(kind: EngineKind) {
     let (engine, _redis) = engine(kind).await;
+    let mut inbound = start_broker(&engine);
+    subscribe_live(&engine, &mut inbound, RoomId::random_in(shard())).await;
     let (client, user) = client_with_user(&engine).await;
     let hook = webhook(client.id, &["user.login"]);
     engine.create_webhook(&hook).await.unwrap();
@@ -230,6 +234,7 @@ async fn rotation_records_its_event_and_webhook_event_only_when_it_rotates(kind:
     let record = RotationRecord {
         event: &login,
         webhook: Some(("user.login", "{\"logged\":\"in\"}")),
+        notice: "the old key is dead",
     };
     let rotation = engine.rotate_key(&key.record, Utc::now(), record).await;
     assert_eq!(rotation.unwrap(), Rotation::Rotated);
@@ -242,6 +247,7 @@ async fn rotation_records_its_event_and_webhook_event_only_when_it_rotates(kind:
     let record = RotationRecord {
         event: &refused,
         webhook: Some(("user.login", "{\"refused\":true}")),
+        notice: "refused, so never heard",
     };
     let key = issue(stranger, Utc::now(), None);
     let rotation = engine.rotate_key(&key.record, Utc::now(), record).await;
@@ -259,6 +265,10 @@ async fn rotation_records_its_event_and_webhook_event_only_when_it_rotates(kind:
         Some(OutboxEntry::Event("{\"logged\":\"in\"}".into()))
     );
     assert_eq!(engine.pending_webhooks().await.unwrap(), vec![hook.id]);
+    let notice = Inbound::Control {
+        payload: "the old key is dead".into(),
+    };
+    assert_eq!(until_fence(&engine, &mut inbound).await, [notice]);
 }
 
 async fn update_user_is_compare_and_set(kind: EngineKind) {

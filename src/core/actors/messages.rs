@@ -218,6 +218,8 @@ pub struct CloseUserSessions {
     pub user_id: UserId,
     pub keep: Option<KeyDigest>,
     pub reason: CloseReason,
+    /// Tell every other node too; `false` when the store's change carried the notice.
+    pub announce: bool,
 }
 
 /// Tell every other node to forget these callers from its cache (this node already

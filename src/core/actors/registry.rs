@@ -539,9 +539,13 @@ impl Handler<ForgetCallers> for Registry {
 impl Handler<CloseUserSessions> for Registry {
     type Result = ResponseFuture<()>;
 
-    /// Answers once the notice is published, as [`ForgetCallers`] does.
+    /// Answers once the notice (if it is this message's to send) is published, as
+    /// [`ForgetCallers`] does.
     fn handle(&mut self, msg: CloseUserSessions, _: &mut Context<Self>) -> Self::Result {
         self.close_user(msg.user_id, msg.keep, msg.reason);
+        if !msg.announce {
+            return Box::pin(std::future::ready(()));
+        }
         Box::pin(self.published(Control::close_user(msg.user_id, msg.keep, msg.reason)))
     }
 }

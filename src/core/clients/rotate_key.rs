@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::{
     core::{
+        actors::cluster::Control,
         auth::{keys::issue, MasterCaller},
         ApiError, Core, ErrorCode,
     },
@@ -34,17 +35,23 @@ impl Core {
             SecurityEventKind::MasterKeyRotated,
             caller.ip.clone(),
         );
+        // The old key stops working on every node: this one forgets it below, the
+        // others when they hear the rotation's notice.
+        let notice = Control::ForgetCallers {
+            client_id: caller.client.id,
+            user_id: None,
+        };
         let record = RotationRecord {
             event: &event,
             webhook: None,
+            notice: &self.rotation_notice(notice)?,
         };
         match self.engine.rotate_key(&key.record, now, record).await? {
             Rotation::Rotated => {}
             Rotation::OwnerGone => return Err(ErrorCode::InvalidCredentials.into()),
             Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),
         }
-        // The old key stops working on every node.
-        self.forget_callers(caller.client.id, None).await;
+        self.node.callers.forget_client(caller.client.id);
         Ok(Rotated {
             master_api_key: key.secret.expose().to_owned(),
             rotated_at: now,

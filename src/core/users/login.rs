@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::{
     core::{
+        actors::{cluster::Control, messages::CloseReason},
         auth::{keys::issue, MasterCaller},
         limits::Metered,
         views::UserBody,
@@ -66,16 +67,19 @@ impl Core {
         .user(user.id)
         .reason("key_rotated");
         let webhook = webhooks::user_event_body(LOGIN_EVENT, &user);
+        let reason = CloseReason::KeyRevoked;
+        let notice = Control::close_user(user.id, Some(key.record.digest), reason);
         let record = RotationRecord {
             event: &event,
             webhook: Some((LOGIN_EVENT, &webhook)),
+            notice: &self.rotation_notice(notice)?,
         };
         match self.engine.rotate_key(&key.record, now, record).await? {
             Rotation::Rotated => {}
             Rotation::OwnerGone => return Err(ErrorCode::UserNotFound.into()),
             Rotation::OwnerDisabled => return Err(ErrorCode::AccountDisabled.into()),
         }
-        self.close_sessions(user.id, Some(key.record.digest)).await;
+        self.close_sessions_here(user.id, key.record.digest).await;
         tracing::info!(user_id = %user.id, "user logged in");
         let body = LoggedIn {
             user: user.into(),

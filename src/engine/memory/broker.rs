@@ -33,7 +33,7 @@ pub(super) struct LocalBroker {
 impl LocalBroker {
     /// Hands `payload` to the sink if this node listens on `topic`. A sink whose
     /// receiver is gone means the node is shutting down: nobody is left to tell.
-    fn deliver(&self, topic: Topic, payload: String) {
+    pub(super) fn deliver(&self, topic: Topic, payload: String) {
         let Some(sink) = &self.sink else {
             return;
         };

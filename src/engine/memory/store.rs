@@ -21,7 +21,7 @@ use crate::{
         user::{User, UserFilter},
         webhook::{Claimed, Delivery, OutboxEntry, Settle, Webhook},
     },
-    engine::{AddMember, EngineError, Limiter, Rotation, RotationRecord, Store, Update},
+    engine::{AddMember, EngineError, Limiter, Rotation, RotationRecord, Store, Topic, Update},
 };
 
 #[async_trait]
@@ -81,6 +81,9 @@ impl Store for MemoryEngine {
                 let entry = OutboxEntry::Event(body.to_owned());
                 state.enqueue(record.event.client_id, event, &entry);
             }
+            state
+                .broker
+                .deliver(Topic::Control, record.notice.to_owned());
         }
         Ok(rotation)
     }

@@ -237,7 +237,9 @@ pub(super) async fn rotate_key(
         .arg(to_json(record.event)?)
         .arg(&engine.keys.outbox_family(shard).args())
         .arg(webhook_event)
-        .arg(webhook_entry);
+        .arg(webhook_entry)
+        .arg(engine.keys.control_channel())
+        .arg(record.notice);
     for (field, value) in key_fields(new_key) {
         invocation.arg(field).arg(value);
     }
