@@ -1,10 +1,11 @@
 //! Identifiers: random v4 UUIDs, one newtype per kind so they cannot be swapped.
 //!
 //! Every id made for a tenant (its users, rooms, messages, notifications and webhooks)
-//! begins with the same 16 bits as its client id: the tenant's [`Shard`]. The Redis
-//! engine names each key after the shard of the id in it, inside a hash tag, so every
+//! begins with the same 16 bits as its client id: the tenant's [`Shard`]. So a store
+//! can keep a tenant's records together knowing nothing but an id, as Instagram's ids
+//! carry their shard: the Redis engine makes the shard each key's hash tag, and every
 //! script and transaction of a tenant stays within one Redis Cluster slot, whatever
-//! ids it meets as it runs. This is how Instagram's ids carry their shard.
+//! ids it meets as it runs.
 
 use std::fmt;
 
@@ -19,11 +20,11 @@ pub struct Shard(u16);
 impl Shard {
     /// Parses the four hex digits of [`Shard`]'s `Display`.
     pub fn parse(text: &str) -> Option<Self> {
-        let well_formed = text.len() == 4 && text.bytes().all(|b| b.is_ascii_hexdigit());
-        well_formed
-            .then(|| u16::from_str_radix(text, 16).ok())
-            .flatten()
-            .map(Self)
+        // `from_str_radix` alone would also take a sign, or fewer digits.
+        if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u16::from_str_radix(text, 16).ok().map(Self)
     }
 }
 

@@ -197,8 +197,12 @@ pub(super) async fn pending_webhooks(engine: &RedisEngine) -> Result<Vec<Webhook
         conn.smembers(engine.keys.webhook_shards()),
     )
     .await?;
+    let shards: Vec<Shard> = shards.iter().filter_map(|s| Shard::parse(s)).collect();
+    if shards.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut pipe = redis::pipe();
-    for shard in shards.iter().filter_map(|shard| Shard::parse(shard)) {
+    for shard in shards {
         pipe.smembers(engine.keys.pending_webhooks(shard));
     }
     let pending: Vec<Vec<String>> = timed("pending_webhooks", pipe.query_async(&mut conn)).await?;
