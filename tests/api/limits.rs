@@ -24,6 +24,7 @@ every_deployment!(
     a_client_msg_id_belongs_to_its_sender,
     a_sync_replays_a_bounded_total_and_says_truncated,
     a_truncated_sync_continued_from_its_ack_replays_the_rest,
+    a_room_past_the_sync_budget_is_truncated_unread_and_replayed_next,
 );
 
 fn header(reply: &Reply, name: &str) -> u64 {
@@ -337,6 +338,56 @@ async fn a_truncated_sync_continued_from_its_ack_replays_the_rest(engine: Engine
         assert_eq!(from, seqs.last().copied().unwrap(), "{id}");
     }
     assert_eq!(seqs, (1..=1_100).collect::<Vec<u64>>());
+}
+
+/// Two rooms of 1,000 missed messages each, and a room with nothing new: the first
+/// `sync` spends its whole budget on one room, so the other is cut short without a
+/// read, and its ack keeps that room at 0. A second `sync` from the ack's positions
+/// replays the other room. Every message arrives once; the idle room sends nothing.
+async fn a_room_past_the_sync_budget_is_truncated_unread_and_replayed_next(engine: EngineKind) {
+    let app = spawn_unlimited(engine).await;
+    let (_, owner, _) = app.new_user().await;
+    let (_, reader, _) = app.new_user().await;
+    let mut rooms = Vec::new();
+    for name in ["One", "Two", "Idle"] {
+        let room = app.create_room(&owner, json!({ "name": name })).await;
+        app.join(&reader, &room).await;
+        rooms.push(room);
+    }
+    for room in &rooms[..2] {
+        for chunk in 0..10 {
+            let contents: Vec<String> = (0..100).map(|i| format!("m{chunk}-{i}")).collect();
+            join_all(contents.iter().map(|c| app.send(&owner, room, c))).await;
+        }
+    }
+    let (mut socket, _) = WsClient::connect(&app, &reader).await;
+    let mut positions: serde_json::Map<String, Value> =
+        rooms.iter().map(|room| (room.clone(), json!(0))).collect();
+    let mut replayed = std::collections::HashSet::new();
+    for (id, truncated) in [("s1", true), ("s2", false)] {
+        let frame = json!({"type": "sync", "id": id, "data": {"rooms": positions}});
+        socket.send_raw(frame).await;
+        let mut this_sync = 0;
+        loop {
+            let frame = socket
+                .next(|f| f["type"] == "message.new" || f["id"] == id)
+                .await;
+            if frame["type"] == "ack" {
+                assert_eq!(frame["data"]["truncated"], truncated, "{frame}");
+                positions = frame["data"]["rooms"].as_object().unwrap().clone();
+                break;
+            }
+            let message = &frame["data"];
+            assert_ne!(message["room_id"], rooms[2].as_str(), "{frame}");
+            let seen = (message["room_id"].to_string(), message["seq"].as_u64());
+            assert!(replayed.insert(seen), "replayed twice: {frame}");
+            this_sync += 1;
+        }
+        assert_eq!(this_sync, 1_000, "{id}");
+    }
+    for room in &rooms[..2] {
+        assert_eq!(positions[room], 1_000, "{positions:?}");
+    }
 }
 
 /// A cluster node whose subscriber connection dies just before a login misses the
