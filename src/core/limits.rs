@@ -118,11 +118,22 @@ impl Core {
             return Ok(None);
         };
         let status = self.engine.take(&check).await?;
-        if status.allowed {
-            Ok(Some(status))
-        } else {
-            refused.inc();
-            Err(ApiError::rate_limited(status))
+        self.admit(Some(status), refused)
+    }
+
+    /// What a unit taken elsewhere (in a store call of its own) says:
+    /// `RATE_LIMIT_EXCEEDED` when it was refused, counted on `refused`.
+    pub fn admit(
+        &self,
+        status: Option<RateStatus>,
+        refused: &IntCounter,
+    ) -> Result<Option<RateStatus>, ApiError> {
+        match status {
+            Some(status) if !status.allowed => {
+                refused.inc();
+                Err(ApiError::rate_limited(status))
+            }
+            other => Ok(other),
         }
     }
 }

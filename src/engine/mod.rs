@@ -159,11 +159,15 @@ pub trait Store: Send + Sync {
     /// when the client has one already.
     async fn create_user(&self, user: &User, key: &KeyRecord) -> Result<(), EngineError>;
     async fn get_user(&self, id: UserId) -> Result<Option<User>, EngineError>;
+    /// The user behind one of the client's emails (its lower-cased key). With `rate`,
+    /// a unit of that bucket is taken first, in the same step, and its status comes
+    /// back; if the bucket refused, no user was read (`None`).
     async fn find_user_by_email(
         &self,
         client: ClientId,
         email_key: &str,
-    ) -> Result<Option<User>, EngineError>;
+        rate: Option<&RateCheck>,
+    ) -> Result<(Option<User>, Option<RateStatus>), EngineError>;
     /// The client's users in creation order.
     async fn list_users(
         &self,

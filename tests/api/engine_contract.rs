@@ -54,6 +54,7 @@ every_deployment!(
     ping_answers_and_clients_are_created_read_and_updated,
     create_user_refuses_a_taken_email_or_username_whatever_the_case,
     find_user_by_email_finds_by_the_lower_cased_key_within_one_client,
+    find_user_by_email_draws_its_bucket_first_and_reads_nothing_when_refused,
     list_users_pages_in_creation_order_and_filters_by_prefix,
     update_user_renames_refuses_a_taken_username_and_deactivation_revokes_the_key,
     delete_user_frees_its_email_revokes_its_key_and_reports_a_second_delete,
@@ -912,20 +913,67 @@ async fn find_user_by_email_finds_by_the_lower_cased_key_within_one_client(kind:
     )
     .await;
     let found = engine
-        .find_user_by_email(client, "mixed.case@example.com")
+        .find_user_by_email(client, "mixed.case@example.com", None)
         .await
         .unwrap();
-    assert_eq!(found, Some(user.clone()));
+    assert_eq!(found, (Some(user.clone()), None));
     let elsewhere = engine
-        .find_user_by_email(ClientId::random_in(shard()), "mixed.case@example.com")
+        .find_user_by_email(ClientId::random_in(shard()), "mixed.case@example.com", None)
         .await
         .unwrap();
-    assert_eq!(elsewhere, None);
+    assert_eq!(elsewhere, (None, None));
     let unknown = engine
-        .find_user_by_email(client, "nobody@example.com")
+        .find_user_by_email(client, "nobody@example.com", None)
         .await
         .unwrap();
+    assert_eq!(unknown, (None, None));
+}
+
+/// A login's lookup takes its unit of the rate bucket in the same step, known email
+/// or not, and reads no user once the bucket refuses; the bucket is the one `take`
+/// draws from.
+async fn find_user_by_email_draws_its_bucket_first_and_reads_nothing_when_refused(
+    kind: EngineKind,
+) {
+    let (engine, _redis) = engine(kind).await;
+    let client = ClientId::random_in(shard());
+    let user = named_user(
+        &engine,
+        client,
+        "metered",
+        "metered@example.com",
+        Utc::now(),
+    )
+    .await;
+    let check = RateCheck {
+        bucket: format!("contract-login:{client}"),
+        shard: Some(client.shard()),
+        limit: Limit {
+            interval_ms: 60_000,
+            burst: 3,
+        },
+    };
+    let lookup = |email: &'static str| {
+        let (engine, check) = (engine.clone(), check.clone());
+        async move {
+            let (user, status) = engine
+                .find_user_by_email(client, email, Some(&check))
+                .await
+                .unwrap();
+            (user, status.unwrap())
+        }
+    };
+    let (found, status) = lookup("metered@example.com").await;
+    assert_eq!(found, Some(user.clone()));
+    assert!(status.allowed && status.remaining == 2, "{status:?}");
+    let (unknown, status) = lookup("nobody@example.com").await;
     assert_eq!(unknown, None);
+    assert!(status.allowed && status.remaining == 1, "{status:?}");
+    assert_eq!(lookup("metered@example.com").await.0, Some(user));
+    let (refused, status) = lookup("metered@example.com").await;
+    assert_eq!(refused, None);
+    assert!(!status.allowed && status.retry_after_ms > 0, "{status:?}");
+    assert!(!engine.take(&check).await.unwrap().allowed);
 }
 
 async fn list_users_pages_in_creation_order_and_filters_by_prefix(kind: EngineKind) {
@@ -1064,10 +1112,10 @@ async fn delete_user_frees_its_email_revokes_its_key_and_reports_a_second_delete
     assert!(!engine.delete_user(&user, Utc::now()).await.unwrap());
     assert_eq!(engine.get_user(user.id).await.unwrap(), None);
     let found = engine
-        .find_user_by_email(client, "gone@example.com")
+        .find_user_by_email(client, "gone@example.com", None)
         .await
         .unwrap();
-    assert_eq!(found, None);
+    assert_eq!(found, (None, None));
     let record = engine.find_key(&key.record.digest).await.unwrap().unwrap();
     assert!(record.revoked_at.is_some(), "{record:?}");
     let listed = engine

@@ -45,14 +45,15 @@ impl Core {
         let Some(email) = validator.check("email", Email::parse(email)) else {
             return Err(ApiError::validation(validator.into_errors()));
         };
-        // Counted per email whether or not it is known, so the limit says nothing.
+        // Counted per email whether or not it is known, so the limit says nothing, and
+        // taken in the lookup's own round trip.
         let check = self.limits().login(caller.client.id, &email.key());
-        let rate = self.draw(check, &self.node.metrics.refused.logins).await?;
-        let user = self
+        let (user, rate) = self
             .engine
-            .find_user_by_email(caller.client.id, &email.key())
-            .await?
-            .ok_or(ErrorCode::UserNotFound)?;
+            .find_user_by_email(caller.client.id, &email.key(), check.as_ref())
+            .await?;
+        let rate = self.admit(rate, &self.node.metrics.refused.logins)?;
+        let user = user.ok_or(ErrorCode::UserNotFound)?;
         let now = Utc::now();
         let owner = KeyOwner::User {
             client: user.client_id,

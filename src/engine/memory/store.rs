@@ -111,8 +111,14 @@ impl Store for MemoryEngine {
         &self,
         client: ClientId,
         email_key: &str,
-    ) -> Result<Option<User>, EngineError> {
-        Ok(self.state()?.find_user_by_email(client, email_key))
+        rate: Option<&RateCheck>,
+    ) -> Result<(Option<User>, Option<RateStatus>), EngineError> {
+        let mut state = self.state()?;
+        let status = rate.map(|check| state.take(check));
+        if status.is_some_and(|status| !status.allowed) {
+            return Ok((None, status));
+        }
+        Ok((state.find_user_by_email(client, email_key), status))
     }
 
     async fn list_users(

@@ -182,7 +182,10 @@ pub(super) async fn take(
 }
 
 /// Reads gcra.lua's `{allowed, remaining, retry_after_ms, reset_ms}`.
-fn rate_status(check: &RateCheck, numbers: &[String]) -> Result<RateStatus, EngineError> {
+pub(super) fn rate_status(
+    check: &RateCheck,
+    numbers: &[String],
+) -> Result<RateStatus, EngineError> {
     let number = |text: &String| {
         text.parse::<u64>()
             .map_err(|_| unexpected("a rate-limit reply", &numbers.join(" ")))

@@ -9,19 +9,13 @@
 //! Every script starts with a `#!lua` line. With it, Redis Cluster refuses a script
 //! that touches keys of two slots, instead of running it while its keys happen to
 //! share a node, so a key name that strays from its tenant's slot (see `keys.rs`)
-//! fails at once, in tests too. A script that only reads says `no-writes`, so a Redis
-//! at its memory limit still runs it.
+//! fails at once, in tests too.
 
 use redis::Script;
 
-/// A script that writes.
+/// A script, with the `#!lua` line.
 fn writing(body: &str) -> Script {
     Script::new(&format!("#!lua\n{body}"))
-}
-
-/// A script that only reads.
-fn reading(body: &str) -> Script {
-    Script::new(&format!("#!lua flags=no-writes\n{body}"))
 }
 
 const REVOKE_PRELUDE: &str = include_str!("scripts/revoke.lua");
@@ -63,7 +57,7 @@ impl Scripts {
                 include_str!("scripts/rotate_key.lua")
             )),
             create_user: writing(include_str!("scripts/create_user.lua")),
-            find_user_by_email: reading(include_str!("scripts/find_user_by_email.lua")),
+            find_user_by_email: limiting(include_str!("scripts/find_user_by_email.lua")),
             update_user: revoking(include_str!("scripts/update_user.lua")),
             delete_user: revoking(include_str!("scripts/delete_user.lua")),
             purge_memberships: unjoining(include_str!("scripts/purge_memberships.lua")),

@@ -97,8 +97,9 @@ impl Store for RedisEngine {
         &self,
         client: ClientId,
         email_key: &str,
-    ) -> Result<Option<User>, EngineError> {
-        users::find_user_by_email(self, client, email_key).await
+        rate: Option<&RateCheck>,
+    ) -> Result<(Option<User>, Option<RateStatus>), EngineError> {
+        users::find_user_by_email(self, client, email_key, rate).await
     }
 
     async fn list_users(

@@ -7,6 +7,7 @@ use redis::Pipeline;
 
 use super::{
     clients::{key_purge_ms, run_locating},
+    messages::rate_status,
     next_reply,
     pages::{lex_page, ordered_id},
     purge,
@@ -18,6 +19,7 @@ use crate::{
         ids::{ClientId, UserId},
         keys::KeyRecord,
         page::{Page, PageRequest},
+        rate::{RateCheck, RateStatus},
         user::{User, UserFilter},
     },
     engine::{rules::paging::user_cursor, EngineError, Update},
@@ -65,25 +67,28 @@ pub(super) async fn find_user_by_email(
     engine: &RedisEngine,
     client: ClientId,
     email_key: &str,
-) -> Result<Option<User>, EngineError> {
-    let mut conn = engine.conn().await?;
-    let found: Option<(String, Option<String>)> = timed(
-        "find_user_by_email",
-        engine
-            .scripts
-            .find_user_by_email
-            .key(engine.keys.email(client, email_key))
-            .arg(&engine.keys.user_family(client.shard()).args())
-            .invoke_async(&mut conn),
-    )
-    .await?;
-    let Some((id, user)) = found else {
-        return Ok(None);
-    };
-    if UserId::parse(&id).is_none() {
-        return Err(EngineError::Corrupt(anyhow!("bad id in the email index")));
+    rate: Option<&RateCheck>,
+) -> Result<(Option<User>, Option<RateStatus>), EngineError> {
+    let mut invocation = engine.scripts.find_user_by_email.prepare_invoke();
+    invocation
+        .key(engine.keys.email(client, email_key))
+        .arg(&engine.keys.user_family(client.shard()).args())
+        .arg(rate.map_or(0, |check| check.limit.interval_ms))
+        .arg(rate.map_or(0, |check| check.limit.burst));
+    if let Some(check) = rate {
+        invocation.key(engine.keys.rate(check));
     }
-    user.map(|text| from_json(&text)).transpose()
+    let mut conn = engine.conn().await?;
+    let reply: Vec<String> =
+        timed("find_user_by_email", invocation.invoke_async(&mut conn)).await?;
+    let (numbers, found) = reply.split_at(reply.len().min(4));
+    let status = rate.map(|check| rate_status(check, numbers)).transpose()?;
+    let user = match found {
+        [] | [_] => None,
+        [id, user] if UserId::parse(id).is_some() => Some(from_json(user)?),
+        _ => return Err(EngineError::Corrupt(anyhow!("bad id in the email index"))),
+    };
+    Ok((user, status))
 }
 
 pub(super) async fn list_users(
