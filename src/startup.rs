@@ -16,7 +16,7 @@ use crate::{
         analytics,
         limits::RateLimits,
         sockets::SocketSlots,
-        webhooks, Core,
+        upkeep, webhooks, Core,
     },
     domain::ids::NodeId,
     engine::{memory::MemoryEngine, redis::RedisEngine, SharedEngine},
@@ -85,6 +85,7 @@ impl Application {
         analytics::start_reporting(engine.clone(), node.clone());
         let core = web::Data::new(Core::new(engine, registry.clone(), node.clone(), &settings));
         webhooks::start_worker(core.engine.clone(), node.clone(), core.webhooks);
+        upkeep::start(core.engine.clone());
         let edge = http::server::Edge {
             core,
             proxies: web::Data::new(TrustedProxies(settings.trusted_proxies.clone())),

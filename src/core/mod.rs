@@ -22,6 +22,7 @@ pub mod security_events;
 pub mod sessions;
 pub mod sockets;
 pub mod update;
+pub mod upkeep;
 pub mod users;
 pub mod views;
 pub mod webhooks;

@@ -223,6 +223,11 @@ pub trait Store: Send + Sync {
     async fn update_room(&self, room: &Room) -> Result<(), EngineError>;
     /// Deletes the room, its memberships and its history; returns the members it had.
     async fn delete_room(&self, room: &Room) -> Result<Vec<UserId>, EngineError>;
+    /// Finishes the room and user deletions that a node stopped in the middle of
+    /// (their atomic first step done, what they left elsewhere not all removed), and
+    /// answers how many. Every node calls it now and then. The memory engine's
+    /// deletions are whole, so it finds none.
+    async fn resume_deletions(&self) -> Result<usize, EngineError>;
 
     // --- members -------------------------------------------------------------
 

@@ -165,3 +165,83 @@ async fn deleting_a_user_of_many_rooms_removes_every_membership() {
         "{listed:?}"
     );
 }
+
+/// A room deletion whose node died after its first step: the room is gone to
+/// readers, but its member's room set still names it, its messages' index entries
+/// remain and its set-aside keys are left. The state is made here by hand, as the
+/// first step (`delete_room.lua`) leaves it. The next node to start finishes it.
+#[actix_web::test]
+async fn a_node_that_starts_finishes_a_deletion_another_node_left_half_done() {
+    let app = spawn_unlimited(EngineKind::Redis).await;
+    let redis = app.redis.as_ref().unwrap();
+    let (_, owner, _) = app.new_user().await;
+    let (member_id, member, _) = app.new_user().await;
+    let room = app.create_room(&owner, json!({"name": "doomed"})).await;
+    app.join(&member, &room).await;
+    let ids = send_many(&app, &owner, &room, 3).await;
+
+    let tagged = |name: String| format!("{}{{{}}}:{name}", app.prefix, &room[..4]);
+    let mut conn = redis.connection();
+    let mut first_step = redis::pipe();
+    first_step
+        .atomic()
+        .rename(
+            tagged(format!("room:{room}:members")),
+            tagged(format!("purge:room:{room}:members")),
+        )
+        .rename(
+            tagged(format!("room:{room}:messages")),
+            tagged(format!("purge:room:{room}:messages")),
+        )
+        .del(
+            ["", ":state", ":member_order", ":reads"]
+                .map(|tail| tagged(format!("room:{room}{tail}")))
+                .to_vec(),
+        )
+        .zadd(tagged("purges".into()), format!("room:{room}:3"), 0)
+        .sadd(format!("{}purges:shards", app.prefix), &room[..4]);
+    let _: () = first_step.query(&mut conn).unwrap();
+    let member_rooms = tagged(format!("user:{member_id}:rooms"));
+    let listed: Vec<String> = redis::cmd("ZRANGE")
+        .arg(&member_rooms)
+        .arg(0)
+        .arg(-1)
+        .query(&mut conn)
+        .unwrap();
+    assert_eq!(
+        listed,
+        std::slice::from_ref(&room),
+        "the half-done state names it"
+    );
+
+    let mut settings = chatapi::config::Settings {
+        port: 0,
+        workers: 1,
+        redis_url: Some(chatapi::config::Secret::new(redis.url())),
+        redis_prefix: app.prefix.clone(),
+        ..Default::default()
+    };
+    crate::helpers::unlimited(&mut settings);
+    let (_, _second) = crate::helpers::start_node(settings).await;
+    app.eventually("the deletion to be finished", || async {
+        let left: Vec<String> = redis
+            .keys(&app.prefix)
+            .into_iter()
+            .filter(|key| key.contains(&room) || ids.iter().any(|id| key.contains(id)))
+            .collect();
+        left.is_empty()
+    })
+    .await;
+    let listed: Vec<String> = redis::cmd("ZRANGE")
+        .arg(&member_rooms)
+        .arg(0)
+        .arg(-1)
+        .query(&mut conn)
+        .unwrap();
+    assert!(listed.is_empty(), "{listed:?}");
+    let unfinished: u64 = redis::cmd("ZCARD")
+        .arg(tagged("purges".into()))
+        .query(&mut conn)
+        .unwrap();
+    assert_eq!(unfinished, 0);
+}

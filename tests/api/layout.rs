@@ -9,10 +9,12 @@ use serde_json::json;
 use crate::helpers::{spawn_app_with, EngineKind, TestApp};
 
 /// Keys outside every tenant's slot, after the prefix: a key's locator, the shards
-/// with webhooks, a node's presence and connection sets, an address's rate bucket.
+/// with webhooks or deletions, a node's presence and connection sets, an address's
+/// rate bucket.
 fn is_untagged_kind(name: &str) -> bool {
     name.starts_with("key:")
         || name == "webhooks:shards"
+        || name == "purges:shards"
         || name.starts_with("node:")
         || name.starts_with("rate:authfail:")
 }
@@ -54,6 +56,14 @@ async fn fill(app: &TestApp) {
         .await;
     assert_eq!(notified.status, 201, "{notified:?}");
     app.login(&email).await;
+    let (gone_id, gone, _) = app.new_user().await;
+    let doomed = app.create_room(&gone, json!({"name": "doomed"})).await;
+    let deleted = app.delete(&format!("/rooms/{doomed}"), &gone).await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
+    let deleted = app
+        .delete(&format!("/users/{gone_id}"), &app.master_key)
+        .await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
     let read = app
         .post(&format!("/rooms/{room}/read"), &member, json!({"seq": 1}))
         .await;
@@ -88,11 +98,11 @@ async fn a_tenants_keys_share_its_hash_tag_and_only_lapsing_keys_are_untagged() 
         );
         untagged.insert(name.to_owned());
     }
-    // Five keys were issued (the master key, two users', a login's, the rotation's),
-    // so five locators; every one lapses but the live master key's.
+    // Six keys were issued (the master key, three users', a login's, the rotation's),
+    // so six locators; every one lapses but the live master key's.
     let live_locator = format!("key:{}", hex_sha256(live_master));
     let locators: Vec<&String> = untagged.iter().filter(|n| n.starts_with("key:")).collect();
-    assert_eq!(locators.len(), 5, "{untagged:?}");
+    assert_eq!(locators.len(), 6, "{untagged:?}");
     for name in locators {
         let ttl: i64 = redis::cmd("PTTL")
             .arg(format!("{}{name}", app.prefix))

@@ -191,6 +191,10 @@ impl Store for MemoryEngine {
         Ok(self.state()?.delete_room(room))
     }
 
+    async fn resume_deletions(&self) -> Result<usize, EngineError> {
+        Ok(0)
+    }
+
     // --- members -------------------------------------------------------------
 
     async fn add_member(

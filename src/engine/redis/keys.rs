@@ -35,6 +35,8 @@
 //! | `webhook:{id}:deliveries` | stream | every attempt's JSON, the last 1,000 |
 //! | `webhooks:pending` | set | ids of the tenant's webhooks whose outbox is not empty |
 //! | `webhooks:shards` | set | *untagged*: the shards that ever had a webhook, where the workers look for pending ones |
+//! | `purges` | sorted set | the deletions not yet wholly removed, `room:{id}:{last seq}` or `user:{id}`, scored by their start (unix ms) |
+//! | `purges:shards` | set | *untagged*: the shards that ever had a deletion, where a node looks for unfinished ones |
 //! | `client:{id}:events` | stream | security events, trimmed to 90 days |
 //! | `client:{id}:rooms` | sorted set | `Room::order_key` members, lexically ordered |
 //! | `client:{id}:direct:{low}:{high}` | string | id of the pair's direct room (user ids, smaller first) |
@@ -271,6 +273,16 @@ impl Keys {
 
     pub fn purged_messages(&self, room: RoomId) -> String {
         self.tagged(room.shard(), format_args!("purge:room:{room}:messages"))
+    }
+
+    /// The shard's deletions whose chunks are not all removed yet.
+    pub fn purges(&self, shard: Shard) -> String {
+        self.tagged(shard, "purges")
+    }
+
+    /// Untagged: every shard whose [`Keys::purges`] a node resuming them must read.
+    pub fn purge_shards(&self) -> String {
+        format!("{}purges:shards", self.prefix)
     }
 
     pub fn purged_user_rooms(&self, user: UserId) -> String {

@@ -1,11 +1,12 @@
 //! Rooms: the JSON record, the counters in `room:{id}:state` (written by the append
 //! script), the creation-order set for `list_rooms`, and the pair key of direct rooms.
 
+use chrono::Utc;
 use redis::Pipeline;
 
 use super::{
     pages::{lex_page, ordered_id},
-    purge,
+    purge::{self, Purge},
     reads::{read_member, read_room},
     records::*,
     replies, timed, unexpected, RedisEngine,
@@ -152,6 +153,7 @@ pub(super) async fn delete_room(
     room: &Room,
 ) -> Result<Vec<UserId>, EngineError> {
     let mut conn = engine.conn().await?;
+    purge::announce(engine, &mut conn, room.id.shard()).await?;
     let found: Vec<u64> = timed(
         "delete_room",
         engine
@@ -166,14 +168,19 @@ pub(super) async fn delete_room(
             .key(engine.keys.room_order(room.client_id))
             .key(engine.keys.purged_members(room.id))
             .key(engine.keys.purged_messages(room.id))
+            .key(engine.keys.purges(room.id.shard()))
             .arg(room.id.to_string())
             .arg(room_cursor(room))
+            .arg(Utc::now().timestamp_millis())
             .invoke_async(&mut conn),
     )
     .await?;
     let Some(&last) = found.first() else {
         return Ok(Vec::new());
     };
-    purge::room_messages(engine, &mut conn, room.id, last).await?;
-    purge::room_members(engine, &mut conn, room.id).await
+    let purge = Purge::Room {
+        room: room.id,
+        last,
+    };
+    purge::finish(engine, &mut conn, purge).await
 }

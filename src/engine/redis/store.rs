@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{
-    analytics, clients, events, members, messages, notifications, rooms, timed, users, webhooks,
-    RedisEngine,
+    analytics, clients, events, members, messages, notifications, purge, rooms, timed, users,
+    webhooks, RedisEngine,
 };
 use crate::{
     domain::{
@@ -168,6 +168,10 @@ impl Store for RedisEngine {
 
     async fn delete_room(&self, room: &Room) -> Result<Vec<UserId>, EngineError> {
         rooms::delete_room(self, room).await
+    }
+
+    async fn resume_deletions(&self) -> Result<usize, EngineError> {
+        purge::resume(self).await
     }
 
     // --- members -------------------------------------------------------------

@@ -10,7 +10,7 @@ use super::{
     messages::rate_status,
     next_reply,
     pages::{lex_page, ordered_id},
-    purge,
+    purge::{self, Purge},
     records::*,
     timed, unexpected, RedisEngine, Replies,
 };
@@ -163,6 +163,8 @@ pub(super) async fn delete_user(
     revoked_at: DateTime<Utc>,
 ) -> Result<bool, EngineError> {
     let mut conn = engine.conn().await?;
+    purge::announce(engine, &mut conn, user.id.shard()).await?;
+    let purge = Purge::User(user.id);
     let deleted: i64 = timed(
         "delete_user",
         engine
@@ -175,14 +177,17 @@ pub(super) async fn delete_user(
             .key(engine.keys.user_key(user.id))
             .key(engine.keys.user_rooms(user.id))
             .key(engine.keys.purged_user_rooms(user.id))
+            .key(engine.keys.purges(user.id.shard()))
             .arg(&engine.revocation_args(user.id.shard(), revoked_at))
             .arg(user_cursor(user))
+            .arg(purge.entry())
+            .arg(Utc::now().timestamp_millis())
             .invoke_async(&mut conn),
     )
     .await?;
     if deleted != 1 {
         return Ok(false);
     }
-    purge::user_memberships(engine, &mut conn, user.id).await?;
+    purge::finish(engine, &mut conn, purge).await?;
     Ok(true)
 }
