@@ -57,15 +57,41 @@ async fn send_many(app: &TestApp, key: &str, room: &str, count: usize) -> Vec<St
     ids
 }
 
+/// A room of an owner and one member, with `count` messages from the owner.
+struct Filled {
+    owner: String,
+    member_id: String,
+    member: String,
+    room: String,
+    ids: Vec<String>,
+}
+
+async fn filled_room(app: &TestApp, count: usize) -> Filled {
+    let (_, owner, _) = app.new_user().await;
+    let (member_id, member, _) = app.new_user().await;
+    let room = app.create_room(&owner, json!({"name": "doomed"})).await;
+    app.join(&member, &room).await;
+    let ids = send_many(app, &owner, &room, count).await;
+    Filled {
+        owner,
+        member_id,
+        member,
+        room,
+        ids,
+    }
+}
+
 #[actix_web::test]
 async fn deleting_a_room_of_2000_messages_leaves_none_of_its_keys_and_works_in_chunks() {
     let app = spawn_unlimited(EngineKind::Redis).await;
     let redis = app.redis.as_ref().unwrap();
-    let (_, owner, _) = app.new_user().await;
-    let (_, member, _) = app.new_user().await;
-    let room = app.create_room(&owner, json!({"name": "huge"})).await;
-    app.join(&member, &room).await;
-    let ids = send_many(&app, &owner, &room, 2_000).await;
+    let Filled {
+        owner,
+        member,
+        room,
+        ids,
+        ..
+    } = filled_room(&app, 2_000).await;
     log_every_command(redis);
 
     let deleted = app.delete(&format!("/rooms/{room}"), &owner).await;
@@ -174,11 +200,12 @@ async fn deleting_a_user_of_many_rooms_removes_every_membership() {
 async fn a_node_that_starts_finishes_a_deletion_another_node_left_half_done() {
     let app = spawn_unlimited(EngineKind::Redis).await;
     let redis = app.redis.as_ref().unwrap();
-    let (_, owner, _) = app.new_user().await;
-    let (member_id, member, _) = app.new_user().await;
-    let room = app.create_room(&owner, json!({"name": "doomed"})).await;
-    app.join(&member, &room).await;
-    let ids = send_many(&app, &owner, &room, 3).await;
+    let Filled {
+        member_id,
+        room,
+        ids,
+        ..
+    } = filled_room(&app, 3).await;
 
     let tagged = |name: String| format!("{}{{{}}}:{name}", app.prefix, &room[..4]);
     let mut conn = redis.connection();

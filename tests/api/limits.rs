@@ -268,6 +268,23 @@ async fn send_shared_id(app: &TestApp, room: &str, key: &str, content: &str) -> 
     app.post("/messages", key, body).await
 }
 
+/// Sends a `sync` from `positions` (room id → seq) and gathers the `message.new`
+/// frames it replays; answers them and its `ack`.
+async fn sync_once(socket: &mut WsClient, id: &str, positions: Value) -> (Vec<Value>, Value) {
+    let frame = json!({"type": "sync", "id": id, "data": {"rooms": positions}});
+    socket.send_raw(frame).await;
+    let mut replayed = Vec::new();
+    loop {
+        let frame = socket
+            .next(|f| f["type"] == "message.new" || f["id"] == id)
+            .await;
+        if frame["type"] == "ack" {
+            return (replayed, frame);
+        }
+        replayed.push(frame);
+    }
+}
+
 /// 1,200 messages missed over two rooms: one `sync` replays at most 1,000 of them in
 /// all, oldest first per room, and its ack says `truncated`.
 async fn a_sync_replays_a_bounded_total_and_says_truncated(engine: EngineKind) {
@@ -289,21 +306,9 @@ async fn a_sync_replays_a_bounded_total_and_says_truncated(engine: EngineKind) {
     let (mut socket, _) = WsClient::connect(&app, &reader).await;
     let since: serde_json::Map<String, Value> =
         rooms.iter().map(|room| (room.clone(), json!(0))).collect();
-    socket
-        .send_raw(json!({"type": "sync", "id": "s1", "data": {"rooms": since}}))
-        .await;
-    let mut replayed = 0;
-    loop {
-        let frame = socket
-            .next(|f| f["type"] == "message.new" || f["id"] == "s1")
-            .await;
-        if frame["type"] == "ack" {
-            assert_eq!(frame["data"]["truncated"], true, "{frame}");
-            break;
-        }
-        replayed += 1;
-    }
-    assert_eq!(replayed, 1_000);
+    let (replayed, ack) = sync_once(&mut socket, "s1", since.into()).await;
+    assert_eq!(ack["data"]["truncated"], true, "{ack}");
+    assert_eq!(replayed.len(), 1_000);
 }
 
 /// 1,100 messages missed in one room: the first `sync` replays 1,000 and its ack puts
@@ -322,19 +327,10 @@ async fn a_truncated_sync_continued_from_its_ack_replays_the_rest(engine: Engine
     let mut from = 0;
     let mut seqs = Vec::new();
     for (id, truncated) in [("s1", true), ("s2", false)] {
-        let frame = json!({"type": "sync", "id": id, "data": {"rooms": {room.clone(): from}}});
-        socket.send_raw(frame).await;
-        loop {
-            let frame = socket
-                .next(|f| f["type"] == "message.new" || f["id"] == id)
-                .await;
-            if frame["type"] == "ack" {
-                assert_eq!(frame["data"]["truncated"], truncated, "{frame}");
-                from = frame["data"]["rooms"][&room].as_u64().unwrap();
-                break;
-            }
-            seqs.push(frame["data"]["seq"].as_u64().unwrap());
-        }
+        let (replayed, ack) = sync_once(&mut socket, id, json!({room.clone(): from})).await;
+        assert_eq!(ack["data"]["truncated"], truncated, "{ack}");
+        from = ack["data"]["rooms"][&room].as_u64().unwrap();
+        seqs.extend(replayed.iter().map(|f| f["data"]["seq"].as_u64().unwrap()));
         assert_eq!(from, seqs.last().copied().unwrap(), "{id}");
     }
     assert_eq!(seqs, (1..=1_100).collect::<Vec<u64>>());
@@ -361,29 +357,19 @@ async fn a_room_past_the_sync_budget_is_truncated_unread_and_replayed_next(engin
         }
     }
     let (mut socket, _) = WsClient::connect(&app, &reader).await;
-    let mut positions: serde_json::Map<String, Value> =
-        rooms.iter().map(|room| (room.clone(), json!(0))).collect();
-    let mut replayed = std::collections::HashSet::new();
+    let mut positions: Value = rooms.iter().map(|room| (room.clone(), json!(0))).collect();
+    let mut seen = std::collections::HashSet::new();
     for (id, truncated) in [("s1", true), ("s2", false)] {
-        let frame = json!({"type": "sync", "id": id, "data": {"rooms": positions}});
-        socket.send_raw(frame).await;
-        let mut this_sync = 0;
-        loop {
-            let frame = socket
-                .next(|f| f["type"] == "message.new" || f["id"] == id)
-                .await;
-            if frame["type"] == "ack" {
-                assert_eq!(frame["data"]["truncated"], truncated, "{frame}");
-                positions = frame["data"]["rooms"].as_object().unwrap().clone();
-                break;
-            }
+        let (replayed, ack) = sync_once(&mut socket, id, positions).await;
+        assert_eq!(ack["data"]["truncated"], truncated, "{ack}");
+        positions = ack["data"]["rooms"].clone();
+        for frame in &replayed {
             let message = &frame["data"];
             assert_ne!(message["room_id"], rooms[2].as_str(), "{frame}");
-            let seen = (message["room_id"].to_string(), message["seq"].as_u64());
-            assert!(replayed.insert(seen), "replayed twice: {frame}");
-            this_sync += 1;
+            let key = (message["room_id"].to_string(), message["seq"].as_u64());
+            assert!(seen.insert(key), "replayed twice: {frame}");
         }
-        assert_eq!(this_sync, 1_000, "{id}");
+        assert_eq!(replayed.len(), 1_000, "{id}");
     }
     for room in &rooms[..2] {
         assert_eq!(positions[room], 1_000, "{positions:?}");

@@ -49,7 +49,7 @@
 //! | `user:{id}:connections` | sorted set | `{session_id}@{node}` scored by expiry (unix ms): the user's live connections |
 //! | `notification:{id}` | string | notification JSON, once for all its recipients |
 //! | `key:{digest}` | hash | key record, in its owner's slot; revoked ones expire as tombstones |
-//! | `key:{digest}` | string | *untagged*: the locator, the shard of the record (a key is presented alone); it expires with the record at the latest |
+//! | `key:{digest}` | string | *untagged*: the locator, the shard of the record (a key is presented alone); it expires no sooner than the record |
 //! | `room:{id}` | string | room JSON |
 //! | `room:{id}:members` | hash | user id → membership JSON with its `order_key` |
 //! | `room:{id}:member_order` | sorted set | `Membership::order_key` members, lexically ordered |
