@@ -25,8 +25,8 @@ use crate::{
 /// millisecond, large enough that a room of a million messages takes 2,000 calls.
 const PURGE_CHUNK: usize = 500;
 /// How old an unfinished deletion must be before another node takes it over: far
-/// longer than the largest one takes (a million messages: about a second). Taking
-/// over one still running would only remove some entries twice.
+/// longer than the largest one takes (a million messages: 2,000 calls, a second or
+/// two). Taking over one still running would only remove some entries twice.
 const TAKE_OVER_AFTER_MS: i64 = 60_000;
 /// Unfinished deletions taken over per shard and call of [`resume`].
 const RESUME_BATCH: isize = 100;
