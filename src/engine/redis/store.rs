@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures_util::future::try_join_all;
 
 use super::{
     analytics, clients, events, members, messages, notifications, purge, rooms, timed, users,
@@ -28,10 +29,14 @@ use crate::{
 
 #[async_trait]
 impl Store for RedisEngine {
+    /// Pings every connection, not the next in turn: once this answers, the next
+    /// request finds its connection back, whichever it takes (each reconnects on its
+    /// own after an outage).
     async fn ping(&self) -> Result<(), EngineError> {
-        let mut conn = self.conn().await?;
-        let _: String = timed("ping", redis::cmd("PING").query_async(&mut conn)).await?;
-        Ok(())
+        let pings = self.connections.iter().cloned().map(|mut conn| async move {
+            timed("ping", redis::cmd("PING").query_async::<String>(&mut conn)).await
+        });
+        try_join_all(pings).await.map(drop)
     }
 
     // --- clients -------------------------------------------------------------
