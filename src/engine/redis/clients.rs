@@ -244,6 +244,9 @@ pub(super) async fn rotate_key(
         invocation.arg(field).arg(value);
     }
     let reply: Vec<String> = run_locating(engine, "rotate_key", new_key, &invocation).await?;
+    if record.webhook.is_some() {
+        engine.pending.queued(shard);
+    }
     match reply.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["OK", revoked] => {
             if new_key.owner.kind() == KeyKind::Master {

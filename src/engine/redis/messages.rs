@@ -58,6 +58,10 @@ pub(super) async fn append_messages(
             }
         }
     }
+    // A new message may have gone into its client's outboxes.
+    for (message, _) in batch {
+        engine.pending.queued(message.room_id.shard());
+    }
     batch
         .iter()
         .zip(replies)

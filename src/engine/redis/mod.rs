@@ -34,6 +34,7 @@ mod members;
 mod messages;
 mod notifications;
 mod pages;
+mod pending;
 mod presence;
 mod pubsub;
 mod purge;
@@ -82,6 +83,8 @@ pub struct RedisEngine {
     scripts: Scripts,
     /// Commands to the subscriber task, once `start_broker` has started it.
     subscriber: std::sync::OnceLock<UnboundedSender<pubsub::Command>>,
+    /// Which shards the delivery worker's next look for pending outboxes reads.
+    pending: pending::PendingScan,
 }
 
 impl RedisEngine {
@@ -107,6 +110,7 @@ impl RedisEngine {
             keys: Keys::new(prefix),
             scripts: Scripts::load(),
             subscriber: std::sync::OnceLock::new(),
+            pending: pending::PendingScan::default(),
         })
     }
 

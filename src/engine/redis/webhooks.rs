@@ -6,7 +6,10 @@
 //! The outboxes with events waiting are listed per shard (the scripts that fill them
 //! work within a tenant's slot). The workers find those lists through the untagged set
 //! of shards that ever had a webhook, which a webhook's creation adds its shard to; it
-//! never shrinks, and holds at most 65,536 entries.
+//! never shrinks, and holds at most 65,536 entries. Most looks read only some of them
+//! (`pending.rs`).
+
+use std::collections::HashSet;
 
 use anyhow::anyhow;
 use chrono::{TimeZone, Utc};
@@ -15,6 +18,7 @@ use redis::{streams::StreamRangeReply, AsyncCommands, Pipeline};
 use super::{
     next_reply,
     pages::{lex_page, ordered_id},
+    pending::Scan,
     records::*,
     timed, unexpected, RedisEngine, Replies, SCAN_BATCH,
 };
@@ -169,6 +173,7 @@ pub(super) async fn enqueue_event(
             .invoke_async(&mut conn),
     )
     .await?;
+    engine.pending.queued(client.shard());
     Ok(())
 }
 
@@ -187,25 +192,41 @@ pub(super) async fn requeue_entry(
         )
         .ignore();
     let mut conn = engine.conn().await?;
-    timed("requeue_entry", pipe.query_async::<()>(&mut conn)).await
+    timed("requeue_entry", pipe.query_async::<()>(&mut conn)).await?;
+    engine.pending.queued(webhook.shard());
+    Ok(())
 }
 
+/// The webhooks with events waiting, in the shards this look reads (`pending.rs`).
 pub(super) async fn pending_webhooks(engine: &RedisEngine) -> Result<Vec<WebhookId>, EngineError> {
     let mut conn = engine.conn().await?;
-    let shards: Vec<String> = timed(
-        "pending_webhooks",
-        conn.smembers(engine.keys.webhook_shards()),
-    )
-    .await?;
-    let shards: Vec<Shard> = shards.iter().filter_map(|s| Shard::parse(s)).collect();
+    let shards = match engine.pending.next() {
+        Scan::Only(shards) => shards,
+        Scan::All => {
+            let all: Vec<String> = timed(
+                "pending_webhooks",
+                conn.smembers(engine.keys.webhook_shards()),
+            )
+            .await?;
+            all.iter().filter_map(|s| Shard::parse(s)).collect()
+        }
+    };
     if shards.is_empty() {
+        engine.pending.found(HashSet::new());
         return Ok(Vec::new());
     }
     let mut pipe = redis::pipe();
-    for shard in shards {
+    for &shard in &shards {
         pipe.smembers(engine.keys.pending_webhooks(shard));
     }
     let pending: Vec<Vec<String>> = timed("pending_webhooks", pipe.query_async(&mut conn)).await?;
+    let busy = shards
+        .iter()
+        .zip(&pending)
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(&shard, _)| shard)
+        .collect();
+    engine.pending.found(busy);
     Ok(pending
         .iter()
         .flatten()
