@@ -101,15 +101,7 @@ impl Core {
     /// node, but those opened with `keep` (the new key). The other nodes close theirs
     /// when they hear the rotation's notice.
     pub async fn close_sessions_here(&self, user_id: UserId, keep: KeyDigest) {
-        self.node.callers.forget_user(user_id);
-        let close = CloseUserSessions {
-            user_id,
-            keep: Some(keep),
-            reason: CloseReason::KeyRevoked,
-            announce: false,
-        };
-        // Only a node shutting down refuses.
-        let _ = self.registry.send(close).await;
+        self.close_revoked(user_id, Some(keep), false).await;
     }
 
     /// Closes the user's WebSockets on every node because their key was revoked, but
@@ -118,12 +110,18 @@ impl Core {
     /// nodes when they hear the same notice. Returns once Redis has taken the notice,
     /// so it is on its way to every node before the caller is answered.
     pub async fn close_sessions(&self, user_id: UserId, keep: Option<KeyDigest>) {
+        self.close_revoked(user_id, keep, true).await;
+    }
+
+    /// Forgets the user's callers here and closes its sessions here but `keep`'s;
+    /// with `announce`, tells every other node too, and returns once Redis has it.
+    async fn close_revoked(&self, user_id: UserId, keep: Option<KeyDigest>, announce: bool) {
         self.node.callers.forget_user(user_id);
         let close = CloseUserSessions {
             user_id,
             keep,
             reason: CloseReason::KeyRevoked,
-            announce: true,
+            announce,
         };
         // Only a node shutting down refuses.
         let _ = self.registry.send(close).await;

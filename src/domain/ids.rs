@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 /// A tenant's shard: the first 16 bits of its client id. Shown as four hex digits, the
 /// first four characters of every id in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Shard(u16);
 
 impl Shard {

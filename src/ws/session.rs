@@ -56,9 +56,8 @@ pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
 pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries queued for one connection before it counts as too slow (4009): in its
 /// mailbox, and again in what its socket has not yet taken (which is also bounded at
-/// 1 MiB). A delivery is one event, or
-/// the messages of one room commit (at most `FRAMES_PER_DELIVERY`); the hold for a
-/// `sync` counts frames against it.
+/// 1 MiB). A delivery is one event, or the messages of one room commit (at most
+/// `FRAMES_PER_DELIVERY`); the hold for a `sync` counts frames against it.
 pub const OUTBOUND_QUEUE: usize = 256;
 /// How long after `ready` new messages wait for a `sync`.
 pub const SYNC_HOLD: Duration = Duration::from_secs(1);

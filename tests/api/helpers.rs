@@ -169,11 +169,16 @@ impl RedisServer {
     }
 
     pub fn start() -> Self {
+        Self::started(false)
+    }
+
+    /// A server on a free port and a fresh data directory, up and answering.
+    fn started(cluster: bool) -> Self {
         let mut server = Self {
             port: free_port(),
             dir: tempfile::tempdir().unwrap(),
             child: None,
-            cluster: false,
+            cluster,
         };
         server.restart();
         server
@@ -183,13 +188,7 @@ impl RedisServer {
     /// that kills it once this process is gone: the shell waits to read its standard
     /// input, whose other end only this process holds.
     fn start_cluster() -> Self {
-        let mut server = Self {
-            port: free_port(),
-            dir: tempfile::tempdir().unwrap(),
-            child: None,
-            cluster: true,
-        };
-        server.restart();
+        let server = Self::started(true);
         server.command("CLUSTER ADDSLOTSRANGE 0 16383");
         let mut conn = server.connection();
         let started = Instant::now();

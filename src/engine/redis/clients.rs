@@ -12,7 +12,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use redis::{AsyncCommands, ScriptInvocation};
 
-use super::{classify, records::*, timed, unexpected, RedisEngine, EVENT_FIELD, SCAN_BATCH};
+use super::{
+    classify, messages::is_noscript, records::*, timed, unexpected, RedisEngine, EVENT_FIELD,
+    SCAN_BATCH,
+};
 use crate::{
     domain::{
         client::Client,
@@ -82,9 +85,7 @@ pub(super) async fn run_locating<T: redis::FromRedisValue>(
     // Without its locator the new record cannot be found: answer as for a failed write.
     located.map_err(classify)?;
     match reply {
-        Err(err) if err.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
-            timed(name, invocation.invoke_async(&mut conn)).await
-        }
+        Err(err) if is_noscript(&err) => timed(name, invocation.invoke_async(&mut conn)).await,
         other => other.map_err(classify),
     }
 }
@@ -99,14 +100,14 @@ async fn shards_of(
     for digest in digests {
         pipe.get(engine.keys.key_locator(digest));
     }
-    let shards: Vec<Option<String>> = timed("find_key", pipe.query_async(&mut conn)).await?;
+    let shards: Vec<Option<String>> = timed("find_keys", pipe.query_async(&mut conn)).await?;
     shards
         .into_iter()
         .map(|shard| match shard {
             None => Ok(None),
             Some(text) => Shard::parse(&text)
                 .map(Some)
-                .ok_or_else(|| unexpected("find_key", "bad key locator")),
+                .ok_or_else(|| unexpected("find_keys", "bad key locator")),
         })
         .collect()
 }
@@ -245,7 +246,7 @@ pub(super) async fn rotate_key(
     }
     let reply: Vec<String> = run_locating(engine, "rotate_key", new_key, &invocation).await?;
     if record.webhook.is_some() {
-        engine.pending.queued(shard);
+        engine.pending.queued([shard]);
     }
     match reply.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["OK", revoked] => {

@@ -59,9 +59,8 @@ pub(super) async fn append_messages(
         }
     }
     // A new message may have gone into its client's outboxes.
-    for (message, _) in batch {
-        engine.pending.queued(message.room_id.shard());
-    }
+    let shards = batch.iter().map(|(message, _)| message.room_id.shard());
+    engine.pending.queued(shards);
     batch
         .iter()
         .zip(replies)
@@ -87,7 +86,8 @@ async fn run(
     Ok(replies)
 }
 
-fn is_noscript(err: &redis::RedisError) -> bool {
+/// Redis lacks the script (after a restart or a `SCRIPT FLUSH`).
+pub(super) fn is_noscript(err: &redis::RedisError) -> bool {
     err.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript)
 }
 

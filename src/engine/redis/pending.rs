@@ -35,10 +35,10 @@ pub(super) enum Scan {
 }
 
 impl PendingScan {
-    /// This node queued an event into one of `shard`'s outboxes (or may have).
-    pub(super) fn queued(&self, shard: Shard) {
+    /// This node queued events into outboxes of these shards (or may have).
+    pub(super) fn queued(&self, shards: impl IntoIterator<Item = Shard>) {
         if let Ok(mut state) = self.state.lock() {
-            state.queued.insert(shard);
+            state.queued.extend(shards);
         }
     }
 
@@ -54,7 +54,7 @@ impl PendingScan {
             return Scan::All;
         }
         let mut shards: Vec<Shard> = queued.union(&state.busy).copied().collect();
-        shards.sort_unstable_by_key(|shard| shard.to_string());
+        shards.sort_unstable();
         Scan::Only(shards)
     }
 
@@ -79,7 +79,7 @@ mod tests {
         let scan = PendingScan::default();
         assert_eq!(scan.next(), Scan::All, "the first look reads every shard");
         assert_eq!(scan.next(), Scan::Only(Vec::new()));
-        scan.queued(shard("00aa"));
+        scan.queued([shard("00aa")]);
         scan.found(HashSet::from([shard("00bb")]));
         assert_eq!(scan.next(), Scan::Only(vec![shard("00aa"), shard("00bb")]));
         scan.found(HashSet::new());
@@ -91,7 +91,7 @@ mod tests {
         for _ in 4..FULL_SCAN_EVERY {
             assert_ne!(scan.next(), Scan::All);
         }
-        scan.queued(shard("00cc"));
+        scan.queued([shard("00cc")]);
         assert_eq!(scan.next(), Scan::All);
         assert_eq!(
             scan.next(),

@@ -14,7 +14,7 @@
 use redis::Script;
 
 /// A script, with the `#!lua` line.
-fn writing(body: &str) -> Script {
+fn script(body: &str) -> Script {
     Script::new(&format!("#!lua\n{body}"))
 }
 
@@ -48,38 +48,38 @@ pub struct Scripts {
 
 impl Scripts {
     pub fn load() -> Self {
-        let revoking = |body: &str| writing(&format!("{REVOKE_PRELUDE}\n{body}"));
-        let unjoining = |body: &str| writing(&format!("{MEMBERSHIP_PRELUDE}\n{body}"));
-        let limiting = |body: &str| writing(&format!("{GCRA_PRELUDE}\n{body}"));
+        let revoking = |body: &str| script(&format!("{REVOKE_PRELUDE}\n{body}"));
+        let unjoining = |body: &str| script(&format!("{MEMBERSHIP_PRELUDE}\n{body}"));
+        let limiting = |body: &str| script(&format!("{GCRA_PRELUDE}\n{body}"));
         Self {
-            rotate_key: writing(&format!(
+            rotate_key: script(&format!(
                 "{REVOKE_PRELUDE}\n{OUTBOX_PRELUDE}\n{}",
                 include_str!("scripts/rotate_key.lua")
             )),
-            create_user: writing(include_str!("scripts/create_user.lua")),
+            create_user: script(include_str!("scripts/create_user.lua")),
             find_user_by_email: limiting(include_str!("scripts/find_user_by_email.lua")),
             update_user: revoking(include_str!("scripts/update_user.lua")),
             delete_user: revoking(include_str!("scripts/delete_user.lua")),
             purge_memberships: unjoining(include_str!("scripts/purge_memberships.lua")),
             revoke_user_key: revoking(include_str!("scripts/revoke_user_key.lua")),
-            create_direct_room: writing(include_str!("scripts/create_direct_room.lua")),
-            delete_room: writing(include_str!("scripts/delete_room.lua")),
-            add_member: writing(include_str!("scripts/add_member.lua")),
+            create_direct_room: script(include_str!("scripts/create_direct_room.lua")),
+            delete_room: script(include_str!("scripts/delete_room.lua")),
+            add_member: script(include_str!("scripts/add_member.lua")),
             remove_member: unjoining(include_str!("scripts/remove_member.lua")),
-            mark_read: writing(include_str!("scripts/mark_read.lua")),
-            append_message: writing(&format!(
+            mark_read: script(include_str!("scripts/mark_read.lua")),
+            append_message: script(&format!(
                 "{GCRA_PRELUDE}\n{OUTBOX_PRELUDE}\n{}",
                 include_str!("scripts/append_message.lua")
             )),
-            enqueue_event: writing(&format!(
+            enqueue_event: script(&format!(
                 "{OUTBOX_PRELUDE}\n{}",
                 include_str!("scripts/enqueue_event.lua")
             )),
-            claim_outbox: writing(include_str!("scripts/claim_outbox.lua")),
-            settle_outbox: writing(include_str!("scripts/settle_outbox.lua")),
-            update_message: writing(include_str!("scripts/update_message.lua")),
-            record_load: writing(include_str!("scripts/record_load.lua")),
-            mark_notification_read: writing(include_str!("scripts/mark_notification_read.lua")),
+            claim_outbox: script(include_str!("scripts/claim_outbox.lua")),
+            settle_outbox: script(include_str!("scripts/settle_outbox.lua")),
+            update_message: script(include_str!("scripts/update_message.lua")),
+            record_load: script(include_str!("scripts/record_load.lua")),
+            mark_notification_read: script(include_str!("scripts/mark_notification_read.lua")),
             rate_limit: limiting(include_str!("scripts/rate_limit.lua")),
         }
     }

@@ -84,9 +84,14 @@ pub(super) async fn find_user_by_email(
     let (numbers, found) = reply.split_at(reply.len().min(4));
     let status = rate.map(|check| rate_status(check, numbers)).transpose()?;
     let user = match found {
-        [] | [_] => None,
-        [id, user] if UserId::parse(id).is_some() => Some(from_json(user)?),
-        _ => return Err(EngineError::Corrupt(anyhow!("bad id in the email index"))),
+        [] => None,
+        [id, ..] if UserId::parse(id).is_none() => {
+            return Err(EngineError::Corrupt(anyhow!("bad id in the email index")))
+        }
+        // The user is gone meanwhile.
+        [_] => None,
+        [_, user] => Some(from_json(user)?),
+        _ => return Err(unexpected("find_user_by_email", &reply.join(" "))),
     };
     Ok((user, status))
 }

@@ -173,7 +173,7 @@ pub(super) async fn enqueue_event(
             .invoke_async(&mut conn),
     )
     .await?;
-    engine.pending.queued(client.shard());
+    engine.pending.queued([client.shard()]);
     Ok(())
 }
 
@@ -193,7 +193,7 @@ pub(super) async fn requeue_entry(
         .ignore();
     let mut conn = engine.conn().await?;
     timed("requeue_entry", pipe.query_async::<()>(&mut conn)).await?;
-    engine.pending.queued(webhook.shard());
+    engine.pending.queued([webhook.shard()]);
     Ok(())
 }
 
